@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * addr: socket addresses as users write them. Parses and prints
+ * `ADDR`, `ADDR:PORT`, `[V6ADDR]` and `[V6ADDR]:PORT`, and compares
+ * addresses. Pure: no I/O, no name lookups (a host name is an error, never a
+ * DNS query made while loading a DNS filter's configuration).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+/* "[ffff:…:ffff]:65535" and its NUL fit. */
+#define DG_ADDR_STRLEN 56
+
+struct dg_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in4;
+		struct sockaddr_in6 in6;
+	} u;
+	socklen_t len;
+};
+
+/*
+ * Parse s into out; a missing port is default_port. Port 0 is refused.
+ * @return 0, or DG_EMALFORMED (out untouched).
+ */
+DG_NODISCARD int dg_addr_parse(const char *s, uint16_t default_port,
+			       struct dg_addr *out);
+
+/* "127.0.0.1:53" or "[::1]:53"; as snprintf. */
+size_t dg_addr_format(const struct dg_addr *a, char *buf, size_t size);
+
+/* The same family, address and port. */
+bool dg_addr_equal(const struct dg_addr *a, const struct dg_addr *b);
+
+uint16_t dg_addr_port(const struct dg_addr *a);
+
+/* An address prefix as in `172.18.0.0/16` or `fd00:18::/64`. */
+struct dg_prefix {
+	sa_family_t family;
+	uint8_t len;        /* prefix length in bits */
+	uint8_t bytes[16];  /* network byte order; bits past len are zero */
+};
+
+/*
+ * Parse `ADDR/LEN` (or a bare address, a full-length prefix). Host bits set
+ * past LEN are refused, as a likely typo.
+ * @return 0, or DG_EMALFORMED.
+ */
+DG_NODISCARD int dg_prefix_parse(const char *s, struct dg_prefix *out);
+
+/* "172.18.0.0/16"; as snprintf. */
+size_t dg_prefix_format(const struct dg_prefix *p, char *buf, size_t size);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli: see cli.h.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "diag.h"
+#include "name.h"
+#include "policy.h"
+#include "zones.h"
+
+int dg_cli_check(const struct dg_config *cfg, FILE *out)
+{
+	dg_config_print(cfg, out);
+	return DG_EXIT_OK;
+}
+
+int dg_cli_explain(const struct dg_config *cfg, const char *name,
+		   const char *type, FILE *out, FILE *err)
+{
+	uint8_t wire[DG_NAME_MAXLEN];
+	const char *why = NULL;
+	struct dg_question q = { .name = wire, .qtype = 1, .qclass = 1 };
+	struct dg_verdict v;
+	char entry[DG_ENTRY_STRLEN];
+
+	if (dg_zones_name_from_str(name, wire, &why) != 0) {
+		fprintf(err, "dnsgate: explain: bad name '%s': %s\n", name, why);
+		return DG_EXIT_USAGE;
+	}
+	if (type != NULL && dg_zones_type_from_str(type, &q.qtype) != 0) {
+		fprintf(err, "dnsgate: explain: unknown type '%s'\n", type);
+		return DG_EXIT_USAGE;
+	}
+	dg_policy_decide(cfg->policy, &q, &v);
+	if (v.allow)
+		fprintf(out, "allow");
+	else
+		fprintf(out, "deny %s", dg_reason_name(v.reason));
+	if (v.entry != NULL) {
+		dg_zones_format_entry(cfg->policy, v.entry, entry, sizeof(entry));
+		fprintf(out, " (entry %s)", entry);
+	}
+	fputc('\n', out);
+	return v.allow ? DG_EXIT_OK : DG_EXIT_DENY;
+}
+
+int dg_cli_import(char *const *files, int n, FILE *out, FILE *err)
+{
+	struct dg_diag d;
+	int status = DG_EXIT_OK;
+
+	dg_diag_init(&d, err);
+	if (n == 0) {
+		fprintf(err, "dnsgate: import: name at least one FILE (or - "
+			     "for standard input)\n");
+		return DG_EXIT_USAGE;
+	}
+	for (int i = 0; i < n; i++) {
+		bool is_stdin = strcmp(files[i], "-") == 0;
+		FILE *in = is_stdin ? stdin : fopen(files[i], "r");
+
+		if (in == NULL) {
+			dg_diag_error(&d, files[i], 0, "cannot read: %s",
+				      strerror(errno));
+			status = DG_EXIT_USAGE;
+			continue;
+		}
+		if (dg_zones_import(in, is_stdin ? "<stdin>" : files[i], out,
+				    &d) != 0)
+			status = DG_EXIT_USAGE;
+		if (!is_stdin)
+			fclose(in);
+	}
+	return status;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli: the subcommands that answer and exit, with no event loop:
+ * `--check` (print the effective configuration and allowlist), `explain`
+ * (one verdict and the entry or reason behind it) and `import` (host lists,
+ * Squid and tinyproxy files to zones syntax). Each returns the process exit
+ * status; main() only parses options and dispatches.
+ */
+#pragma once
+
+#include <stdio.h>
+
+#include "config.h"
+
+/* Exit statuses shared by every command. */
+enum dg_exit {
+	DG_EXIT_OK = 0,
+	DG_EXIT_DENY = 1,   /* explain: the question is denied */
+	DG_EXIT_USAGE = 2,  /* bad options, a bad config or input */
+};
+
+/* Print the effective configuration. @return DG_EXIT_OK. */
+int dg_cli_check(const struct dg_config *cfg, FILE *out);
+
+/*
+ * Decide NAME (presentation form) and TYPE (a mnemonic; NULL: A) and print
+ * one line such as `deny too-deep (entry *.example.com depth=1)`.
+ * @return DG_EXIT_OK for allow, DG_EXIT_DENY for deny, DG_EXIT_USAGE when
+ * NAME or TYPE cannot be read (reported on err).
+ */
+int dg_cli_explain(const struct dg_config *cfg, const char *name,
+		   const char *type, FILE *out, FILE *err);
+
+/*
+ * Convert each file (or "-" for standard input) to zones syntax on out;
+ * warnings and errors on err. @return DG_EXIT_OK or DG_EXIT_USAGE.
+ */
+int dg_cli_import(char *const *files, int n, FILE *out, FILE *err);

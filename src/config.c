@@ -1,0 +1,1075 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config: INI loading, overrides, validation and printing. See config.h.
+ *
+ * Keys are one table (`keys[]`) of {section, name, setter, offset, range}.
+ * A setter parses strictly and reports `FILE:LINE: key: problem`; a scalar
+ * key set twice is an error, a list key accumulates. The embedded default
+ * is itself an INI text run through the same reader, so it cannot drift
+ * from what a file would say.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "name.h"
+#include "zones.h"
+
+#ifndef DG_ZONESDIR
+#error "DG_ZONESDIR must name the installed zones directory"
+#endif
+
+#define EMBEDDED_NAME "<embedded default>"
+#define DEFAULT_LISTEN_PORT 53
+#define DEFAULT_METRICS_PORT 9153
+
+/* The configuration dnsgate runs on without -c. */
+static const char embedded_default[] =
+	"[server]\n"
+	"listen = 127.0.0.1:5353\n"
+	"[policy]\n"
+	"zones = " DG_ZONESDIR "/default.zones\n";
+
+struct key;
+
+/* State of one load: the file being read and what has been seen. */
+struct load {
+	struct dg_config *cfg;
+	struct dg_diag *d;
+	const char *file;
+	FILE *f;
+	char *buf;
+	size_t cap;
+	unsigned line;
+	bool section_known;     /* the current section is one we know */
+	struct dg_group *group; /* the current [group NAME], if any */
+	unsigned *seen;         /* line where each scalar key was set */
+};
+
+typedef void (*setter)(struct load *l, const struct key *k, const char *v);
+
+struct key {
+	const char *section;
+	const char *name;
+	setter set;
+	size_t off;          /* where in struct dg_config, for generic setters */
+	unsigned long min, max; /* numbers: range; addresses: min is the port */
+	bool list;           /* may repeat; values accumulate */
+};
+
+static void *field(struct load *l, const struct key *k)
+{
+	return (char *)l->cfg + k->off;
+}
+
+DG_PRINTF(3, 4)
+static void key_error(struct load *l, const struct key *k, const char *fmt,
+		      ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	dg_diag_error(l->d, l->file, l->line, "%s: %s", k->name, msg);
+}
+
+static int strings_push(struct dg_strings *s, const char *v, unsigned line)
+{
+	char *copy;
+	unsigned *lines;
+
+	if (dg_grow(&s->v, &s->cap, s->n + 1, sizeof(*s->v)) != 0)
+		return DG_ENOMEM;
+	/* lines keeps the capacity of v. */
+	lines = realloc(s->lines, s->cap * sizeof(*lines));
+	if (lines == NULL)
+		return DG_ENOMEM;
+	s->lines = lines;
+	copy = strdup(v);
+	if (copy == NULL)
+		return DG_ENOMEM;
+	s->v[s->n] = copy;
+	s->lines[s->n] = line;
+	s->n++;
+	return 0;
+}
+
+static void strings_clear(struct dg_strings *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	s->n = 0;
+}
+
+static void strings_free(struct dg_strings *s)
+{
+	strings_clear(s);
+	free(s->v);
+	free(s->lines);
+	memset(s, 0, sizeof(*s));
+}
+
+static int addrs_push(struct dg_addrs *a, const struct dg_addr *v)
+{
+	if (dg_grow(&a->v, &a->cap, a->n + 1, sizeof(*a->v)) != 0)
+		return DG_ENOMEM;
+	a->v[a->n++] = *v;
+	return 0;
+}
+
+static void oom(struct load *l)
+{
+	dg_diag_error(l->d, l->file, l->line, "out of memory");
+}
+
+/* Split a comma-separated list, trimming blanks; empty items are skipped. */
+static void for_each_item(struct load *l, const struct key *k, const char *v,
+			  void (*fn)(struct load *, const struct key *,
+				     const char *))
+{
+	char *copy = strdup(v);
+	char *save = NULL;
+
+	if (copy == NULL) {
+		oom(l);
+		return;
+	}
+	for (char *item = strtok_r(copy, ",", &save); item != NULL;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *end;
+
+		while (*item == ' ' || *item == '\t')
+			item++;
+		end = item + strlen(item);
+		while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*item != '\0')
+			fn(l, k, item);
+	}
+	free(copy);
+}
+
+static void set_uint(struct load *l, const struct key *k, const char *v)
+{
+	unsigned long n;
+
+	if (!dg_parse_ulong(v, k->min, k->max, &n)) {
+		key_error(l, k, "'%s' is not a number from %lu to %lu", v,
+			  k->min, k->max);
+		return;
+	}
+	*(unsigned *)field(l, k) = (unsigned)n;
+}
+
+static void set_bool(struct load *l, const struct key *k, const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < DG_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*(bool *)field(l, k) = true;
+			return;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*(bool *)field(l, k) = false;
+			return;
+		}
+	}
+	key_error(l, k, "'%s' is not yes or no", v);
+}
+
+static void set_string(struct load *l, const struct key *k, const char *v)
+{
+	char **dst = field(l, k);
+	char *copy = NULL;
+
+	if (*v != '\0' && (copy = strdup(v)) == NULL) {
+		oom(l);
+		return;
+	}
+	free(*dst);
+	*dst = copy;
+}
+
+static void add_addr(struct load *l, const struct key *k, const char *item)
+{
+	struct dg_addr a;
+
+	if (dg_addr_parse(item, (uint16_t)k->min, &a) != 0) {
+		key_error(l, k,
+			  "'%s' is not an address (ADDR, ADDR:PORT or "
+			  "[IPV6]:PORT)",
+			  item);
+		return;
+	}
+	if (addrs_push(field(l, k), &a) != 0)
+		oom(l);
+}
+
+static void set_addrs(struct load *l, const struct key *k, const char *v)
+{
+	for_each_item(l, k, v, add_addr);
+}
+
+static void add_string(struct load *l, const struct key *k, const char *item)
+{
+	if (strings_push(field(l, k), item, l->line) != 0)
+		oom(l);
+}
+
+static void set_strings(struct load *l, const struct key *k, const char *v)
+{
+	for_each_item(l, k, v, add_string);
+}
+
+/* allow = keeps each value whole: zones.c splits it, types= and all. */
+static void set_allow(struct load *l, const struct key *k, const char *v)
+{
+	if (*v != '\0' && strings_push(&l->cfg->allow, v, l->line) != 0)
+		oom(l);
+}
+
+static void set_deny_rcode(struct load *l, const struct key *k, const char *v)
+{
+	if (strcasecmp(v, "nxdomain") == 0)
+		l->cfg->deny_rcode = DG_DENY_NXDOMAIN;
+	else if (strcasecmp(v, "refused") == 0)
+		l->cfg->deny_rcode = DG_DENY_REFUSED;
+	else
+		key_error(l, k, "'%s' is not nxdomain or refused", v);
+}
+
+static void set_cname(struct load *l, const struct key *k, const char *v)
+{
+	if (strcasecmp(v, "pass") == 0)
+		l->cfg->cname = DG_CNAME_PASS;
+	else if (strcasecmp(v, "strict") == 0)
+		l->cfg->cname = DG_CNAME_STRICT;
+	else
+		key_error(l, k, "'%s' is not pass or strict", v);
+}
+
+static void set_charset(struct load *l, const struct key *k, const char *v)
+{
+	struct dg_limits *lim = dg_policy_limits(l->cfg->policy);
+
+	if (strcasecmp(v, "ldh_underscore") == 0)
+		lim->charset = DG_CHARSET_LDH_UNDERSCORE;
+	else if (strcasecmp(v, "ldh") == 0)
+		lim->charset = DG_CHARSET_LDH;
+	else
+		key_error(l, k, "'%s' is not ldh_underscore or ldh", v);
+}
+
+static void add_default_type(struct load *l, const struct key *k,
+			     const char *item)
+{
+	struct dg_limits *lim = dg_policy_limits(l->cfg->policy);
+	uint16_t type;
+
+	if (dg_zones_type_from_str(item, &type) != 0) {
+		key_error(l, k, "'%s' is not a query type", item);
+		return;
+	}
+	if (dg_typeset_add(&lim->default_types, type) != 0)
+		oom(l);
+}
+
+static void set_default_types(struct load *l, const struct key *k,
+			      const char *v)
+{
+	struct dg_limits *lim = dg_policy_limits(l->cfg->policy);
+
+	/* The key replaces the built-in set; it does not add to it. */
+	dg_typeset_deinit(&lim->default_types);
+	for_each_item(l, k, v, add_default_type);
+}
+
+static void set_limit_length(struct load *l, const struct key *k,
+			     const char *v)
+{
+	struct dg_limits *lim = dg_policy_limits(l->cfg->policy);
+	unsigned long n;
+
+	if (!dg_parse_ulong(v, k->min, k->max, &n)) {
+		key_error(l, k, "'%s' is not a number from %lu to %lu", v,
+			  k->min, k->max);
+		return;
+	}
+	if (strcmp(k->name, "max_label_length") == 0)
+		lim->max_label_length = (unsigned)n;
+	else
+		lim->max_name_length = (unsigned)n;
+}
+
+static void set_query_log(struct load *l, const struct key *k, const char *v)
+{
+	if (*v == '\0') {
+		key_error(l, k, "empty value (use stderr, syslog, off or a file)");
+		return;
+	}
+	set_string(l, k, v);
+}
+
+static void set_level(struct load *l, const struct key *k, const char *v)
+{
+	for (int i = DG_LOG_ERR; i <= DG_LOG_DEBUG; i++) {
+		if (strcasecmp(v, dg_log_level_name((enum dg_log_level)i)) == 0) {
+			l->cfg->log_level = (enum dg_log_level)i;
+			return;
+		}
+	}
+	key_error(l, k, "'%s' is not err, warn, info or debug", v);
+}
+
+static void set_metrics_listen(struct load *l, const struct key *k,
+			       const char *v)
+{
+	struct dg_addr a;
+
+	if (*v == '\0' || strcasecmp(v, "off") == 0) {
+		l->cfg->metrics_enabled = false;
+		return;
+	}
+	if (dg_addr_parse(v, DEFAULT_METRICS_PORT, &a) != 0) {
+		key_error(l, k, "'%s' is not an address (ADDR:PORT or off)", v);
+		return;
+	}
+	l->cfg->metrics_enabled = true;
+	l->cfg->metrics_listen = a;
+}
+
+static void add_group_client(struct load *l, const struct key *k,
+			     const char *item)
+{
+	struct dg_group *g = l->group;
+	struct dg_prefix p;
+
+	if (dg_prefix_parse(item, &p) != 0) {
+		key_error(l, k,
+			  "'%s' is not an address prefix (ADDR/LEN, host bits "
+			  "zero)",
+			  item);
+		return;
+	}
+	if (dg_grow(&g->clients, &g->cap_clients, g->n_clients + 1,
+		    sizeof(*g->clients)) != 0) {
+		oom(l);
+		return;
+	}
+	g->clients[g->n_clients++] = p;
+}
+
+static void set_group_clients(struct load *l, const struct key *k,
+			      const char *v)
+{
+	for_each_item(l, k, v, add_group_client);
+}
+
+static void add_group_zones(struct load *l, const struct key *k,
+			    const char *item)
+{
+	if (strings_push(&l->group->zones, item, l->line) != 0)
+		oom(l);
+}
+
+static void set_group_zones(struct load *l, const struct key *k,
+			    const char *v)
+{
+	for_each_item(l, k, v, add_group_zones);
+}
+
+#define CFG(member) offsetof(struct dg_config, member)
+
+static const struct key keys[] = {
+	{ "server", "listen", set_addrs, CFG(listen), DEFAULT_LISTEN_PORT, 0, true },
+	{ "server", "user", set_string, CFG(user), 0, 0, false },
+	{ "server", "tcp_idle_timeout_ms", set_uint, CFG(tcp_idle_timeout_ms), 100, 3600000, false },
+	{ "server", "max_tcp_clients", set_uint, CFG(max_tcp_clients), 1, 1000000, false },
+	{ "server", "max_udp_size", set_uint, CFG(max_udp_size), 512, 4096, false },
+	{ "upstream", "servers", set_addrs, CFG(servers), DEFAULT_LISTEN_PORT, 0, true },
+	{ "upstream", "timeout_ms", set_uint, CFG(upstream_timeout_ms), 10, 60000, false },
+	{ "upstream", "max_inflight", set_uint, CFG(max_inflight), 1, 1000000, false },
+	{ "policy", "zones", set_strings, CFG(zones), 0, 0, true },
+	{ "policy", "allow", set_allow, 0, 0, 0, true },
+	{ "policy", "deny_rcode", set_deny_rcode, 0, 0, 0, false },
+	{ "policy", "default_types", set_default_types, 0, 0, 0, false },
+	{ "policy", "max_label_length", set_limit_length, 0, 1, DG_LABEL_MAXLEN, false },
+	{ "policy", "max_name_length", set_limit_length, 0, 1, 253, false },
+	{ "policy", "charset", set_charset, 0, 0, 0, false },
+	{ "policy", "cname", set_cname, 0, 0, 0, false },
+	{ "policy", "new_names_per_minute", set_uint, CFG(new_names_per_minute), 1, 1000000, false },
+	{ "policy", "min_ttl", set_uint, CFG(min_ttl), 0, 604800, false },
+	{ "policy", "max_ttl", set_uint, CFG(max_ttl), 0, 604800, false },
+	{ "cache", "max_entries", set_uint, CFG(cache_max_entries), 0, 100000000, false },
+	{ "cache", "negative_ttl", set_uint, CFG(negative_ttl), 0, 86400, false },
+	{ "log", "query_log", set_query_log, CFG(query_log), 0, 0, false },
+	{ "log", "log_allowed", set_bool, CFG(log_allowed), 0, 0, false },
+	{ "log", "level", set_level, 0, 0, 0, false },
+	{ "metrics", "listen", set_metrics_listen, 0, 0, 0, false },
+	{ "group", "clients", set_group_clients, 0, 0, 0, true },
+	{ "group", "zones", set_group_zones, 0, 0, 0, true },
+};
+
+static const char *const sections[] = { "server", "upstream", "policy",
+					"cache",  "log",      "metrics" };
+
+/* The defaults of everything but the policy's limits (dg_policy_new). */
+static void config_init_defaults(struct dg_config *cfg)
+{
+	cfg->tcp_idle_timeout_ms = 10000;
+	cfg->max_tcp_clients = 512;
+	cfg->max_udp_size = 1232;
+	cfg->upstream_timeout_ms = 1500;
+	cfg->max_inflight = 4096;
+	cfg->deny_rcode = DG_DENY_NXDOMAIN;
+	cfg->cname = DG_CNAME_PASS;
+	cfg->new_names_per_minute = 60;
+	cfg->min_ttl = 0;
+	cfg->max_ttl = 86400;
+	cfg->cache_max_entries = 100000;
+	cfg->negative_ttl = 60;
+	cfg->log_allowed = true;
+	cfg->log_level = DG_LOG_INFO;
+	cfg->metrics_enabled = false;
+}
+
+const char *dg_log_level_name(enum dg_log_level level)
+{
+	static const char *const names[] = { "err", "warn", "info", "debug" };
+
+	return (size_t)level < DG_ARRAY_SIZE(names) ? names[level] : "info";
+}
+
+/* "group NAME", and a bare "group" too so that it is told to name one. */
+static bool is_group_section(const char *section)
+{
+	return strncmp(section, "group", 5) == 0 &&
+	       (section[5] == ' ' || section[5] == '\0');
+}
+
+/* A section header seen by the reader: check it, open a group. */
+static void on_section(struct load *l, const char *name, size_t len)
+{
+	char *copy = strndup(name, len);
+	const char *gname;
+	struct dg_group *g;
+
+	l->section_known = false;
+	l->group = NULL;
+	if (copy == NULL) {
+		oom(l);
+		return;
+	}
+	for (size_t i = 0; i < DG_ARRAY_SIZE(sections); i++)
+		if (strcmp(copy, sections[i]) == 0)
+			l->section_known = true;
+	if (!is_group_section(copy)) {
+		if (!l->section_known)
+			dg_diag_error(l->d, l->file, l->line,
+				      "[%s]: unknown section (expected server, "
+				      "upstream, policy, cache, log, metrics "
+				      "or group NAME)",
+				      copy);
+		free(copy);
+		return;
+	}
+	gname = copy + 5;
+	while (*gname == ' ')
+		gname++;
+	if (*gname == '\0' || strpbrk(gname, " \t") != NULL) {
+		dg_diag_error(l->d, l->file, l->line,
+			      "[%s]: a group needs one name, as [group NAME]",
+			      copy);
+		free(copy);
+		return;
+	}
+	for (size_t i = 0; i < l->cfg->n_groups; i++) {
+		if (strcmp(l->cfg->groups[i].name, gname) == 0) {
+			dg_diag_error(l->d, l->file, l->line,
+				      "[%s]: repeated group (first at line %u)",
+				      copy, l->cfg->groups[i].line);
+			free(copy);
+			return;
+		}
+	}
+	if (dg_grow(&l->cfg->groups, &l->cfg->cap_groups, l->cfg->n_groups + 1,
+		    sizeof(*l->cfg->groups)) != 0) {
+		oom(l);
+		free(copy);
+		return;
+	}
+	g = &l->cfg->groups[l->cfg->n_groups];
+	memset(g, 0, sizeof(*g));
+	g->name = strdup(gname);
+	free(copy);
+	if (g->name == NULL) {
+		oom(l);
+		return;
+	}
+	g->line = l->line;
+	l->cfg->n_groups++;
+	l->group = g;
+	l->section_known = true;
+}
+
+/*
+ * The line reader inih calls. It hands inih one line at most num - 3 bytes
+ * long (inih's own bound, which it would enforce by cutting the line) and
+ * reports longer ones; lines inih would reject are reported here too, so
+ * that every syntax error is listed, and inih gets an empty line instead.
+ */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct load *l = stream;
+	ssize_t n = getline(&l->buf, &l->cap, l->f);
+	char *text;
+	size_t len;
+
+	if (n < 0)
+		return NULL;
+	l->line++;
+	while (n > 0 && (l->buf[n - 1] == '\n' || l->buf[n - 1] == '\r'))
+		l->buf[--n] = '\0';
+	text = l->buf;
+	if (l->line == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
+		text += 3;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	len = strlen(text);
+	str[0] = '\0';
+	if (len != (size_t)(n - (text - l->buf))) {
+		dg_diag_error(l->d, l->file, l->line, "line holds a NUL byte");
+		return str;
+	}
+	if (num < 3 || len > (size_t)num - 3) {
+		dg_diag_error(l->d, l->file, l->line,
+			      "line too long (%zu bytes, at most %d)", len,
+			      num - 3);
+		return str;
+	}
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL) {
+			dg_diag_error(l->d, l->file, l->line,
+				      "syntax error: '[' without ']'");
+			return str;
+		}
+		on_section(l, text + 1, (size_t)(close - text - 1));
+	} else if (text[0] != '\0' && text[0] != ';' && text[0] != '#' &&
+		   strpbrk(text, "=:") == NULL) {
+		dg_diag_error(l->d, l->file, l->line,
+			      "syntax error: expected 'key = value' or "
+			      "'[section]'");
+		return str;
+	}
+	memcpy(str, text, len + 1);
+	return str;
+}
+
+static int on_key(void *user, const char *section, const char *name,
+		  const char *value)
+{
+	struct load *l = user;
+	bool group = is_group_section(section);
+
+	if (*section == '\0') {
+		dg_diag_error(l->d, l->file, l->line,
+			      "%s: key outside of any [section]", name);
+		return 1;
+	}
+	if (!l->section_known)
+		return 1; /* the section was reported already */
+	for (size_t i = 0; i < DG_ARRAY_SIZE(keys); i++) {
+		const struct key *k = &keys[i];
+
+		if (strcmp(k->name, name) != 0 ||
+		    strcmp(k->section, group ? "group" : section) != 0)
+			continue;
+		/* Scalar keys of groups are none yet, so `seen` can be per key. */
+		if (!k->list) {
+			if (l->seen[i] != 0) {
+				key_error(l, k, "repeated key (first set at line %u)",
+					  l->seen[i]);
+				return 1;
+			}
+			l->seen[i] = l->line;
+		}
+		k->set(l, k, value);
+		return 1;
+	}
+	dg_diag_error(l->d, l->file, l->line, "%s: unknown key in [%s]", name,
+		      group ? "group" : section);
+	return 1;
+}
+
+/* Index of a key in keys[]; it must be there. */
+static size_t key_index(const char *section, const char *name)
+{
+	size_t i = 0;
+
+	while (i < DG_ARRAY_SIZE(keys) &&
+	       (strcmp(keys[i].section, section) != 0 ||
+		strcmp(keys[i].name, name) != 0))
+		i++;
+	dg_assert(i < DG_ARRAY_SIZE(keys));
+	return i;
+}
+
+/*
+ * Checks between keys, made here where the line of each key is known. The
+ * defaults (0, 86400) agree, so a conflict means min_ttl was set: the
+ * message points at its line.
+ */
+static void check_keys(struct load *l)
+{
+	unsigned min_line = l->seen[key_index("policy", "min_ttl")];
+
+	if (l->cfg->min_ttl > l->cfg->max_ttl)
+		dg_diag_error(l->d, l->file, min_line,
+			      "min_ttl: %u is above max_ttl %u",
+			      l->cfg->min_ttl, l->cfg->max_ttl);
+}
+
+/* Read one INI stream into cfg. */
+static int load_stream(struct dg_config *cfg, FILE *f, const char *file,
+		       struct dg_diag *d)
+{
+	unsigned seen[DG_ARRAY_SIZE(keys)] = { 0 };
+	struct load l = {
+		.cfg = cfg, .d = d, .file = file, .f = f, .seen = seen,
+	};
+	int rc;
+
+	rc = ini_parse_stream(read_line, &l, on_key, &l);
+	free(l.buf);
+	if (ferror(f)) {
+		dg_diag_error(d, file, 0, "cannot read: %s", strerror(errno));
+		return DG_ECONFIG;
+	}
+	/* Every line inih could reject was given to it empty, so a line
+	 * number back from it means an error we did not foresee. */
+	if (rc > 0)
+		dg_diag_error(d, file, (unsigned)rc, "syntax error");
+	else if (rc == -2)
+		return DG_ENOMEM;
+	check_keys(&l);
+	return 0;
+}
+
+static void config_free_lists(struct dg_config *cfg)
+{
+	free(cfg->listen.v);
+	free(cfg->servers.v);
+	strings_free(&cfg->zones);
+	strings_free(&cfg->allow);
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		free(cfg->groups[i].name);
+		free(cfg->groups[i].clients);
+		strings_free(&cfg->groups[i].zones);
+	}
+	free(cfg->groups);
+}
+
+void dg_config_free(struct dg_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	config_free_lists(cfg);
+	dg_policy_free(cfg->policy);
+	free(cfg->path);
+	free(cfg->user);
+	free(cfg->query_log);
+	free(cfg);
+}
+
+/* Command-line addresses replace the file's list. */
+static void override_addrs(struct dg_addrs *dst, const char *flag,
+			   const char **v, size_t n, uint16_t port,
+			   struct dg_diag *d)
+{
+	if (n == 0)
+		return;
+	dst->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct dg_addr a;
+
+		if (dg_addr_parse(v[i], port, &a) != 0) {
+			dg_diag_error(d, "command line", 0,
+				      "%s: '%s' is not an address (ADDR, "
+				      "ADDR:PORT or [IPV6]:PORT)",
+				      flag, v[i]);
+			continue;
+		}
+		if (addrs_push(dst, &a) != 0)
+			dg_diag_error(d, "command line", 0, "out of memory");
+	}
+}
+
+static int apply_overrides(struct dg_config *cfg, const struct dg_overrides *ov,
+			   struct dg_diag *d)
+{
+	override_addrs(&cfg->listen, "--listen", ov->listen, ov->n_listen,
+		       DEFAULT_LISTEN_PORT, d);
+	override_addrs(&cfg->servers, "--upstream", ov->upstream,
+		       ov->n_upstream, DEFAULT_LISTEN_PORT, d);
+	if (ov->n_zones > 0 || ov->n_allow > 0) {
+		strings_clear(&cfg->zones);
+		strings_clear(&cfg->allow);
+		for (size_t i = 0; i < ov->n_zones; i++)
+			if (strings_push(&cfg->zones, ov->zones[i], 0) != 0)
+				return DG_ENOMEM;
+		for (size_t i = 0; i < ov->n_allow; i++)
+			if (strings_push(&cfg->allow, ov->allow[i], 0) != 0)
+				return DG_ENOMEM;
+	}
+	if (ov->query_log != NULL) {
+		char *q = strdup(ov->query_log);
+
+		if (q == NULL)
+			return DG_ENOMEM;
+		free(cfg->query_log);
+		cfg->query_log = q;
+	}
+	return 0;
+}
+
+/* Upstreams from resolv.conf, skipping our own listeners (we would loop). */
+static void servers_from_resolv_conf(struct dg_config *cfg, const char *path,
+				     struct dg_diag *d)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+
+	if (f == NULL)
+		return;
+	while (getline(&buf, &cap, f) != -1) {
+		char *save = NULL;
+		char *word = strtok_r(buf, " \t\r\n", &save);
+		char *value;
+		struct dg_addr a;
+		bool ours = false;
+
+		if (word == NULL || strcmp(word, "nameserver") != 0)
+			continue;
+		value = strtok_r(NULL, " \t\r\n", &save);
+		/* A scoped address (fe80::1%eth0) needs an interface index:
+		 * left out rather than guessed. */
+		if (value == NULL || dg_addr_parse(value, 53, &a) != 0)
+			continue;
+		for (size_t i = 0; i < cfg->listen.n; i++)
+			ours |= dg_addr_equal(&a, &cfg->listen.v[i]);
+		if (!ours && addrs_push(&cfg->servers, &a) != 0) {
+			dg_diag_error(d, path, 0, "out of memory");
+			break;
+		}
+	}
+	free(buf);
+	fclose(f);
+	cfg->servers_from_resolv_conf = cfg->servers.n > 0;
+}
+
+/* A relative zones path in a file is relative to that file's folder. */
+static char *resolve_path(const char *config_path, const char *path)
+{
+	const char *slash;
+	char *out;
+	size_t dir;
+
+	if (path[0] == '/' || config_path == NULL ||
+	    (slash = strrchr(config_path, '/')) == NULL)
+		return strdup(path);
+	dir = (size_t)(slash - config_path);
+	out = malloc(dir + 1 + strlen(path) + 1);
+	if (out == NULL)
+		return NULL;
+	memcpy(out, config_path, dir);
+	out[dir] = '/';
+	strcpy(out + dir + 1, path);
+	return out;
+}
+
+/*
+ * A folder glob() cannot open. One that does not exist holds no file, like
+ * an empty one; any other failure (EACCES, EIO) stops the glob, so that an
+ * unreadable zones.d is an error and not an empty allowlist.
+ */
+static int glob_error(const char *path, int err)
+{
+	return err != ENOENT && err != ENOTDIR;
+}
+
+static int load_zones_pattern(struct dg_config *cfg, const char *pattern,
+			      unsigned line, struct dg_diag *d)
+{
+	/* Line 0: a --zones flag, even when a file was read too. */
+	const char *ref = line == 0 ? "--zones"
+			  : cfg->path ? cfg->path : EMBEDDED_NAME;
+	char *path = resolve_path(line > 0 ? cfg->path : NULL, pattern);
+	glob_t g;
+	int rc = 0, grc;
+
+	if (path == NULL)
+		return DG_ENOMEM;
+	/* A plain path must exist; a pattern may match nothing (an empty
+	 * zones.d), which only narrows the policy. */
+	if (strpbrk(path, "*?[") == NULL) {
+		rc = dg_zones_load_file(cfg->policy, path, d, ref, line);
+		free(path);
+		return rc;
+	}
+	grc = glob(path, 0, glob_error, &g);
+	if (grc == GLOB_NOMATCH) {
+		dg_diag_warn(d, ref, line, "zones: '%s' matches no file", path);
+	} else if (grc != 0) {
+		dg_diag_error(d, ref, line, "zones: cannot read '%s'", path);
+		rc = DG_EMALFORMED;
+	} else {
+		for (size_t i = 0; i < g.gl_pathc && rc != DG_ENOMEM; i++) {
+			int r = dg_zones_load_file(cfg->policy, g.gl_pathv[i],
+						   d, ref, line);
+			if (r != 0)
+				rc = r;
+		}
+	}
+	if (grc != GLOB_NOMATCH && grc != GLOB_NOSPACE)
+		globfree(&g);
+	free(path);
+	return rc;
+}
+
+/* Checks that need the whole file: ranges between keys, lists, zones. */
+static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
+		  struct dg_diag *d)
+{
+	const char *where = cfg->path ? cfg->path : EMBEDDED_NAME;
+
+	if (cfg->listen.n == 0) {
+		struct dg_addr a;
+
+		/* No listen= at all: the same address as the embedded default. */
+		if (dg_addr_parse("127.0.0.1:5353", 0, &a) != 0 ||
+		    addrs_push(&cfg->listen, &a) != 0)
+			return DG_ENOMEM;
+	}
+	if (cfg->servers.n == 0)
+		servers_from_resolv_conf(cfg, ov->resolv_conf ? ov->resolv_conf
+							      : "/etc/resolv.conf",
+					 d);
+	if (cfg->servers.n == 0 && ov->need_upstream)
+		dg_diag_error(d, where, 0,
+			      "servers: no upstream: set [upstream] servers or "
+			      "--upstream (%s lists none usable)",
+			      ov->resolv_conf ? ov->resolv_conf
+					      : "/etc/resolv.conf");
+	for (size_t i = 0; i < cfg->zones.n; i++)
+		if (load_zones_pattern(cfg, cfg->zones.v[i], cfg->zones.lines[i],
+				       d) == DG_ENOMEM)
+			return DG_ENOMEM;
+	for (size_t i = 0; i < cfg->allow.n; i++) {
+		const char *file = cfg->allow.lines[i] ? where : "--allow";
+
+		if (dg_zones_add_inline(cfg->policy, cfg->allow.v[i], file,
+					cfg->allow.lines[i], d) == DG_ENOMEM)
+			return DG_ENOMEM;
+	}
+	if (d->errors == 0 && dg_policy_count(cfg->policy) == 0)
+		dg_diag_warn(d, where, 0,
+			     "the allowlist is empty: every query will be "
+			     "denied");
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		dg_diag_warn(d, where, cfg->groups[i].line,
+			     "[group %s]: per-client groups are checked but "
+			     "not enforced yet; its clients get the global "
+			     "policy",
+			     cfg->groups[i].name);
+	return 0;
+}
+
+int dg_config_load(const char *path, const struct dg_overrides *ov,
+		   struct dg_diag *d, struct dg_config **out)
+{
+	static const struct dg_overrides none = { 0 };
+	struct dg_config *cfg = calloc(1, sizeof(*cfg));
+	unsigned errors_before = d->errors;
+	FILE *f = NULL;
+	int rc;
+
+	if (ov == NULL)
+		ov = &none;
+	if (cfg == NULL)
+		return DG_ENOMEM;
+	config_init_defaults(cfg);
+	cfg->policy = dg_policy_new();
+	if (cfg->policy == NULL)
+		goto nomem;
+	if (path != NULL) {
+		cfg->path = strdup(path);
+		if (cfg->path == NULL)
+			goto nomem;
+		f = fopen(path, "r");
+		if (f == NULL) {
+			dg_diag_error(d, path, 0, "cannot read: %s",
+				      strerror(errno));
+			rc = DG_ECONFIG;
+			goto fail;
+		}
+		rc = load_stream(cfg, f, path, d);
+	} else {
+		f = fmemopen((void *)embedded_default,
+			     sizeof(embedded_default) - 1, "r");
+		if (f == NULL)
+			goto nomem;
+		rc = load_stream(cfg, f, EMBEDDED_NAME, d);
+	}
+	fclose(f);
+	f = NULL;
+	if (rc == DG_ENOMEM || apply_overrides(cfg, ov, d) != 0 ||
+	    finish(cfg, ov, d) != 0)
+		goto nomem;
+	if (d->errors != errors_before) {
+		rc = DG_ECONFIG;
+		goto fail;
+	}
+	*out = cfg;
+	return 0;
+nomem:
+	dg_diag_error(d, path ? path : EMBEDDED_NAME, 0, "out of memory");
+	rc = DG_ENOMEM;
+fail:
+	if (f != NULL)
+		fclose(f);
+	dg_config_free(cfg);
+	return rc;
+}
+
+static void print_addrs(FILE *out, const char *key, const struct dg_addrs *a)
+{
+	fprintf(out, "%s =", key);
+	for (size_t i = 0; i < a->n; i++) {
+		char text[DG_ADDR_STRLEN];
+
+		dg_addr_format(&a->v[i], text, sizeof(text));
+		fprintf(out, "%s %s", i ? "," : "", text);
+	}
+	fputc('\n', out);
+}
+
+static void print_strings(FILE *out, const char *key,
+			  const struct dg_strings *s)
+{
+	fprintf(out, "%s =", key);
+	for (size_t i = 0; i < s->n; i++)
+		fprintf(out, "%s %s", i ? "," : "", s->v[i]);
+	fputc('\n', out);
+}
+
+void dg_config_print(const struct dg_config *cfg, FILE *out)
+{
+	const struct dg_limits *lim = dg_policy_limits_const(cfg->policy);
+	size_t n = dg_policy_count(cfg->policy);
+
+	fprintf(out, "; effective configuration of %s\n",
+		cfg->path ? cfg->path : EMBEDDED_NAME);
+	fprintf(out, "[server]\n");
+	print_addrs(out, "listen", &cfg->listen);
+	fprintf(out, "user = %s\n", cfg->user ? cfg->user : "");
+	fprintf(out, "tcp_idle_timeout_ms = %u\n", cfg->tcp_idle_timeout_ms);
+	fprintf(out, "max_tcp_clients = %u\n", cfg->max_tcp_clients);
+	fprintf(out, "max_udp_size = %u\n", cfg->max_udp_size);
+
+	fprintf(out, "\n[upstream]\n");
+	print_addrs(out, "servers", &cfg->servers);
+	if (cfg->servers_from_resolv_conf)
+		fprintf(out, "; servers from resolv.conf\n");
+	fprintf(out, "timeout_ms = %u\n", cfg->upstream_timeout_ms);
+	fprintf(out, "max_inflight = %u\n", cfg->max_inflight);
+
+	fprintf(out, "\n[policy]\n");
+	print_strings(out, "zones", &cfg->zones);
+	fprintf(out, "allow =");
+	for (size_t i = 0; i < cfg->allow.n; i++)
+		fprintf(out, "%s %s", i ? "," : "", cfg->allow.v[i]);
+	fputc('\n', out);
+	fprintf(out, "deny_rcode = %s\n",
+		cfg->deny_rcode == DG_DENY_REFUSED ? "refused" : "nxdomain");
+	fprintf(out, "default_types =");
+	for (size_t i = 0; i < lim->default_types.n; i++) {
+		char t[32];
+
+		dg_zones_type_to_str(lim->default_types.types[i], t, sizeof(t));
+		fprintf(out, "%s %s", i ? "," : "", t);
+	}
+	fputc('\n', out);
+	fprintf(out, "max_label_length = %u\n", lim->max_label_length);
+	fprintf(out, "max_name_length = %u\n", lim->max_name_length);
+	fprintf(out, "charset = %s\n",
+		lim->charset == DG_CHARSET_LDH ? "ldh" : "ldh_underscore");
+	fprintf(out, "cname = %s\n",
+		cfg->cname == DG_CNAME_STRICT ? "strict" : "pass");
+	fprintf(out, "new_names_per_minute = %u\n", cfg->new_names_per_minute);
+	fprintf(out, "min_ttl = %u\n", cfg->min_ttl);
+	fprintf(out, "max_ttl = %u\n", cfg->max_ttl);
+
+	fprintf(out, "\n[cache]\n");
+	fprintf(out, "max_entries = %u\n", cfg->cache_max_entries);
+	fprintf(out, "negative_ttl = %u\n", cfg->negative_ttl);
+
+	fprintf(out, "\n[log]\n");
+	fprintf(out, "query_log = %s\n",
+		cfg->query_log ? cfg->query_log : "stderr");
+	fprintf(out, "log_allowed = %s\n", cfg->log_allowed ? "yes" : "no");
+	fprintf(out, "level = %s\n", dg_log_level_name(cfg->log_level));
+
+	fprintf(out, "\n[metrics]\n");
+	if (cfg->metrics_enabled) {
+		char text[DG_ADDR_STRLEN];
+
+		dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
+		fprintf(out, "listen = %s\n", text);
+	} else {
+		fprintf(out, "listen = off\n");
+	}
+
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const struct dg_group *g = &cfg->groups[i];
+
+		fprintf(out, "\n[group %s]\nclients =", g->name);
+		for (size_t j = 0; j < g->n_clients; j++) {
+			char text[DG_ADDR_STRLEN];
+
+			dg_prefix_format(&g->clients[j], text, sizeof(text));
+			fprintf(out, "%s %s", j ? "," : "", text);
+		}
+		fputc('\n', out);
+		print_strings(out, "zones", &g->zones);
+	}
+
+	fprintf(out, "\n; allowlist: %zu %s, the union of the zones files and "
+		     "allow\n",
+		n, n == 1 ? "entry" : "entries");
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_entry *e = dg_policy_entry(cfg->policy, i);
+		char text[DG_ENTRY_STRLEN];
+
+		dg_zones_format_entry(cfg->policy, e, text, sizeof(text));
+		if (e->line > 0)
+			fprintf(out, "%s  # %s:%u\n", text,
+				dg_policy_source(cfg->policy, e->source),
+				e->line);
+		else
+			fprintf(out, "%s  # %s\n", text,
+				dg_policy_source(cfg->policy, e->source));
+	}
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config: the INI configuration (DESIGN.md "Configuration") read with
+ * inih, the command-line overrides, the embedded default, and the policy
+ * they describe (zones files and inline entries loaded through zones.c).
+ *
+ * Every default is set in one place, config_init_defaults() in config.c
+ * (the policy's own limits in dg_policy_new()). Every problem is reported
+ * through dg_diag as `FILE:LINE: key: problem` and loading goes on, so one
+ * run shows them all; a config with any error is not returned.
+ *
+ * inih is fed through our own line reader: it numbers lines for the
+ * messages, rejects lines longer than inih's buffer (inih would cut them
+ * silently), and strips leading blanks so an indented key is never taken
+ * for a continuation of the previous value.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "diag.h"
+#include "policy.h"
+
+#define DG_DEFAULT_CONFIG_PORT 53
+
+enum dg_deny_rcode { DG_DENY_NXDOMAIN = 3, DG_DENY_REFUSED = 5 };
+enum dg_cname_mode { DG_CNAME_PASS, DG_CNAME_STRICT };
+enum dg_log_level { DG_LOG_ERR, DG_LOG_WARN, DG_LOG_INFO, DG_LOG_DEBUG };
+
+struct dg_addrs {
+	struct dg_addr *v;
+	size_t n, cap;
+};
+
+/* Strings with the line each came from (0: the command line). */
+struct dg_strings {
+	char **v;
+	unsigned *lines;
+	size_t n, cap;
+};
+
+/* A [group NAME] section: parsed and checked, not yet enforced. */
+struct dg_group {
+	char *name;
+	unsigned line;
+	struct dg_prefix *clients;
+	size_t n_clients, cap_clients;
+	struct dg_strings zones;
+};
+
+/* A loaded configuration. Owns everything it points to, the policy too. */
+struct dg_config {
+	char *path; /* the file read; NULL for the embedded default */
+
+	/* [server] */
+	struct dg_addrs listen;
+	char *user; /* NULL: keep the user that started dnsgate */
+	unsigned tcp_idle_timeout_ms;
+	unsigned max_tcp_clients;
+	unsigned max_udp_size;
+
+	/* [upstream] */
+	struct dg_addrs servers;
+	bool servers_from_resolv_conf;
+	unsigned upstream_timeout_ms;
+	unsigned max_inflight;
+
+	/* [policy]; the limits and the entries live in `policy`. */
+	struct dg_strings zones; /* as written, before globbing */
+	struct dg_strings allow; /* inline lists as written */
+	enum dg_deny_rcode deny_rcode;
+	enum dg_cname_mode cname;
+	unsigned new_names_per_minute;
+	unsigned min_ttl, max_ttl;
+	struct dg_policy *policy;
+
+	/* [cache] */
+	unsigned cache_max_entries;
+	unsigned negative_ttl;
+
+	/* [log] */
+	char *query_log; /* "stderr", "syslog", "off" or a file */
+	bool log_allowed;
+	enum dg_log_level log_level;
+
+	/* [metrics] */
+	bool metrics_enabled;
+	struct dg_addr metrics_listen;
+
+	struct dg_group *groups;
+	size_t n_groups, cap_groups;
+};
+
+/* Command-line settings; each list, when given, replaces the file's. */
+struct dg_overrides {
+	const char **listen;
+	size_t n_listen;
+	const char **upstream;
+	size_t n_upstream;
+	/* --zones and --allow together replace both zones= and allow=, so
+	 * the command line alone says what is allowed. */
+	const char **zones;
+	size_t n_zones;
+	const char **allow;
+	size_t n_allow;
+	const char *query_log;
+	/* Where to find upstreams when none are configured. */
+	const char *resolv_conf;
+	/* Refuse a configuration without upstreams (serving, --check). */
+	bool need_upstream;
+};
+
+/*
+ * Load `path` (NULL: the embedded default), apply the overrides, load the
+ * zones and build the policy.
+ * @return 0 and a config in *out (free with dg_config_free), DG_ECONFIG
+ * when d counted errors, or DG_ENOMEM.
+ */
+DG_NODISCARD int dg_config_load(const char *path,
+				const struct dg_overrides *ov,
+				struct dg_diag *d, struct dg_config **out);
+
+void dg_config_free(struct dg_config *cfg);
+
+/* The effective configuration and allowlist, as `--check` prints it. */
+void dg_config_print(const struct dg_config *cfg, FILE *out);
+
+/* "nxdomain", "strict", "info", … */
+const char *dg_log_level_name(enum dg_log_level level);

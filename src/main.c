@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main: options, then one of: run the resolver, --check, explain, import.
+ * Thin on purpose: everything it calls lives in a module of its own.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "diag.h"
+
+static const char usage_text[] =
+	"Usage: dnsgate [OPTIONS]                      run the resolver\n"
+	"       dnsgate [OPTIONS] --check              validate, print the effective\n"
+	"                                              configuration and allowlist\n"
+	"       dnsgate [OPTIONS] explain NAME [TYPE]  say whether NAME is allowed and why\n"
+	"       dnsgate import FILE...                 print a host list, Squid dstdomain\n"
+	"                                              or tinyproxy filter as a zones file\n"
+	"\n"
+	"dnsgate answers only allowlisted names, denies everything else with\n"
+	"NXDOMAIN, and never sends a denied query anywhere.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE     read FILE (INI); without it, the embedded default:\n"
+	"                        listen on 127.0.0.1:5353, upstreams from\n"
+	"                        /etc/resolv.conf, allowlist " DG_ZONESDIR "/default.zones\n"
+	"      --listen ADDR[:PORT]    listen here, UDP and TCP (repeatable;\n"
+	"                        replaces [server] listen)\n"
+	"      --upstream ADDR[:PORT]  forward to this resolver (repeatable;\n"
+	"                        replaces [upstream] servers)\n"
+	"      --zones FILE      load this zones file (repeatable)\n"
+	"      --allow ENTRY     allow ENTRY, zones syntax, e.g. '*.example.com' or\n"
+	"                        'example.com depth=2 types=A,AAAA' (repeatable)\n"
+	"                        --zones and --allow together replace the file's\n"
+	"                        zones= and allow=\n"
+	"      --query-log stderr|syslog|off|FILE   where the query log goes\n"
+	"      --check           validate and print the effective configuration\n"
+	"  -h, --help            show this help\n"
+	"  -V, --version         show the version\n"
+	"\n"
+	"Allowlist entries: NAME (that name only), *.NAME (NAME and one label\n"
+	"below), NAME depth=N (NAME and up to N labels below); types=T1,T2\n"
+	"narrows the query types; private=allow keeps private addresses.\n"
+	"\n"
+	"Exit status: 0 success (explain: allowed), 1 explain: denied,\n"
+	"2 a bad option, configuration or input.\n";
+
+enum {
+	OPT_LISTEN = 256,
+	OPT_UPSTREAM,
+	OPT_ZONES,
+	OPT_ALLOW,
+	OPT_QUERY_LOG,
+	OPT_CHECK,
+};
+
+static const struct option options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "upstream", required_argument, NULL, OPT_UPSTREAM },
+	{ "zones", required_argument, NULL, OPT_ZONES },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "query-log", required_argument, NULL, OPT_QUERY_LOG },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	/* Each repeatable option holds at most argc values. */
+	const char **lists = calloc((size_t)argc * 4 + 4, sizeof(*lists));
+	struct dg_overrides ov = { 0 };
+	const char *config_path = NULL;
+	const char *command = NULL;
+	struct dg_config *cfg = NULL;
+	struct dg_diag d;
+	bool check = false;
+	int status = DG_EXIT_USAGE;
+	int c, rc;
+
+	if (lists == NULL) {
+		fprintf(stderr, "dnsgate: out of memory\n");
+		return DG_EXIT_USAGE;
+	}
+	ov.listen = lists;
+	ov.upstream = lists + argc + 1;
+	ov.zones = lists + 2 * (argc + 1);
+	ov.allow = lists + 3 * (argc + 1);
+	while ((c = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case OPT_LISTEN:
+			ov.listen[ov.n_listen++] = optarg;
+			break;
+		case OPT_UPSTREAM:
+			ov.upstream[ov.n_upstream++] = optarg;
+			break;
+		case OPT_ZONES:
+			ov.zones[ov.n_zones++] = optarg;
+			break;
+		case OPT_ALLOW:
+			ov.allow[ov.n_allow++] = optarg;
+			break;
+		case OPT_QUERY_LOG:
+			ov.query_log = optarg;
+			break;
+		case OPT_CHECK:
+			check = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			status = DG_EXIT_OK;
+			goto done;
+		case 'V':
+			printf("dnsgate %s\n", PACKAGE_VERSION);
+			status = DG_EXIT_OK;
+			goto done;
+		default:
+			fprintf(stderr, "Try 'dnsgate --help'.\n");
+			goto done;
+		}
+	}
+	if (optind < argc)
+		command = argv[optind++];
+
+	if (command != NULL && strcmp(command, "import") == 0) {
+		status = dg_cli_import(argv + optind, argc - optind, stdout,
+				       stderr);
+		goto done;
+	}
+	if (command != NULL && strcmp(command, "explain") != 0) {
+		fprintf(stderr,
+			"dnsgate: unknown command '%s'. Try 'dnsgate --help'.\n",
+			command);
+		goto done;
+	}
+	if (command != NULL && (argc - optind < 1 || argc - optind > 2)) {
+		fprintf(stderr, "dnsgate: usage: dnsgate explain NAME [TYPE]\n");
+		goto done;
+	}
+
+	/* Serving and --check need somewhere to forward to; explain does not. */
+	ov.need_upstream = command == NULL;
+	dg_diag_init(&d, stderr);
+	rc = dg_config_load(config_path, &ov, &d, &cfg);
+	if (rc != 0) {
+		if (rc == DG_ECONFIG)
+			fprintf(stderr, "dnsgate: %u error%s in the configuration\n",
+				d.errors, d.errors == 1 ? "" : "s");
+		goto done;
+	}
+	if (command != NULL)
+		status = dg_cli_explain(cfg, argv[optind],
+					argc - optind == 2 ? argv[optind + 1] : NULL,
+					stdout, stderr);
+	else if (check)
+		status = dg_cli_check(cfg, stdout);
+	else {
+		fprintf(stderr, "dnsgate: the configuration is valid, but this "
+				"build does not serve DNS yet; use --check or "
+				"explain\n");
+		status = DG_EXIT_DENY;
+	}
+done:
+	dg_config_free(cfg);
+	free(lists);
+	return status;
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# t_explain: `dnsgate explain NAME [TYPE]` prints one verdict line and
+# exits 0 (allow), 1 (deny) or 2 (a name or type it cannot read).
+. "$srcdir/tests/cli/lib.sh"
+
+allow=(--allow anthropic.com --allow api.example.com --allow '*.example.com'
+	--allow 'txt.example.org types=TXT' --allow 'deep.example depth=2')
+
+# explain_is WANT_STATUS WANT_LINE NAME [TYPE]
+explain_is() {
+	local want_status=$1 want=$2
+	shift 2
+	run "${allow[@]}" explain "$@"
+	tap_status "$want_status" "explain $*: exit status $want_status"
+	tap_is "$(out)" "$want" "explain $*: $want"
+}
+
+explain_is 0 "allow (entry api.example.com)" api.example.com
+explain_is 0 "allow (entry *.example.com depth=1)" www.example.com
+explain_is 0 "allow (entry *.example.com depth=1)" example.com
+explain_is 1 "deny too-deep (entry *.example.com depth=1)" a.b.example.com
+explain_is 0 "allow (entry deep.example depth=2)" a.b.deep.example
+explain_is 1 "deny too-deep (entry deep.example depth=2)" a.b.c.deep.example
+explain_is 1 "deny not-listed" other.test
+explain_is 1 "deny not-listed" example.net
+explain_is 1 "deny qtype (entry api.example.com)" api.example.com TXT
+explain_is 1 "deny qtype (entry txt.example.org types=TXT)" txt.example.org
+explain_is 0 "allow (entry txt.example.org types=TXT)" txt.example.org TXT
+explain_is 0 "allow (entry txt.example.org types=TXT)" txt.example.org txt
+explain_is 1 "deny qtype" evil.example MX
+explain_is 0 "allow (entry anthropic.com)" anthropic.com AAAA
+explain_is 0 "allow (entry anthropic.com)" anthropic.com https
+explain_is 0 "allow (entry anthropic.com)" anthropic.com TYPE65
+explain_is 1 "deny qtype (entry anthropic.com)" anthropic.com TXT
+
+# Lookalikes: a suffix or prefix match on text would allow these.
+explain_is 1 "deny not-listed" anthropic.com.evil.example
+explain_is 1 "deny not-listed" xanthropic.com
+explain_is 1 "deny not-listed" anthropic.co
+explain_is 1 "deny too-deep (entry anthropic.com)" www.anthropic.com
+explain_is 1 "deny charset" 'anthropic\.com.evil.example'
+# Case and the final dot do not matter.
+explain_is 0 "allow (entry anthropic.com)" AnThRoPiC.CoM
+explain_is 0 "allow (entry anthropic.com)" anthropic.com.
+explain_is 0 "allow (entry *.example.com depth=1)" WWW.EXAMPLE.COM.
+
+# The global limits come before the allowlist.
+label41=$(printf 'a%.0s' {1..41})
+label40=$(printf 'a%.0s' {1..40})
+explain_is 1 "deny label-length" "$label41.example.com"
+explain_is 0 "allow (entry *.example.com depth=1)" "$label40.example.com"
+explain_is 1 "deny name-length" "$label40.$label40.$label40.$label40.com"
+explain_is 1 "deny charset" 'a!b.example.com'
+explain_is 1 "deny charset" 'a\.b.example.com'
+explain_is 1 "deny charset" 'a\000b.example.com'
+explain_is 1 "deny charset" 'a\032b.example.com'
+explain_is 0 "allow (entry *.example.com depth=1)" a_b.example.com
+explain_is 0 "allow (entry *.example.com depth=1)" a-b.example.com
+
+# What explain cannot read: exit 2, nothing on stdout, a reason on stderr.
+run "${allow[@]}" explain a..b
+tap_status 2 "explain a..b: exit status 2"
+tap_is "$(out)" "" "explain a..b: nothing on stdout"
+tap_is "$(err)" "dnsgate: explain: bad name 'a..b': Empty label" \
+	"explain a..b: the reason on stderr"
+run "${allow[@]}" explain "$label41$label41.example.com"
+tap_status 2 "explain of a label over 63 bytes: exit status 2"
+tap_is "$(err)" "dnsgate: explain: bad name '$label41$label41.example.com': Label length overflow" \
+	"explain of a label over 63 bytes: the reason on stderr"
+run "${allow[@]}" explain api.example.com BOGUS
+tap_status 2 "explain with an unknown type: exit status 2"
+tap_is "$(err)" "dnsgate: explain: unknown type 'BOGUS'" \
+	"explain with an unknown type: the reason on stderr"
+run "${allow[@]}" explain
+tap_status 2 "explain without a name: exit status 2"
+tap_is "$(err)" "dnsgate: usage: dnsgate explain NAME [TYPE]" \
+	"explain without a name: usage on stderr"
+run "${allow[@]}" explain a.example A extra
+tap_status 2 "explain with three arguments: exit status 2"
+
+# With -c: the zones file and allow= of the config, relative paths and all.
+conf=$srcdir/tests/data/explain.conf
+run -c "$conf" explain api.example.com
+tap_status 0 "-c: a name from the zones file is allowed"
+tap_is "$(out)" "allow (entry api.example.com)" "-c: the entry from the file"
+run -c "$conf" explain a.cdn.example.net AAAA
+tap_is "$(out)" "allow (entry *.cdn.example.net depth=1)" \
+	"-c: a wildcard from the zones file"
+run -c "$conf" explain dns.example.org TXT
+tap_is "$(out)" "allow (entry dns.example.org types=TXT)" \
+	"-c: an entry with its own types"
+run -c "$conf" explain inline.example
+tap_is "$(out)" "allow (entry inline.example)" "-c: an entry from allow="
+run -c "$conf" explain x.y.z.deep.example
+tap_status 1 "-c: too deep is denied"
+tap_is "$(out)" "deny too-deep (entry deep.example depth=2)" \
+	"-c: the entry it is too deep for"
+run -c "$conf" --allow other.example explain api.example.com
+tap_status 1 "-c with --allow: --allow replaces the file's allowlist"
+tap_is "$(out)" "deny not-listed" "-c with --allow: the file's entry is gone"
+run -c "$conf" --allow other.example explain other.example
+tap_status 0 "-c with --allow: the --allow entry is allowed"
+
+tap_done

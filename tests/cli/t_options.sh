@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# t_options: the command line itself: --help, --version, and the exit
+# status 2 for anything dnsgate cannot make sense of.
+. "$srcdir/tests/cli/lib.sh"
+
+run --help
+tap_status 0 "--help exits 0"
+tap_is "$(err)" "" "--help prints nothing on stderr"
+help=$(out)
+for word in "-c, --config FILE" --listen --upstream --zones --allow \
+	--query-log --check --help --version "explain NAME [TYPE]" \
+	"import FILE"; do
+	tap_match "$help" "$word" "--help mentions $word"
+done
+run -h
+tap_status 0 "-h exits 0"
+tap_is "$(out)" "$help" "-h prints the same help"
+
+run --version
+tap_status 0 "--version exits 0"
+tap_is "$(out)" "dnsgate 0.1.0" "--version prints the name and version"
+run -V
+tap_is "$(out)" "dnsgate 0.1.0" "-V prints the same"
+
+run --bogus
+tap_status 2 "an unknown option exits 2"
+tap_match "$(err)" "Try 'dnsgate --help'." "an unknown option points to --help"
+tap_is "$(out)" "" "an unknown option prints nothing on stdout"
+run --listen
+tap_status 2 "an option without its argument exits 2"
+run frobnicate
+tap_status 2 "an unknown command exits 2"
+tap_is "$(err)" "dnsgate: unknown command 'frobnicate'. Try 'dnsgate --help'." \
+	"an unknown command is named"
+
+run --listen bogus --allow x.example explain x.example
+tap_status 2 "--listen bogus exits 2"
+tap_is "$(err)" "command line: --listen: 'bogus' is not an address (ADDR, ADDR:PORT or [IPV6]:PORT)
+dnsgate: 1 error in the configuration" "--listen bogus: the error names --listen"
+run --upstream 127.0.0.1:0 --allow x.example --check
+tap_status 2 "--upstream with port 0 exits 2"
+tap_match "$(err)" "--upstream: '127.0.0.1:0' is not an address" \
+	"--upstream: the error names --upstream"
+run --allow 'x.example depth=abc' explain x.example
+tap_status 2 "a bad --allow exits 2"
+tap_match "$(err)" "--allow: depth: 'abc' is not a number from 0 to 127" \
+	"a bad --allow: the error names --allow"
+run --zones "$tmp/no-such.zones" explain x.example
+tap_status 2 "a missing --zones file exits 2"
+tap_is "$(err)" "--zones: zones: cannot read '$tmp/no-such.zones': No such file or directory
+dnsgate: 1 error in the configuration" \
+	"a missing --zones file: the error names --zones and the file"
+run -c "$tmp/no-such.conf" explain x.example
+tap_status 2 "a missing -c file exits 2"
+
+# Repeated flags accumulate; --listen replaces the file's list.
+run --listen 127.0.0.1:5301 --listen '[::1]:5302' --upstream 127.0.0.1:5399 \
+	--upstream '::1' --allow a.example --allow b.example --check
+tap_status 0 "repeated flags are accepted"
+tap_match "$(out)" "listen = 127.0.0.1:5301, [::1]:5302" "--listen repeats"
+tap_match "$(out)" "servers = 127.0.0.1:5399, [::1]:53" \
+	"--upstream repeats, port 53 by default"
+tap_match "$(out)" "allow = a.example, b.example" "--allow repeats"
+printf 'z.example\n' >"$tmp/z.zones"
+run --zones "$tmp/z.zones" --allow a.example explain z.example
+tap_status 0 "--zones and --allow together both apply"
+run --query-log "$tmp/q.log" --upstream 127.0.0.1:5399 --allow a.example --check
+tap_match "$(out)" "query_log = $tmp/q.log" "--query-log FILE is taken"
+
+tap_done

@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_config: the INI configuration (config.h) read from files written
+ * into a fresh folder. Every problem must come out as `FILE:LINE: key:
+ * problem`, all of them in one run, and a configuration with an error is
+ * never handed back. resolv.conf is always one the test wrote, so the
+ * machine's /etc/resolv.conf never matters.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "tap.h"
+#include "zones.h"
+
+static char tmpdir[] = "/tmp/dg_test_config.XXXXXX";
+
+/* Diagnostics captured in memory. */
+struct capture {
+	FILE *f;
+	char *buf;
+	size_t len;
+	struct dg_diag d;
+};
+
+static void cap_open(struct capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+	if (c->f == NULL) {
+		perror("open_memstream");
+		exit(99);
+	}
+	dg_diag_init(&c->d, c->f);
+}
+
+/* What was printed so far, without the last newline. */
+static const char *cap_text(struct capture *c)
+{
+	fflush(c->f);
+	if (c->len > 0 && c->buf[c->len - 1] == '\n')
+		c->buf[c->len - 1] = '\0';
+	return c->buf;
+}
+
+static void cap_close(struct capture *c)
+{
+	fclose(c->f);
+	free(c->buf);
+}
+
+/* Write a file relative to tmpdir (the working directory). */
+static void write_file(const char *name, const char *text, size_t len)
+{
+	FILE *f = fopen(name, "w");
+
+	if (f == NULL || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
+		perror(name);
+		exit(99);
+	}
+}
+
+static void put(const char *name, const char *text)
+{
+	write_file(name, text, strlen(text));
+}
+
+/* The overrides every test starts from: our own resolv.conf. */
+static struct dg_overrides base(void)
+{
+	return (struct dg_overrides){ .resolv_conf = "resolv.conf" };
+}
+
+/* A sentinel: *out must keep it when a load fails. */
+static struct dg_config sentinel;
+
+/*
+ * Load `text` as t.conf and expect it refused with exactly the diagnostics
+ * want (lines joined by '\n') and `errors` errors.
+ */
+static void check_error(const char *what, const char *text,
+			const char *want, unsigned errors)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg = &sentinel;
+	struct capture c;
+	int rc;
+
+	put("t.conf", text);
+	cap_open(&c);
+	rc = dg_config_load("t.conf", &ov, &c.d, &cfg);
+	is_int(rc, DG_ECONFIG, "%s: refused", what);
+	ok(cfg == &sentinel, "%s: *out is left untouched", what);
+	is_str(cap_text(&c), want, "%s: the diagnostics", what);
+	is_int(c.d.errors, errors, "%s: %u error(s) counted", what, errors);
+	if (cfg != &sentinel)
+		dg_config_free(cfg);
+	cap_close(&c);
+}
+
+/* Load `text` as t.conf and expect success with diagnostics want. */
+static struct dg_config *check_load(const char *what, const char *text,
+				    const struct dg_overrides *ov,
+				    const char *want)
+{
+	struct dg_config *cfg = &sentinel;
+	struct capture c;
+	int rc;
+
+	put("t.conf", text);
+	cap_open(&c);
+	rc = dg_config_load("t.conf", ov, &c.d, &cfg);
+	is_int(rc, 0, "%s: loads", what);
+	is_str(cap_text(&c), want, "%s: the diagnostics", what);
+	is_int(c.d.errors, 0, "%s: no error", what);
+	cap_close(&c);
+	if (rc != 0)
+		return NULL;
+	return cfg;
+}
+
+static const char *addr_str(const struct dg_addr *a)
+{
+	static char buf[4][DG_ADDR_STRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	dg_addr_format(a, buf[i], sizeof(buf[i]));
+	return buf[i];
+}
+
+/* All addresses of a list, ", " between them. */
+static const char *addrs_str(const struct dg_addrs *a)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < a->n && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				      i ? ", " : "", addr_str(&a->v[i]));
+	return buf;
+}
+
+static const char *strings_str(const struct dg_strings *s)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->n && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s@%u",
+				      i ? "|" : "", s->v[i], s->lines[i]);
+	return buf;
+}
+
+/* Every entry of the policy in zones syntax, '|' between them. */
+static const char *entries_str(const struct dg_policy *p)
+{
+	static char buf[4096];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < dg_policy_count(p) && n < sizeof(buf); i++) {
+		char text[DG_ENTRY_STRLEN];
+
+		dg_zones_format_entry(p, dg_policy_entry(p, i), text,
+				      sizeof(text));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				      i ? "|" : "", text);
+	}
+	return buf;
+}
+
+static void test_defaults(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+	const struct dg_limits *lim;
+
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	cfg = check_load("a file with allow only",
+			 "[policy]\nallow = x.example\n", &ov, "");
+	if (cfg == NULL)
+		return;
+	lim = dg_policy_limits_const(cfg->policy);
+	is_str(cfg->path, "t.conf", "the path read is kept");
+	is_str(addrs_str(&cfg->listen), "127.0.0.1:5353",
+	       "listen defaults to 127.0.0.1:5353");
+	ok(cfg->user == NULL, "user defaults to none (keep the user)");
+	is_int(cfg->tcp_idle_timeout_ms, 10000, "tcp_idle_timeout_ms default");
+	is_int(cfg->max_tcp_clients, 512, "max_tcp_clients default");
+	is_int(cfg->max_udp_size, 1232, "max_udp_size default");
+	is_str(addrs_str(&cfg->servers), "192.0.2.53:53",
+	       "servers default to resolv.conf's, port 53");
+	ok(cfg->servers_from_resolv_conf, "and say they came from resolv.conf");
+	is_int(cfg->upstream_timeout_ms, 1500, "timeout_ms default");
+	is_int(cfg->max_inflight, 4096, "max_inflight default");
+	is_str(strings_str(&cfg->zones), "", "zones default to none in a file");
+	is_str(strings_str(&cfg->allow), "x.example@2",
+	       "allow keeps its value and line");
+	is_int(cfg->deny_rcode, DG_DENY_NXDOMAIN, "deny_rcode default nxdomain");
+	is_int(cfg->cname, DG_CNAME_PASS, "cname default pass");
+	is_int(cfg->new_names_per_minute, 60, "new_names_per_minute default");
+	is_int(cfg->min_ttl, 0, "min_ttl default");
+	is_int(cfg->max_ttl, 86400, "max_ttl default");
+	is_int(cfg->cache_max_entries, 100000, "cache max_entries default");
+	is_int(cfg->negative_ttl, 60, "negative_ttl default");
+	ok(cfg->query_log == NULL, "query_log default (stderr) is NULL");
+	ok(cfg->log_allowed, "log_allowed default yes");
+	is_int(cfg->log_level, DG_LOG_INFO, "level default info");
+	ok(!cfg->metrics_enabled, "metrics off by default");
+	is_int(cfg->n_groups, 0, "no groups");
+	is_int(lim->max_label_length, 40, "max_label_length default");
+	is_int(lim->max_name_length, 160, "max_name_length default");
+	is_int(lim->charset, DG_CHARSET_LDH_UNDERSCORE,
+	       "charset default ldh_underscore");
+	ok(lim->default_types.n == 5 &&
+		   dg_typeset_has(&lim->default_types, 1) &&
+		   dg_typeset_has(&lim->default_types, 28) &&
+		   dg_typeset_has(&lim->default_types, 5) &&
+		   dg_typeset_has(&lim->default_types, 64) &&
+		   dg_typeset_has(&lim->default_types, 65),
+	   "default_types are A, AAAA, CNAME, SVCB, HTTPS");
+	is_str(entries_str(cfg->policy), "x.example", "the policy holds allow=");
+	dg_config_free(cfg);
+}
+
+static void test_every_key(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+	const struct dg_limits *lim;
+
+	put("all.zones", "# all\nfrom.file.example\n");
+	cfg = check_load(
+		"every key set",
+		"; a comment\n"
+		"# another\n"
+		"[server]\n"
+		"listen = 127.0.0.1:5301, [::1]:5302\n"
+		"listen = 127.0.0.2\n"
+		"user = nobody\n"
+		"tcp_idle_timeout_ms = 100\n"
+		"max_tcp_clients = 7\n"
+		"max_udp_size = 4096\n"
+		"[upstream]\n"
+		"servers = 192.0.2.1, [2001:db8::1]:5353\n"
+		"timeout_ms = 60000\n"
+		"max_inflight = 1\n"
+		"[policy]\n"
+		"zones = all.zones\n"
+		"allow = a.example, *.b.example depth=2\n"
+		"allow = c.example types=A,AAAA, d.example\n"
+		"deny_rcode = REFUSED\n"
+		"default_types = A, TXT\n"
+		"max_label_length = 63\n"
+		"max_name_length = 253\n"
+		"charset = ldh\n"
+		"cname = strict\n"
+		"new_names_per_minute = 1000000\n"
+		"min_ttl = 30\n"
+		"max_ttl = 30\n"
+		"[cache]\n"
+		"max_entries = 0\n"
+		"negative_ttl = 86400\n"
+		"[log]\n"
+		"query_log = /var/log/dnsgate.json\n"
+		"log_allowed = off\n"
+		"level = debug\n"
+		"[metrics]\n"
+		"listen = 127.0.0.1\n",
+		&ov, "");
+	if (cfg == NULL)
+		return;
+	lim = dg_policy_limits_const(cfg->policy);
+	is_str(addrs_str(&cfg->listen),
+	       "127.0.0.1:5301, [::1]:5302, 127.0.0.2:53",
+	       "listen repeats and accumulates; the default port is 53");
+	is_str(cfg->user, "nobody", "user");
+	is_int(cfg->tcp_idle_timeout_ms, 100, "tcp_idle_timeout_ms minimum");
+	is_int(cfg->max_tcp_clients, 7, "max_tcp_clients");
+	is_int(cfg->max_udp_size, 4096, "max_udp_size maximum");
+	is_str(addrs_str(&cfg->servers), "192.0.2.1:53, [2001:db8::1]:5353",
+	       "servers");
+	ok(!cfg->servers_from_resolv_conf, "servers set: resolv.conf unused");
+	is_int(cfg->upstream_timeout_ms, 60000, "timeout_ms");
+	is_int(cfg->max_inflight, 1, "max_inflight");
+	is_str(strings_str(&cfg->zones), "all.zones@15", "zones with its line");
+	is_str(strings_str(&cfg->allow),
+	       "a.example, *.b.example depth=2@16|"
+	       "c.example types=A,AAAA, d.example@17",
+	       "allow repeats, each value kept whole with its line");
+	is_int(cfg->deny_rcode, DG_DENY_REFUSED, "deny_rcode, any case");
+	ok(lim->default_types.n == 2 &&
+		   dg_typeset_has(&lim->default_types, 1) &&
+		   dg_typeset_has(&lim->default_types, 16),
+	   "default_types replaces the built-in set");
+	is_int(lim->max_label_length, 63, "max_label_length");
+	is_int(lim->max_name_length, 253, "max_name_length");
+	is_int(lim->charset, DG_CHARSET_LDH, "charset");
+	is_int(cfg->cname, DG_CNAME_STRICT, "cname");
+	is_int(cfg->new_names_per_minute, 1000000, "new_names_per_minute");
+	ok(cfg->min_ttl == 30 && cfg->max_ttl == 30, "min_ttl == max_ttl is fine");
+	is_int(cfg->cache_max_entries, 0, "cache max_entries 0");
+	is_int(cfg->negative_ttl, 86400, "negative_ttl");
+	is_str(cfg->query_log, "/var/log/dnsgate.json", "query_log");
+	ok(!cfg->log_allowed, "log_allowed off");
+	is_int(cfg->log_level, DG_LOG_DEBUG, "level");
+	ok(cfg->metrics_enabled, "metrics enabled by an address");
+	is_str(addr_str(&cfg->metrics_listen), "127.0.0.1:9153",
+	       "metrics listen takes port 9153 by default");
+	is_str(entries_str(cfg->policy),
+	       "from.file.example|a.example|*.b.example depth=2|"
+	       "c.example types=A,AAAA|d.example",
+	       "zones files first, then the allow lists");
+	dg_config_free(cfg);
+}
+
+static void test_key_errors(void)
+{
+	char line[400], text[600];
+
+	check_error("an unknown section",
+		    "[bogus]\nx = 1\ny = 2\n[policy]\nallow = x.example\n",
+		    "t.conf:1: [bogus]: unknown section (expected server, "
+		    "upstream, policy, cache, log, metrics or group NAME)",
+		    1);
+	check_error("an unknown key", "[server]\nfrob = 1\n",
+		    "t.conf:2: frob: unknown key in [server]", 1);
+	check_error("a key of another section", "[server]\nservers = 1.2.3.4\n",
+		    "t.conf:2: servers: unknown key in [server]", 1);
+	check_error("a repeated scalar key",
+		    "[server]\nmax_udp_size = 600\n\nmax_udp_size = 700\n",
+		    "t.conf:4: max_udp_size: repeated key (first set at line 2)",
+		    1);
+	check_error("a scalar key repeated in a second [server]",
+		    "[server]\nuser = a\n[log]\nlevel = info\n[server]\n"
+		    "user = b\n",
+		    "t.conf:6: user: repeated key (first set at line 2)", 1);
+	check_error("a bad number", "[server]\ntcp_idle_timeout_ms = abc\n",
+		    "t.conf:2: tcp_idle_timeout_ms: 'abc' is not a number from "
+		    "100 to 3600000",
+		    1);
+	check_error("a number below its range", "[server]\nmax_udp_size = 511\n",
+		    "t.conf:2: max_udp_size: '511' is not a number from 512 to "
+		    "4096",
+		    1);
+	check_error("a number above its range",
+		    "[server]\nmax_udp_size = 4097\n",
+		    "t.conf:2: max_udp_size: '4097' is not a number from 512 to "
+		    "4096",
+		    1);
+	check_error("a negative number", "[upstream]\ntimeout_ms = -1\n",
+		    "t.conf:2: timeout_ms: '-1' is not a number from 10 to "
+		    "60000",
+		    1);
+	check_error("a number that overflows",
+		    "[cache]\nmax_entries = 99999999999999999999999\n",
+		    "t.conf:2: max_entries: '99999999999999999999999' is not a "
+		    "number from 0 to 100000000",
+		    1);
+	check_error("a number with a unit", "[cache]\nnegative_ttl = 60s\n",
+		    "t.conf:2: negative_ttl: '60s' is not a number from 0 to "
+		    "86400",
+		    1);
+	check_error("an empty number", "[cache]\nnegative_ttl =\n",
+		    "t.conf:2: negative_ttl: '' is not a number from 0 to 86400",
+		    1);
+	check_error("a label length above 63",
+		    "[policy]\nmax_label_length = 64\n",
+		    "t.conf:2: max_label_length: '64' is not a number from 1 to "
+		    "63",
+		    1);
+	check_error("a name length above 253",
+		    "[policy]\nmax_name_length = 254\n",
+		    "t.conf:2: max_name_length: '254' is not a number from 1 to "
+		    "253",
+		    1);
+	check_error("a bad bool", "[log]\nlog_allowed = maybe\n",
+		    "t.conf:2: log_allowed: 'maybe' is not yes or no", 1);
+	check_error("a bad address",
+		    "[server]\nlisten = 127.0.0.1:5300, localhost:53\n",
+		    "t.conf:2: listen: 'localhost:53' is not an address (ADDR, "
+		    "ADDR:PORT or [IPV6]:PORT)",
+		    1);
+	check_error("a bad upstream", "[upstream]\nservers = 192.0.2.1:0\n",
+		    "t.conf:2: servers: '192.0.2.1:0' is not an address (ADDR, "
+		    "ADDR:PORT or [IPV6]:PORT)",
+		    1);
+	check_error("a bad metrics address", "[metrics]\nlisten = here\n",
+		    "t.conf:2: listen: 'here' is not an address (ADDR:PORT or "
+		    "off)",
+		    1);
+	check_error("a bad deny_rcode", "[policy]\ndeny_rcode = servfail\n",
+		    "t.conf:2: deny_rcode: 'servfail' is not nxdomain or refused",
+		    1);
+	check_error("a bad cname", "[policy]\ncname = loose\n",
+		    "t.conf:2: cname: 'loose' is not pass or strict", 1);
+	check_error("a bad charset", "[policy]\ncharset = utf8\n",
+		    "t.conf:2: charset: 'utf8' is not ldh_underscore or ldh", 1);
+	check_error("a bad level", "[log]\nlevel = loud\n",
+		    "t.conf:2: level: 'loud' is not err, warn, info or debug", 1);
+	check_error("an empty query_log", "[log]\nquery_log =\n",
+		    "t.conf:2: query_log: empty value (use stderr, syslog, off "
+		    "or a file)",
+		    1);
+	check_error("a bad default type", "[policy]\ndefault_types = A, BOGUS\n",
+		    "t.conf:2: default_types: 'BOGUS' is not a query type", 1);
+	check_error("a bad inline entry",
+		    "[policy]\nallow = a.example, b..example\n",
+		    "t.conf:2: bad name 'b..example': Empty label", 1);
+
+	/* Lines inih would cut silently are refused whole. */
+	memset(line, 'x', 300);
+	memcpy(line, "user = ", 7);
+	line[300] = '\0';
+	snprintf(text, sizeof(text), "[server]\n%s\n", line);
+	check_error("a 300-byte line", text,
+		    "t.conf:2: line too long (300 bytes, at most 197)", 1);
+
+	check_error("a key outside any section", "user = x\n[server]\n",
+		    "t.conf:1: user: key outside of any [section]", 1);
+	check_error("a line without '='", "[server]\nuser\n",
+		    "t.conf:2: syntax error: expected 'key = value' or "
+		    "'[section]'",
+		    1);
+	check_error("'[server' without ']'", "[server\nuser = x\n",
+		    "t.conf:1: syntax error: '[' without ']'\n"
+		    "t.conf:2: user: key outside of any [section]",
+		    2);
+	check_error("an indented line that is no key",
+		    "[server]\nuser = a\n   more words\n",
+		    "t.conf:3: syntax error: expected 'key = value' or "
+		    "'[section]'",
+		    1);
+}
+
+/* Files with bytes strlen cannot carry. */
+static void test_nul(void)
+{
+	static const char text[] = "[server]\nuser = a\0b\n";
+	struct dg_overrides ov = base();
+	struct dg_config *cfg = &sentinel;
+	struct capture c;
+
+	write_file("t.conf", text, sizeof(text) - 1);
+	cap_open(&c);
+	is_int(dg_config_load("t.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "a NUL byte in a line is refused");
+	is_str(cap_text(&c), "t.conf:2: line holds a NUL byte",
+	       "and reported at its line");
+	ok(cfg == &sentinel, "*out untouched");
+	cap_close(&c);
+}
+
+static void test_lines(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	cfg = check_load("an indented key",
+			 "[server]\nuser = a\n  max_tcp_clients = 7\n"
+			 "\tmax_udp_size = 600\n[policy]\nallow = x.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_str(cfg->user, "a",
+		       "an indented key does not continue the previous value");
+		is_int(cfg->max_tcp_clients, 7, "the indented key is set");
+		is_int(cfg->max_udp_size, 600, "a tab-indented key is set");
+		dg_config_free(cfg);
+	}
+	cfg = check_load("inline comments",
+			 "[server] ; the server\nuser = a;b\n"
+			 "max_tcp_clients = 9 ; nine\n"
+			 "[policy]\nallow = x.example ; one name\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_str(cfg->user, "a;b", "';' without a blank before is data");
+		is_int(cfg->max_tcp_clients, 9, "'; comment' after a value is cut");
+		is_str(strings_str(&cfg->allow), "x.example@5",
+		       "an inline comment is cut from allow");
+		dg_config_free(cfg);
+	}
+	cfg = check_load("CRLF line ends",
+			 "[server]\r\nuser = crlf\r\n\r\n[policy]\r\n"
+			 "allow = x.example\r\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_str(cfg->user, "crlf", "CR is not part of the value");
+		is_str(strings_str(&cfg->allow), "x.example@5",
+		       "CRLF lines are counted once each");
+		dg_config_free(cfg);
+	}
+	cfg = check_load("a UTF-8 byte order mark",
+			 "\xEF\xBB\xBF[server]\nuser = bom\n[policy]\n"
+			 "allow = x.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_str(cfg->user, "bom", "the BOM does not hide [server]");
+		dg_config_free(cfg);
+	}
+	cfg = check_load("a 150-byte line",
+			 "[server]\nuser = "
+			 "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"
+			 "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"
+			 "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\n"
+			 "[policy]\nallow = x.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_int(strlen(cfg->user), 143, "a long value within bounds is "
+					       "kept whole");
+		dg_config_free(cfg);
+	}
+	cfg = check_load("an empty user", "[server]\nuser =\n[policy]\n"
+					  "allow = x.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		ok(cfg->user == NULL, "an empty user means none");
+		dg_config_free(cfg);
+	}
+	cfg = check_load("metrics off", "[metrics]\nlisten = off\n[policy]\n"
+					"allow = x.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		ok(!cfg->metrics_enabled, "listen = off disables metrics");
+		dg_config_free(cfg);
+	}
+}
+
+static void test_several_errors(void)
+{
+	check_error("several errors in one file",
+		    "key_outside = 1\n"
+		    "[server]\n"
+		    "max_udp_size = 100\n"
+		    "max_udp_size = 600\n"
+		    "frob = 2\n"
+		    "[log]\n"
+		    "log_allowed = maybe\n"
+		    "[policy]\n"
+		    "min_ttl = 100\n"
+		    "max_ttl = 10\n"
+		    "allow = ok.example, bad..example\n"
+		    "zones = missing.zones\n",
+		    "t.conf:1: key_outside: key outside of any [section]\n"
+		    "t.conf:3: max_udp_size: '100' is not a number from 512 to "
+		    "4096\n"
+		    "t.conf:4: max_udp_size: repeated key (first set at line 3)\n"
+		    "t.conf:5: frob: unknown key in [server]\n"
+		    "t.conf:7: log_allowed: 'maybe' is not yes or no\n"
+		    "t.conf:9: min_ttl: 100 is above max_ttl 10\n"
+		    "t.conf:12: zones: cannot read 'missing.zones': No such "
+		    "file or directory\n"
+		    "t.conf:11: bad name 'bad..example': Empty label",
+		    8);
+	check_error("min_ttl above max_ttl",
+		    "[policy]\nmax_ttl = 10\nallow = x.example\nmin_ttl = 11\n",
+		    "t.conf:4: min_ttl: 11 is above max_ttl 10", 1);
+	check_error("min_ttl above the default max_ttl",
+		    "[policy]\nmin_ttl = 86401\nallow = x.example\n",
+		    "t.conf:2: min_ttl: 86401 is above max_ttl 86400", 1);
+}
+
+static void test_zones_paths(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+	struct capture c;
+
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	check_error("a missing zones file",
+		    "[policy]\nallow = x.example\nzones = missing.zones\n",
+		    "t.conf:3: zones: cannot read 'missing.zones': No such file "
+		    "or directory",
+		    1);
+
+	/* Relative paths follow the config file, not the working folder. */
+	mkdir("sub", 0700);
+	mkdir("sub/d", 0700);
+	mkdir("sub/empty", 0700);
+	put("sub/rel.zones", "rel.example\n");
+	put("sub/d/b.zones", "b.example\n");
+	put("sub/d/a.zones", "a.example\n");
+	put("sub/d/c.txt", "c.example\n");
+	put("rel.zones", "wrong.example\n");
+	put("sub/s.conf", "[policy]\nzones = rel.zones, d/*.zones\n"
+			  "zones = empty/*.zones\nzones = nodir/*.zones\n");
+	cfg = &sentinel;
+	cap_open(&c);
+	is_int(dg_config_load("sub/s.conf", &ov, &c.d, &cfg), 0,
+	       "relative zones paths and globs load");
+	is_str(cap_text(&c),
+	       "sub/s.conf:3: warning: zones: 'sub/empty/*.zones' matches no "
+	       "file\n"
+	       "sub/s.conf:4: warning: zones: 'sub/nodir/*.zones' matches no "
+	       "file",
+	       "a glob matching nothing, even in a missing folder, is a "
+	       "warning");
+	is_int(c.d.warnings, 2, "two warnings");
+	if (cfg != &sentinel) {
+		is_str(entries_str(cfg->policy),
+		       "rel.example|a.example|b.example",
+		       "paths are read from the config's folder; a glob "
+		       "loads its files in order");
+		is_str(strings_str(&cfg->zones),
+		       "rel.zones@2|d/*.zones@2|empty/*.zones@3|"
+		       "nodir/*.zones@4",
+		       "zones are kept as written");
+		dg_config_free(cfg);
+	}
+	cap_close(&c);
+
+	put("sub/m.conf", "[policy]\nzones = missing.zones\n");
+	cfg = &sentinel;
+	cap_open(&c);
+	is_int(dg_config_load("sub/m.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "a missing relative zones file is an error");
+	is_str(cap_text(&c),
+	       "sub/m.conf:2: zones: cannot read 'sub/missing.zones': No such "
+	       "file or directory",
+	       "the error names the config line and the resolved path");
+	ok(cfg == &sentinel, "*out untouched");
+	cap_close(&c);
+
+	put("sub/bad.zones", "ok.example\nbad..example\n");
+	put("sub/b.conf", "[policy]\nzones = bad.zones\n");
+	cfg = &sentinel;
+	cap_open(&c);
+	is_int(dg_config_load("sub/b.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "an error inside a zones file fails the config");
+	is_str(cap_text(&c),
+	       "sub/bad.zones:2: bad name 'bad..example': Empty label",
+	       "and is reported at the zones file's own line");
+	cap_close(&c);
+
+	put("e.conf", "[policy]\nzones = sub/empty/*.zones\n");
+	cfg = &sentinel;
+	cap_open(&c);
+	is_int(dg_config_load("e.conf", &ov, &c.d, &cfg), 0,
+	       "an empty allowlist loads");
+	is_str(cap_text(&c),
+	       "e.conf:2: warning: zones: 'sub/empty/*.zones' matches no file\n"
+	       "e.conf: warning: the allowlist is empty: every query will be "
+	       "denied",
+	       "with a warning that everything is denied");
+	if (cfg != &sentinel)
+		dg_config_free(cfg);
+	cap_close(&c);
+}
+
+static void test_groups(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	cfg = check_load("a group",
+			 "[policy]\nallow = x.example\n"
+			 "[group ci]\n"
+			 "clients = 172.18.0.0/16, fd00:18::/64\n"
+			 "clients = 10.0.0.1\n"
+			 "zones = ci.zones\n",
+			 &ov,
+			 "t.conf:3: warning: [group ci]: per-client groups are "
+			 "checked but not enforced yet; its clients get the "
+			 "global policy");
+	if (cfg != NULL) {
+		char text[DG_ADDR_STRLEN];
+
+		is_int(cfg->n_groups, 1, "one group");
+		is_str(cfg->groups[0].name, "ci", "its name");
+		is_int(cfg->groups[0].line, 3, "its line");
+		is_int(cfg->groups[0].n_clients, 3, "clients accumulate");
+		dg_prefix_format(&cfg->groups[0].clients[1], text, sizeof(text));
+		is_str(text, "fd00:18::/64", "an IPv6 client prefix");
+		dg_prefix_format(&cfg->groups[0].clients[2], text, sizeof(text));
+		is_str(text, "10.0.0.1/32", "a bare client address is a /32");
+		is_str(strings_str(&cfg->groups[0].zones), "ci.zones@6",
+		       "group zones as written");
+		dg_config_free(cfg);
+	}
+	check_error("[group] without a name",
+		    "[group]\nclients = 10.0.0.0/8\n[policy]\nallow = x.example\n",
+		    "t.conf:1: [group]: a group needs one name, as [group NAME]",
+		    1);
+	check_error("[group a b] with two names", "[group a b]\n",
+		    "t.conf:1: [group a b]: a group needs one name, as [group "
+		    "NAME]",
+		    1);
+	check_error("a repeated group", "[group ci]\n[group ci]\n",
+		    "t.conf:2: [group ci]: repeated group (first at line 1)\n"
+		    "t.conf:1: warning: [group ci]: per-client groups are checked but "
+		    "not enforced yet; its clients get the global policy",
+		    1);
+	check_error("an unknown key in a group", "[group ci]\nfrob = 1\n",
+		    "t.conf:2: frob: unknown key in [group]\n"
+		    "t.conf:1: warning: [group ci]: per-client groups are checked but "
+		    "not enforced yet; its clients get the global policy",
+		    1);
+	check_error("a client prefix with host bits",
+		    "[group ci]\nclients = 172.18.0.1/16\n",
+		    "t.conf:2: clients: '172.18.0.1/16' is not an address "
+		    "prefix (ADDR/LEN, host bits zero)\n"
+		    "t.conf:1: warning: [group ci]: per-client groups are checked but "
+		    "not enforced yet; its clients get the global policy",
+		    1);
+}
+
+static void test_resolv_conf(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+	struct capture c;
+
+	put("resolv.conf", "# written by the test\n"
+			   "search example\n"
+			   "nameserver 192.0.2.53\n"
+			   "nameserver 127.0.0.1\n"
+			   "nameserver\t::1\r\n"
+			   "nameserver fe80::1%eth0\n"
+			   "nameserver\n"
+			   "nameserver dns.example\n"
+			   "options edns0\n");
+	cfg = check_load("upstreams from resolv.conf",
+			 "[server]\nlisten = 127.0.0.1:53\n[policy]\n"
+			 "allow = x.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_str(addrs_str(&cfg->servers), "192.0.2.53:53, [::1]:53",
+		       "our own listener is skipped; unusable lines too");
+		ok(cfg->servers_from_resolv_conf, "marked as from resolv.conf");
+		dg_config_free(cfg);
+	}
+
+	put("resolv.conf", "nameserver 127.0.0.1\n");
+	ov.need_upstream = true;
+	cfg = check_load("no upstream when none is needed",
+			 "[server]\nlisten = 127.0.0.1:53\n[policy]\n"
+			 "allow = x.example\n",
+			 &(struct dg_overrides){ .resolv_conf = "resolv.conf" },
+			 "");
+	if (cfg != NULL) {
+		is_int(cfg->servers.n, 0, "no upstream at all");
+		ok(!cfg->servers_from_resolv_conf,
+		   "and none said to come from resolv.conf");
+		dg_config_free(cfg);
+	}
+	cfg = &sentinel;
+	put("t.conf", "[server]\nlisten = 127.0.0.1:53\n[policy]\n"
+		      "allow = x.example\n");
+	cap_open(&c);
+	is_int(dg_config_load("t.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "need_upstream without any upstream is an error");
+	is_str(cap_text(&c),
+	       "t.conf: servers: no upstream: set [upstream] servers or "
+	       "--upstream (resolv.conf lists none usable)",
+	       "the error says where to set one");
+	ok(cfg == &sentinel, "*out untouched");
+	cap_close(&c);
+
+	ov.resolv_conf = "no-such-resolv.conf";
+	cfg = &sentinel;
+	cap_open(&c);
+	is_int(dg_config_load("t.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "a missing resolv.conf gives no upstream either");
+	is_str(cap_text(&c),
+	       "t.conf: servers: no upstream: set [upstream] servers or "
+	       "--upstream (no-such-resolv.conf lists none usable)",
+	       "and names the file it read");
+	cap_close(&c);
+}
+
+static void test_overrides(void)
+{
+	const char *listen[] = { "127.0.0.1:5301", "[::1]:5302" };
+	const char *upstream[] = { "192.0.2.9" };
+	const char *zones[] = { "o.zones" };
+	const char *allow[] = { "o.example, p.example", "*.q.example" };
+	const char *bogus[] = { "bogus" };
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+	struct capture c;
+	static const char file[] = "[server]\nlisten = 127.0.0.1:53\n"
+				   "[upstream]\nservers = 192.0.2.1\n"
+				   "[policy]\nzones = f.zones\n"
+				   "allow = f.example\n"
+				   "[log]\nquery_log = off\n";
+
+	put("f.zones", "ffile.example\n");
+	put("o.zones", "ofile.example\n");
+	ov.listen = listen;
+	ov.n_listen = 2;
+	ov.upstream = upstream;
+	ov.n_upstream = 1;
+	ov.query_log = "stderr";
+	cfg = check_load("--listen, --upstream, --query-log", file, &ov, "");
+	if (cfg != NULL) {
+		is_str(addrs_str(&cfg->listen), "127.0.0.1:5301, [::1]:5302",
+		       "--listen replaces the file's listen list");
+		is_str(addrs_str(&cfg->servers), "192.0.2.9:53",
+		       "--upstream replaces the file's servers");
+		is_str(cfg->query_log, "stderr", "--query-log replaces query_log");
+		is_str(entries_str(cfg->policy), "ffile.example|f.example",
+		       "without --zones or --allow the file's allowlist stays");
+		dg_config_free(cfg);
+	}
+
+	ov = base();
+	ov.allow = allow;
+	ov.n_allow = 2;
+	cfg = check_load("--allow", file, &ov, "");
+	if (cfg != NULL) {
+		is_str(entries_str(cfg->policy),
+		       "o.example|p.example|*.q.example depth=1",
+		       "--allow replaces both zones= and allow=");
+		is_str(strings_str(&cfg->allow),
+		       "o.example, p.example@0|*.q.example@0",
+		       "--allow values come from line 0");
+		is_str(strings_str(&cfg->zones), "", "no zones left");
+		dg_config_free(cfg);
+	}
+
+	ov = base();
+	ov.zones = zones;
+	ov.n_zones = 1;
+	cfg = check_load("--zones", file, &ov, "");
+	if (cfg != NULL) {
+		is_str(entries_str(cfg->policy), "ofile.example",
+		       "--zones replaces both zones= and allow=");
+		dg_config_free(cfg);
+	}
+
+	ov = base();
+	ov.listen = bogus;
+	ov.n_listen = 1;
+	cfg = &sentinel;
+	put("t.conf", file);
+	cap_open(&c);
+	is_int(dg_config_load("t.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "a bad --listen is an error");
+	is_str(cap_text(&c),
+	       "command line: --listen: 'bogus' is not an address (ADDR, "
+	       "ADDR:PORT or [IPV6]:PORT)",
+	       "it names the flag");
+	cap_close(&c);
+
+	ov = base();
+	ov.upstream = bogus;
+	ov.n_upstream = 1;
+	cap_open(&c);
+	is_int(dg_config_load("t.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "a bad --upstream is an error");
+	is_str(cap_text(&c),
+	       "command line: --upstream: 'bogus' is not an address (ADDR, "
+	       "ADDR:PORT or [IPV6]:PORT)",
+	       "it names the flag");
+	cap_close(&c);
+
+	ov = base();
+	zones[0] = "missing.zones";
+	ov.zones = zones;
+	ov.n_zones = 1;
+	cap_open(&c);
+	is_int(dg_config_load("t.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "a missing --zones file is an error");
+	is_str(cap_text(&c),
+	       "--zones: zones: cannot read 'missing.zones': No such file or "
+	       "directory",
+	       "blamed on --zones, not on the config file");
+	cap_close(&c);
+
+	ov = base();
+	allow[0] = "bad..example";
+	ov.allow = allow;
+	ov.n_allow = 1;
+	cap_open(&c);
+	is_int(dg_config_load("t.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "a bad --allow is an error");
+	is_str(cap_text(&c), "--allow: bad name 'bad..example': Empty label",
+	       "blamed on --allow");
+	ok(cfg == &sentinel, "*out untouched");
+	cap_close(&c);
+}
+
+static void test_embedded_and_missing(void)
+{
+	const char *allow[] = { "x.example" };
+	struct dg_overrides ov = base();
+	struct dg_config *cfg = &sentinel;
+	struct capture c;
+
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	ov.allow = allow;
+	ov.n_allow = 1;
+	cap_open(&c);
+	is_int(dg_config_load(NULL, &ov, &c.d, &cfg), 0,
+	       "the embedded default loads with --allow");
+	is_str(cap_text(&c), "", "without diagnostics");
+	if (cfg != &sentinel) {
+		ok(cfg->path == NULL, "the embedded default has no path");
+		is_str(addrs_str(&cfg->listen), "127.0.0.1:5353",
+		       "the embedded default listens on 127.0.0.1:5353");
+		is_str(entries_str(cfg->policy), "x.example",
+		       "--allow replaces the default zones");
+		dg_config_free(cfg);
+	}
+	cap_close(&c);
+
+	cfg = &sentinel;
+	cap_open(&c);
+	is_int(dg_config_load("no-such.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "a missing config file is an error");
+	is_str(cap_text(&c), "no-such.conf: cannot read: No such file or "
+			     "directory",
+	       "naming the file");
+	ok(cfg == &sentinel, "*out untouched");
+	cap_close(&c);
+
+	cfg = &sentinel;
+	cap_open(&c);
+	is_int(dg_config_load("sub", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "a folder as config file is an error");
+	is_str(cap_text(&c), "sub: cannot read: Is a directory",
+	       "reported as unreadable");
+	cap_close(&c);
+}
+
+/* Remove what the tests wrote; tmpdir holds nothing else. */
+static void cleanup(void)
+{
+	static const char *const files[] = {
+		"t.conf",        "resolv.conf",   "all.zones",
+		"rel.zones",     "f.zones",       "o.zones",
+		"e.conf",        "sub/rel.zones", "sub/d/a.zones",
+		"sub/d/b.zones", "sub/d/c.txt",   "sub/s.conf",
+		"sub/m.conf",    "sub/b.conf",    "sub/bad.zones",
+	};
+	static const char *const dirs[] = { "sub/d", "sub/empty", "sub" };
+
+	for (size_t i = 0; i < DG_ARRAY_SIZE(files); i++)
+		unlink(files[i]);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(dirs); i++)
+		rmdir(dirs[i]);
+	if (chdir("/") == 0)
+		rmdir(tmpdir);
+}
+
+int main(void)
+{
+	if (mkdtemp(tmpdir) == NULL || chdir(tmpdir) != 0) {
+		perror(tmpdir);
+		return 99;
+	}
+	test_defaults();
+	test_every_key();
+	test_key_errors();
+	test_nul();
+	test_lines();
+	test_several_errors();
+	test_zones_paths();
+	test_groups();
+	test_resolv_conf();
+	test_overrides();
+	test_embedded_and_missing();
+	cleanup();
+	return done_testing();
+}
