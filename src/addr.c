@@ -104,6 +104,20 @@ bool dg_addr_equal(const struct dg_addr *a, const struct dg_addr *b)
 		      sizeof(a->u.in6.sin6_addr)) == 0;
 }
 
+bool dg_addr_is_self(const struct dg_addr *listen, const struct dg_addr *server)
+{
+	if (dg_addr_equal(listen, server))
+		return true;
+	if (listen->u.sa.sa_family != server->u.sa.sa_family ||
+	    dg_addr_port(listen) != dg_addr_port(server))
+		return false;
+	if (listen->u.sa.sa_family == AF_INET)
+		return listen->u.in4.sin_addr.s_addr == htonl(INADDR_ANY) &&
+		       (ntohl(server->u.in4.sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_UNSPECIFIED(&listen->u.in6.sin6_addr) &&
+	       IN6_IS_ADDR_LOOPBACK(&server->u.in6.sin6_addr);
+}
+
 int dg_prefix_parse(const char *s, struct dg_prefix *out)
 {
 	char host[INET6_ADDRSTRLEN];

@@ -42,6 +42,14 @@ bool dg_addr_equal(const struct dg_addr *a, const struct dg_addr *b);
 
 uint16_t dg_addr_port(const struct dg_addr *a);
 
+/*
+ * Would a query sent to `server` reach the listener `listen`? True when
+ * they are equal, or when the listener is the wildcard address on the same
+ * port and the server is a loopback address (a resolv.conf that names
+ * 127.0.0.1 while dnsgate listens on 0.0.0.0:53).
+ */
+bool dg_addr_is_self(const struct dg_addr *listen, const struct dg_addr *server);
+
 /* An address prefix as in `172.18.0.0/16` or `fd00:18::/64`. */
 struct dg_prefix {
 	sa_family_t family;

@@ -677,6 +677,7 @@ static void config_free_lists(struct dg_config *cfg)
 		free(cfg->groups[i].name);
 		free(cfg->groups[i].clients);
 		strings_free(&cfg->groups[i].zones);
+		dg_policy_free(cfg->groups[i].policy);
 	}
 	free(cfg->groups);
 }
@@ -769,7 +770,7 @@ static void servers_from_resolv_conf(struct dg_config *cfg, const char *path,
 		if (value == NULL || dg_addr_parse(value, 53, &a) != 0)
 			continue;
 		for (size_t i = 0; i < cfg->listen.n; i++)
-			ours |= dg_addr_equal(&a, &cfg->listen.v[i]);
+			ours |= dg_addr_is_self(&cfg->listen.v[i], &a);
 		if (!ours && addrs_push(&cfg->servers, &a) != 0) {
 			dg_diag_error(d, path, 0, "out of memory");
 			break;
@@ -810,8 +811,9 @@ static int glob_error(const char *path, int err)
 	return err != ENOENT && err != ENOTDIR;
 }
 
-static int load_zones_pattern(struct dg_config *cfg, const char *pattern,
-			      unsigned line, struct dg_diag *d)
+static int load_zones_pattern(struct dg_config *cfg, struct dg_policy *policy,
+			      const char *pattern, unsigned line,
+			      struct dg_diag *d)
 {
 	/* Line 0: a --zones flag, even when a file was read too. */
 	const char *ref = line == 0 ? "--zones"
@@ -825,7 +827,7 @@ static int load_zones_pattern(struct dg_config *cfg, const char *pattern,
 	/* A plain path must exist; a pattern may match nothing (an empty
 	 * zones.d), which only narrows the policy. */
 	if (strpbrk(path, "*?[") == NULL) {
-		rc = dg_zones_load_file(cfg->policy, path, d, ref, line);
+		rc = dg_zones_load_file(policy, path, d, ref, line);
 		free(path);
 		return rc;
 	}
@@ -837,8 +839,8 @@ static int load_zones_pattern(struct dg_config *cfg, const char *pattern,
 		rc = DG_EMALFORMED;
 	} else {
 		for (size_t i = 0; i < g.gl_pathc && rc != DG_ENOMEM; i++) {
-			int r = dg_zones_load_file(cfg->policy, g.gl_pathv[i],
-						   d, ref, line);
+			int r = dg_zones_load_file(policy, g.gl_pathv[i], d,
+						   ref, line);
 			if (r != 0)
 				rc = r;
 		}
@@ -874,8 +876,8 @@ static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
 			      ov->resolv_conf ? ov->resolv_conf
 					      : "/etc/resolv.conf");
 	for (size_t i = 0; i < cfg->zones.n; i++)
-		if (load_zones_pattern(cfg, cfg->zones.v[i], cfg->zones.lines[i],
-				       d) == DG_ENOMEM)
+		if (load_zones_pattern(cfg, cfg->policy, cfg->zones.v[i],
+				       cfg->zones.lines[i], d) == DG_ENOMEM)
 			return DG_ENOMEM;
 	for (size_t i = 0; i < cfg->allow.n; i++) {
 		const char *file = cfg->allow.lines[i] ? where : "--allow";
@@ -888,12 +890,24 @@ static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
 		dg_diag_warn(d, where, 0,
 			     "the allowlist is empty: every query will be "
 			     "denied");
-	for (size_t i = 0; i < cfg->n_groups; i++)
-		dg_diag_warn(d, where, cfg->groups[i].line,
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		struct dg_group *g = &cfg->groups[i];
+
+		/* Loaded now so a missing or bad file is an error today, not
+		 * when groups start to be enforced. */
+		g->policy = dg_policy_new();
+		if (g->policy == NULL)
+			return DG_ENOMEM;
+		for (size_t j = 0; j < g->zones.n; j++)
+			if (load_zones_pattern(cfg, g->policy, g->zones.v[j],
+					       g->zones.lines[j], d) == DG_ENOMEM)
+				return DG_ENOMEM;
+		dg_diag_warn(d, where, g->line,
 			     "[group %s]: per-client groups are checked but "
 			     "not enforced yet; its clients get the global "
 			     "policy",
-			     cfg->groups[i].name);
+			     g->name);
+	}
 	return 0;
 }
 

@@ -48,6 +48,7 @@ struct dg_group {
 	struct dg_prefix *clients;
 	size_t n_clients, cap_clients;
 	struct dg_strings zones;
+	struct dg_policy *policy; /* its zones, loaded to check them */
 };
 
 /* A loaded configuration. Owns everything it points to, the policy too. */

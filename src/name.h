@@ -54,6 +54,12 @@ bool dg_name_equal(const uint8_t *a, const uint8_t *b);
  */
 int dg_name_depth_under(const uint8_t *name, const uint8_t *zone);
 
+/*
+ * A hash of (name up to ASCII case, type, class): the key of the cache and
+ * of the fetches in flight. FNV-1a; the tables it feeds are bounded.
+ */
+uint32_t dg_name_key_hash(const uint8_t *name, uint16_t qtype, uint16_t qclass);
+
 /* Copy a checked name to dst (DG_NAME_MAXLEN bytes), ASCII-lowercased. */
 void dg_name_lower(uint8_t *dst, const uint8_t *src);
 

@@ -241,8 +241,31 @@ static void test_prefix(void)
 	}
 }
 
+/* Would forwarding to `server` loop back into the listener? */
+static bool self(const char *listen, const char *server)
+{
+	struct dg_addr l, sv;
+
+	if (dg_addr_parse(listen, 53, &l) != 0 || dg_addr_parse(server, 53, &sv) != 0)
+		return false;
+	return dg_addr_is_self(&l, &sv);
+}
+
+static void test_is_self(void)
+{
+	ok(self("127.0.0.1:53", "127.0.0.1"), "the listener's own address is itself");
+	ok(self("0.0.0.0:53", "127.0.0.1"), "a wildcard listener answers on 127.0.0.1");
+	ok(self("0.0.0.0:53", "127.0.0.53"), "and on all of 127/8");
+	ok(!self("0.0.0.0:5353", "127.0.0.1"), "another port is another server");
+	ok(!self("0.0.0.0:53", "192.0.2.53"), "a remote server is not itself");
+	ok(self("[::]:53", "::1"), "a v6 wildcard listener answers on ::1");
+	ok(!self("[::]:53", "127.0.0.1"), "a v6-only listener does not answer v4");
+	ok(!self("127.0.0.1:53", "127.0.0.2"), "127.0.0.2 is not 127.0.0.1");
+}
+
 int main(void)
 {
+	test_is_self();
 	test_parse_good();
 	test_parse_bad();
 	test_equal_format();

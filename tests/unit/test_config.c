@@ -660,6 +660,7 @@ static void test_groups(void)
 	struct dg_config *cfg;
 
 	put("resolv.conf", "nameserver 192.0.2.53\n");
+	put("ci.zones", "*.ci.example\nregistry.ci.example types=A\n");
 	cfg = check_load("a group",
 			 "[policy]\nallow = x.example\n"
 			 "[group ci]\n"
@@ -683,8 +684,21 @@ static void test_groups(void)
 		is_str(text, "10.0.0.1/32", "a bare client address is a /32");
 		is_str(strings_str(&cfg->groups[0].zones), "ci.zones@6",
 		       "group zones as written");
+		ok(cfg->groups[0].policy != NULL &&
+			   dg_policy_count(cfg->groups[0].policy) == 2,
+		   "its zones file is loaded into its own policy");
+		is_int(dg_policy_count(cfg->policy), 1,
+		       "and not into the global one");
 		dg_config_free(cfg);
 	}
+	check_error("a group's missing zones file",
+		    "[policy]\nallow = x.example\n[group ci]\nzones = gone.zones\n",
+		    "t.conf:4: zones: cannot read 'gone.zones': No such file or "
+		    "directory\n"
+		    "t.conf:3: warning: [group ci]: per-client groups are "
+		    "checked but not enforced yet; its clients get the global "
+		    "policy",
+		    1);
 	check_error("[group] without a name",
 		    "[group]\nclients = 10.0.0.0/8\n[policy]\nallow = x.example\n",
 		    "t.conf:1: [group]: a group needs one name, as [group NAME]",
