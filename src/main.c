@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "daemon.h"
 #include "diag.h"
 
 static const char usage_text[] =
@@ -162,12 +163,8 @@ int main(int argc, char **argv)
 					stdout, stderr);
 	else if (check)
 		status = dg_cli_check(cfg, stdout);
-	else {
-		fprintf(stderr, "dnsgate: the configuration is valid, but this "
-				"build does not serve DNS yet; use --check or "
-				"explain\n");
-		status = DG_EXIT_DENY;
-	}
+	else
+		status = dg_daemon_run(cfg);
 done:
 	dg_config_free(cfg);
 	free(lists);

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * daemon: see daemon.h.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "server.h"
+
+struct daemon {
+	uv_loop_t loop;
+	uv_signal_t sigint, sigterm;
+	struct dg_server *server;
+	int stop_signal;
+};
+
+static void on_stop_signal(uv_signal_t *sig, int signum)
+{
+	struct daemon *d = sig->data;
+
+	if (d->server == NULL)
+		return;
+	d->stop_signal = signum;
+	dg_server_stop(d->server);
+	d->server = NULL;
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+}
+
+/* After binding port 53 there is nothing left that needs root. */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		fprintf(stderr, "dnsgate: user '%s' does not exist\n", user);
+		return -1;
+	}
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "dnsgate: cannot switch to user '%s': %s\n", user,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void on_walk_report(uv_handle_t *h, void *arg)
+{
+	fprintf(stderr, "dnsgate: handle left open at exit: %s\n",
+		uv_handle_type_name(uv_handle_get_type(h)));
+}
+
+static void announce(const struct dg_config *cfg)
+{
+	char text[DG_ADDR_STRLEN];
+
+	fprintf(stderr, "dnsgate: listening on");
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		dg_addr_format(&cfg->listen.v[i], text, sizeof(text));
+		fprintf(stderr, "%s %s", i ? "," : "", text);
+	}
+	fprintf(stderr, " (udp, tcp); forwarding to");
+	for (size_t i = 0; i < cfg->servers.n; i++) {
+		dg_addr_format(&cfg->servers.v[i], text, sizeof(text));
+		fprintf(stderr, "%s %s", i ? "," : "", text);
+	}
+	fprintf(stderr, "; %zu allowlist entries\n",
+		dg_policy_count(cfg->policy));
+	if (cfg->listen.n > 0) {
+		const struct dg_addr *a = &cfg->listen.v[0];
+		char host[DG_ADDR_STRLEN];
+
+		dg_addr_format(a, text, sizeof(text));
+		/* dig wants the address and the port apart. */
+		snprintf(host, sizeof(host), "%.*s",
+			 (int)(strrchr(text, ':') - text), text);
+		if (host[0] == '[') {
+			memmove(host, host + 1, strlen(host));
+			host[strlen(host) - 1] = '\0';
+		}
+		fprintf(stderr, "dnsgate: try: dig @%s -p %u www.example.com\n",
+			host, dg_addr_port(a));
+	}
+}
+
+int dg_daemon_run(const struct dg_config *cfg)
+{
+	struct daemon d = { 0 };
+	int rc, status = 0;
+
+	/* A client closing its TCP connection must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	rc = uv_loop_init(&d.loop);
+	if (rc != 0) {
+		fprintf(stderr, "dnsgate: %s\n", uv_strerror(rc));
+		return 1;
+	}
+	uv_signal_init(&d.loop, &d.sigint);
+	uv_signal_init(&d.loop, &d.sigterm);
+	d.sigint.data = &d;
+	d.sigterm.data = &d;
+	rc = dg_server_start(&d.loop, cfg, &d.server);
+	if (rc == 0 && cfg->user != NULL && drop_privileges(cfg->user) != 0) {
+		dg_server_stop(d.server);
+		d.server = NULL;
+		rc = UV_EPERM;
+	}
+	if (rc != 0) {
+		uv_close((uv_handle_t *)&d.sigint, NULL);
+		uv_close((uv_handle_t *)&d.sigterm, NULL);
+		status = 1;
+	} else {
+		uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
+		uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
+		announce(cfg);
+	}
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&d.loop) != 0) {
+		uv_walk(&d.loop, on_walk_report, NULL);
+		fprintf(stderr, "dnsgate: the event loop did not close cleanly\n");
+		return 1;
+	}
+	if (d.stop_signal != 0)
+		fprintf(stderr, "dnsgate: stopped by signal %d\n", d.stop_signal);
+	return status;
+}

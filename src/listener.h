@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * listener: the client side. For each configured ADDR:PORT a UDP socket
+ * and a TCP listening socket (SO_REUSEPORT set, IPv6 sockets v6-only), and
+ * the TCP connections they accept, per RFC 7766: 2-byte length framing,
+ * many queries per connection answered in any order, an idle timeout, a cap
+ * on connections (at the cap we stop accepting; the kernel backlog holds
+ * the rest) and a cap on queries in flight per connection (at it we stop
+ * reading that connection).
+ *
+ * Every whole message goes to one callback with a struct dg_client saying
+ * where to send the answer. A query that keeps the client past the
+ * callback copies it with dg_client_hold() and lets go with
+ * dg_client_release(): for TCP that holds a reference on the connection,
+ * so an answer to a connection closed meanwhile is simply discarded.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "addr.h"
+#include "util.h"
+
+enum dg_transport { DG_TRANSPORT_UDP, DG_TRANSPORT_TCP };
+
+struct tcp_conn;
+
+/* Where a message came from and how to answer it. */
+struct dg_client {
+	enum dg_transport transport;
+	struct dg_addr addr;
+	uv_udp_t *udp;         /* UDP: the socket it arrived on */
+	struct tcp_conn *conn; /* TCP: the connection */
+};
+
+/*
+ * A whole message from a client. `msg` is valid only during the call;
+ * `client` too (copy it with dg_client_hold to keep it).
+ */
+typedef void (*dg_message_cb)(void *arg, const uint8_t *msg, size_t len,
+			      const struct dg_client *client);
+
+struct dg_listener_config {
+	const struct dg_addr *addrs;
+	size_t n_addrs;
+	unsigned tcp_idle_timeout_ms;
+	unsigned max_tcp_clients;
+	unsigned max_tcp_pipeline; /* queries in flight per connection */
+	dg_message_cb on_message;
+	void *arg;
+};
+
+struct dg_listener;
+
+/*
+ * Bind and listen on every address. On failure nothing stays open, and
+ * *failed names the address that could not be bound.
+ * @return 0, or a libuv error.
+ */
+DG_NODISCARD int dg_listener_open(uv_loop_t *loop,
+				  const struct dg_listener_config *cfg,
+				  struct dg_listener **out,
+				  const struct dg_addr **failed);
+
+/* Close every socket and connection; the listener frees itself once the
+ * last close callback ran. Held clients stay valid until released. */
+void dg_listener_close(struct dg_listener *l);
+
+/* Send `msg` to the client (copied when it cannot go out at once). */
+void dg_listener_reply(const struct dg_client *c, const uint8_t *msg,
+		       size_t len);
+
+/* Copy a client for later; for TCP this holds the connection. */
+void dg_client_hold(struct dg_client *dst, const struct dg_client *src);
+void dg_client_release(struct dg_client *c);
+
+/* Open TCP connections now (for tests and, later, metrics). */
+size_t dg_listener_tcp_clients(const struct dg_listener *l);

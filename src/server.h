@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * server: one query from arrival to answer. For each client message:
+ * header checks and parse (wire), the decision (policy), then either a
+ * denial built here, an answer from the cache, or a fetch upstream whose
+ * answer is cached and re-encoded for every client waiting on it. Nothing
+ * of a denied query reaches the upstream module.
+ *
+ * The server owns the listener, the upstream and the cache; it reads the
+ * configuration it was started with, which must outlive it.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "config.h"
+#include "util.h"
+
+struct dg_server;
+
+/*
+ * Open the listeners and the upstream on `loop`. A bind failure is
+ * reported on stderr with the address.
+ * @return 0 and *out, or a libuv error.
+ */
+DG_NODISCARD int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
+				 struct dg_server **out);
+
+/* Close everything; queries in flight are dropped. Handles finish closing
+ * on the loop; the server memory is freed here. */
+void dg_server_stop(struct dg_server *srv);

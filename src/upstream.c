@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * upstream: fetches and attempts on libuv. See upstream.h.
+ *
+ * Ownership: the upstream owns its fetches (on the in-flight table); a
+ * fetch owns its current attempt until it detaches it; a detached attempt
+ * owns itself and frees itself after both its handles' close callbacks
+ * (hiredis' libuv adapter, knot-resolver's session close). A callback that
+ * finds its attempt detached does nothing more.
+ */
+#include "upstream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "name.h"
+
+#define QUERY_MAX (DG_WIRE_HEADER + DG_NAME_MAXLEN + 4 + 11)
+#define ID_POOL 256
+
+struct fetch;
+
+struct attempt {
+	struct fetch *fetch; /* NULL once detached */
+	bool tcp;
+	union {
+		uv_handle_t handle;
+		uv_udp_t udp;
+		uv_tcp_t tcp;
+	} h;
+	uv_timer_t timer;
+	int open_handles;
+	uv_connect_t connect;
+	uv_write_t write;
+	uv_udp_send_t send;
+	uint8_t query[2 + QUERY_MAX]; /* TCP length prefix, then the query */
+	size_t query_len;
+	uint8_t *reply; /* TCP: the length-prefixed answer as it arrives */
+	size_t reply_len, reply_cap;
+};
+
+struct fetch {
+	struct dg_upstream *up;
+	struct fetch *chain; /* in-flight table bucket */
+	uint32_t hash;
+	struct dg_fetch_waiter *waiters;
+	struct attempt *att;
+	size_t server;
+	int last_error;
+	uint16_t id;
+	uint16_t qtype, qclass;
+	uint8_t qname[DG_NAME_MAXLEN]; /* lowercased */
+};
+
+struct dg_upstream {
+	uv_loop_t *loop;
+	struct dg_upstream_config cfg;
+	struct dg_addr *servers;
+	struct fetch **table;
+	size_t mask;
+	size_t inflight;
+	uint64_t sent;
+	uint8_t ids[ID_POOL];
+	size_t ids_left;
+	uint8_t udp_buf[DG_WIRE_MAX];
+	bool closing;
+};
+
+static uint16_t next_id(struct dg_upstream *up)
+{
+	/* uv_random without a callback is synchronous: getrandom(2). A
+	 * failure leaves the pool as it was, still unpredictable enough
+	 * to move on rather than stop answering. */
+	if (up->ids_left < 2) {
+		if (uv_random(NULL, NULL, up->ids, sizeof(up->ids), 0, NULL) != 0)
+			up->ids[0] ^= (uint8_t)uv_hrtime();
+		up->ids_left = sizeof(up->ids);
+	}
+	up->ids_left -= 2;
+	return (uint16_t)(up->ids[up->ids_left] << 8 | up->ids[up->ids_left + 1]);
+}
+
+struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
+				    const struct dg_upstream_config *cfg)
+{
+	struct dg_upstream *up = calloc(1, sizeof(*up));
+	size_t n = 16;
+
+	if (up == NULL)
+		return NULL;
+	up->loop = loop;
+	up->cfg = *cfg;
+	up->servers = calloc(cfg->n_servers ? cfg->n_servers : 1,
+			     sizeof(*up->servers));
+	while (n < cfg->max_inflight && n < ((size_t)1 << 24))
+		n *= 2;
+	up->table = calloc(n, sizeof(*up->table));
+	if (up->servers == NULL || up->table == NULL) {
+		free(up->servers);
+		free(up->table);
+		free(up);
+		return NULL;
+	}
+	memcpy(up->servers, cfg->servers, cfg->n_servers * sizeof(*up->servers));
+	up->cfg.servers = up->servers;
+	up->mask = n - 1;
+	return up;
+}
+
+size_t dg_upstream_inflight(const struct dg_upstream *up)
+{
+	return up->inflight;
+}
+
+uint64_t dg_upstream_queries_sent(const struct dg_upstream *up)
+{
+	return up->sent;
+}
+
+static struct fetch **table_slot(struct dg_upstream *up, const uint8_t *qname,
+				 uint16_t qtype, uint16_t qclass, uint32_t h)
+{
+	struct fetch **slot = &up->table[h & up->mask];
+
+	for (; *slot != NULL; slot = &(*slot)->chain) {
+		struct fetch *f = *slot;
+
+		if (f->hash == h && f->qtype == qtype && f->qclass == qclass &&
+		    dg_name_equal(f->qname, qname))
+			break;
+	}
+	return slot;
+}
+
+static void on_attempt_closed(uv_handle_t *handle)
+{
+	struct attempt *a = handle->data;
+
+	if (--a->open_handles == 0) {
+		free(a->reply);
+		free(a);
+	}
+}
+
+/* Detach the attempt from its fetch and close it; it frees itself. */
+static void attempt_end(struct attempt *a)
+{
+	a->fetch->att = NULL;
+	a->fetch = NULL;
+	uv_timer_stop(&a->timer);
+	uv_close((uv_handle_t *)&a->timer, on_attempt_closed);
+	uv_close(&a->h.handle, on_attempt_closed);
+}
+
+/* Hand the result to every waiter, then forget the fetch. */
+static void fetch_finish(struct fetch *f, int status, struct dg_answer *a)
+{
+	struct dg_upstream *up = f->up;
+	struct fetch **slot = table_slot(up, f->qname, f->qtype, f->qclass,
+					 f->hash);
+	struct dg_fetch_waiter *w = f->waiters;
+
+	/* Unlink first: a callback may start a fetch for the same key. */
+	*slot = f->chain;
+	up->inflight--;
+	if (f->att != NULL)
+		attempt_end(f->att);
+	if (a != NULL && up->cfg.on_answer != NULL)
+		up->cfg.on_answer(up->cfg.arg, f->qname, f->qtype, f->qclass, a);
+	while (w != NULL) {
+		struct dg_fetch_waiter *next = w->next;
+
+		w->fetch = NULL;
+		w->next = NULL;
+		w->cb(w, status, a);
+		w = next;
+	}
+	dg_answer_unref(a);
+	free(f);
+}
+
+static int attempt_start(struct fetch *f, bool tcp);
+
+/* With no attempt open: try the servers after this one, or give up. */
+static void next_server(struct fetch *f)
+{
+	for (f->server++; f->server < f->up->cfg.n_servers; f->server++)
+		if (attempt_start(f, false) == 0)
+			return;
+	fetch_finish(f, f->last_error, NULL);
+}
+
+/* This server failed. */
+static void attempt_failed(struct fetch *f, int error)
+{
+	attempt_end(f->att);
+	f->last_error = error;
+	next_server(f);
+}
+
+/*
+ * An answer that matched: parse it. A malformed one, or one that refuses
+ * (SERVFAIL, REFUSED, …), counts as this server failing.
+ */
+static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
+{
+	struct dg_answer *a = NULL;
+	int rc;
+
+	if (!f->att->tcp && dg_wire_truncated(pkt, len)) {
+		/* RFC 7766 5: the same server, over TCP. */
+		attempt_end(f->att);
+		if (attempt_start(f, true) != 0) {
+			f->last_error = DG_EMISMATCH;
+			next_server(f);
+		}
+		return;
+	}
+	rc = dg_wire_parse_answer(pkt, len, &f->up->cfg.ttl, &a);
+	if (rc == DG_ENOMEM) {
+		fetch_finish(f, DG_EMISMATCH, NULL);
+		return;
+	}
+	if (rc != 0) {
+		attempt_failed(f, DG_EMISMATCH);
+		return;
+	}
+	fetch_finish(f, 0, a);
+}
+
+static void on_timeout(uv_timer_t *timer)
+{
+	struct attempt *a = dg_container_of(timer, struct attempt, timer);
+
+	if (a->fetch != NULL)
+		attempt_failed(a->fetch, DG_ETIMEOUT);
+}
+
+static void on_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	struct attempt *a = handle->data;
+	struct dg_upstream *up = a->fetch ? a->fetch->up : NULL;
+
+	if (up == NULL) {
+		*buf = uv_buf_init(NULL, 0);
+		return;
+	}
+	*buf = uv_buf_init((char *)up->udp_buf, sizeof(up->udp_buf));
+}
+
+static void on_udp_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
+			const struct sockaddr *from, unsigned flags)
+{
+	struct attempt *a = udp->data;
+	struct fetch *f = a->fetch;
+
+	if (f == NULL || nread == 0)
+		return;
+	if (nread < 0) {
+		/* ICMP port unreachable on a connected socket: this server is
+		 * not there, no need to wait out the timer. */
+		attempt_failed(f, DG_ETIMEOUT);
+		return;
+	}
+	if (flags & UV_UDP_PARTIAL)
+		return;
+	if (dg_wire_match_response((const uint8_t *)buf->base, (size_t)nread,
+				   f->id, f->qname, f->qtype, f->qclass) != 0)
+		return; /* not ours: keep waiting (spoofing, late answers) */
+	attempt_answered(f, (const uint8_t *)buf->base, (size_t)nread);
+}
+
+static void on_udp_sent(uv_udp_send_t *req, int status)
+{
+	struct attempt *a = req->handle->data;
+
+	if (status < 0 && status != UV_ECANCELED && a->fetch != NULL)
+		attempt_failed(a->fetch, DG_ETIMEOUT);
+}
+
+static void on_tcp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	struct attempt *a = handle->data;
+	size_t want = 2;
+
+	if (a->reply_len >= 2)
+		want = 2 + (size_t)(a->reply[0] << 8 | a->reply[1]);
+	if (dg_grow(&a->reply, &a->reply_cap, want, 1) != 0) {
+		*buf = uv_buf_init(NULL, 0);
+		return;
+	}
+	*buf = uv_buf_init((char *)a->reply + a->reply_len,
+			   (unsigned)(want - a->reply_len));
+}
+
+static void on_tcp_read(uv_stream_t *stream, ssize_t nread,
+			const uv_buf_t *buf)
+{
+	struct attempt *a = stream->data;
+	struct fetch *f = a->fetch;
+	size_t need;
+
+	if (f == NULL)
+		return;
+	if (nread < 0 || (nread == 0 && buf->base == NULL)) {
+		attempt_failed(f, DG_ETIMEOUT);
+		return;
+	}
+	a->reply_len += (size_t)nread;
+	if (a->reply_len < 2)
+		return;
+	need = 2 + (size_t)(a->reply[0] << 8 | a->reply[1]);
+	if (a->reply_len < need)
+		return;
+	/* One question, one answer: anything else on this stream is a
+	 * broken server. */
+	if (dg_wire_match_response(a->reply + 2, need - 2, f->id, f->qname,
+				   f->qtype, f->qclass) != 0) {
+		attempt_failed(f, DG_EMISMATCH);
+		return;
+	}
+	attempt_answered(f, a->reply + 2, need - 2);
+}
+
+static void on_tcp_written(uv_write_t *req, int status)
+{
+	struct attempt *a = req->handle->data;
+
+	if (status < 0 && status != UV_ECANCELED && a->fetch != NULL)
+		attempt_failed(a->fetch, DG_ETIMEOUT);
+}
+
+static void on_tcp_connected(uv_connect_t *req, int status)
+{
+	struct attempt *a = req->handle->data;
+	uv_buf_t buf;
+
+	if (a->fetch == NULL)
+		return;
+	if (status < 0) {
+		attempt_failed(a->fetch, DG_ETIMEOUT);
+		return;
+	}
+	buf = uv_buf_init((char *)a->query, (unsigned)(a->query_len + 2));
+	if (uv_write(&a->write, (uv_stream_t *)&a->h.tcp, &buf, 1,
+		     on_tcp_written) != 0 ||
+	    uv_read_start((uv_stream_t *)&a->h.tcp, on_tcp_alloc,
+			  on_tcp_read) != 0) {
+		attempt_failed(a->fetch, DG_ETIMEOUT);
+		return;
+	}
+	a->fetch->up->sent++;
+}
+
+/* The wildcard address of the server's family, port 0: the kernel picks. */
+static void any_address(const struct dg_addr *server, struct dg_addr *any)
+{
+	memset(any, 0, sizeof(*any));
+	any->u.sa.sa_family = server->u.sa.sa_family;
+	any->len = server->len;
+}
+
+static int udp_send(struct attempt *a, struct dg_upstream *up)
+{
+	uv_buf_t buf = uv_buf_init((char *)a->query + 2, (unsigned)a->query_len);
+	int rc = uv_udp_try_send(&a->h.udp, &buf, 1, NULL);
+
+	if (rc == UV_EAGAIN)
+		rc = uv_udp_send(&a->send, &a->h.udp, &buf, 1, NULL, on_udp_sent);
+	else if (rc > 0)
+		rc = 0;
+	if (rc == 0)
+		up->sent++;
+	return rc;
+}
+
+/* Open the sockets of a new attempt at f->server; 0 or a libuv error. */
+static int attempt_start(struct fetch *f, bool tcp)
+{
+	struct dg_upstream *up = f->up;
+	const struct dg_addr *server = &up->servers[f->server];
+	struct attempt *a = calloc(1, sizeof(*a));
+	struct dg_addr any;
+	int rc;
+
+	if (a == NULL)
+		return UV_ENOMEM;
+	a->tcp = tcp;
+	f->id = next_id(up);
+	a->query_len = dg_wire_build_upstream_query(f->qname, f->qtype,
+						    f->qclass, f->id,
+						    a->query + 2, QUERY_MAX);
+	a->query[0] = (uint8_t)(a->query_len >> 8);
+	a->query[1] = (uint8_t)a->query_len;
+
+	uv_timer_init(up->loop, &a->timer);
+	a->timer.data = a;
+	a->open_handles = 1;
+	if (tcp)
+		rc = uv_tcp_init_ex(up->loop, &a->h.tcp, server->u.sa.sa_family);
+	else
+		rc = uv_udp_init_ex(up->loop, &a->h.udp, server->u.sa.sa_family);
+	if (rc != 0) {
+		uv_close((uv_handle_t *)&a->timer, on_attempt_closed);
+		return rc;
+	}
+	a->h.handle.data = a;
+	a->open_handles = 2;
+	a->fetch = f;
+	f->att = a;
+	if (tcp) {
+		rc = uv_tcp_connect(&a->connect, &a->h.tcp, &server->u.sa,
+				    on_tcp_connected);
+	} else {
+		any_address(server, &any);
+		rc = uv_udp_bind(&a->h.udp, &any.u.sa, 0);
+		if (rc == 0)
+			rc = uv_udp_connect(&a->h.udp, &server->u.sa);
+		if (rc == 0)
+			rc = uv_udp_recv_start(&a->h.udp, on_udp_alloc,
+					       on_udp_recv);
+		if (rc == 0)
+			rc = udp_send(a, up);
+	}
+	if (rc == 0)
+		rc = uv_timer_start(&a->timer, on_timeout, up->cfg.timeout_ms, 0);
+	if (rc != 0) {
+		attempt_end(a);
+		return rc;
+	}
+	return 0;
+}
+
+/* The first attempt: the first server that takes a socket. Nothing here
+ * calls back, so no waiter's callback runs inside dg_fetch_start(). */
+static int fetch_begin(struct fetch *f)
+{
+	for (; f->server < f->up->cfg.n_servers; f->server++)
+		if (attempt_start(f, false) == 0)
+			return 0;
+	return DG_ETIMEOUT;
+}
+
+int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
+		   uint16_t qtype, uint16_t qclass, struct dg_fetch_waiter *w)
+{
+	uint32_t h = dg_name_key_hash(qname, qtype, qclass);
+	struct fetch **slot = table_slot(up, qname, qtype, qclass, h);
+	struct fetch *f = *slot;
+
+	if (up->closing)
+		return DG_EBUSY;
+	if (f != NULL) {
+		w->fetch = f;
+		w->next = f->waiters;
+		f->waiters = w;
+		return 0;
+	}
+	if (up->inflight >= up->cfg.max_inflight || up->cfg.n_servers == 0)
+		return DG_EBUSY;
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return DG_ENOMEM;
+	f->up = up;
+	f->hash = h;
+	f->qtype = qtype;
+	f->qclass = qclass;
+	dg_name_lower(f->qname, qname);
+	f->last_error = DG_ETIMEOUT;
+	if (fetch_begin(f) != 0) {
+		free(f);
+		return DG_EBUSY;
+	}
+	f->chain = *slot;
+	*slot = f;
+	up->inflight++;
+	w->fetch = f;
+	w->next = NULL;
+	f->waiters = w;
+	return 0;
+}
+
+void dg_upstream_close(struct dg_upstream *up)
+{
+	up->closing = true;
+	for (size_t i = 0; i <= up->mask; i++)
+		while (up->table[i] != NULL)
+			fetch_finish(up->table[i], UV_ECANCELED, NULL);
+	free(up->table);
+	free(up->servers);
+	free(up);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * upstream: forwarding allowed questions to the upstream resolvers, on the
+ * libuv loop, never blocking it.
+ *
+ * GLOSSARY
+ *   fetch    one logical question being resolved upstream, with everyone
+ *            waiting for it (knot-resolver's qr_task, Unbound's
+ *            serviced_query);
+ *   attempt  one socket and one timer for one try at one server (Unbound's
+ *            pending): a fresh UDP socket bound to port 0 and connected to
+ *            the server, so the kernel picks a random source port and drops
+ *            datagrams from anyone else; or a TCP connection after TC;
+ *   waiter   a client query waiting on a fetch; embedded in that query.
+ *
+ * Each attempt sends our own query (random ID, lowercased name, EDNS 1232)
+ * and waits for an answer that matches ID and question; anything else is
+ * ignored and the wait goes on. A timeout, a socket error, a malformed
+ * answer, or SERVFAIL/REFUSED/NOTIMP/FORMERR moves to the next server; TC
+ * retries the same server over TCP; when every server failed, the waiters
+ * get DG_ETIMEOUT or DG_EMISMATCH. Identical questions in flight share one
+ * fetch. At most max_inflight fetches run; past that dg_fetch_start()
+ * returns DG_EBUSY at once.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "addr.h"
+#include "util.h"
+#include "wire.h"
+
+struct dg_upstream_config {
+	const struct dg_addr *servers; /* tried in order; copied */
+	size_t n_servers;
+	unsigned timeout_ms;           /* per attempt */
+	unsigned max_inflight;
+	struct dg_ttl_policy ttl;
+	/* Called once per answered fetch before its waiters, so the answer
+	 * can be cached; may be NULL. */
+	void (*on_answer)(void *arg, const uint8_t *qname, uint16_t qtype,
+			  uint16_t qclass, struct dg_answer *a);
+	void *arg;
+};
+
+struct dg_fetch_waiter;
+
+/*
+ * status 0: `a` is the answer, borrowed for the call (take a reference to
+ * keep it). Otherwise a is NULL and status is DG_ETIMEOUT (no server
+ * answered), DG_EMISMATCH (every server refused or failed) or UV_ECANCELED
+ * (dnsgate is shutting down).
+ */
+typedef void (*dg_fetch_cb)(struct dg_fetch_waiter *w, int status,
+			    const struct dg_answer *a);
+
+/* Embedded in whoever waits; the fields are the upstream's. */
+struct dg_fetch_waiter {
+	dg_fetch_cb cb;
+	struct dg_fetch_waiter *next;
+	struct fetch *fetch;
+};
+
+struct dg_upstream;
+
+/* NULL when out of memory. */
+DG_NODISCARD struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
+				const struct dg_upstream_config *cfg);
+
+/*
+ * Wait for the answer to (qname, qtype, qclass), joining a fetch in flight
+ * or starting one. w->cb must be set; it is called exactly once, never
+ * from within this call.
+ * @return 0, DG_EBUSY (max_inflight reached) or DG_ENOMEM; on error the
+ * callback is not called.
+ */
+DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
+				uint16_t qtype, uint16_t qclass,
+				struct dg_fetch_waiter *w);
+
+/* Fetches in flight now. */
+size_t dg_upstream_inflight(const struct dg_upstream *up);
+
+/* Upstream packets sent since start (for tests and, later, metrics). */
+uint64_t dg_upstream_queries_sent(const struct dg_upstream *up);
+
+/*
+ * Cancel every fetch (waiters get UV_ECANCELED), close every handle and
+ * free the upstream once the last close callback ran.
+ */
+void dg_upstream_close(struct dg_upstream *up);

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * wire: DNS messages in and out. The one module that turns bytes from the
+ * network into our structs and back:
+ *   - client queries: header checks on raw bytes, then the question and the
+ *     EDNS OPT record, parsed by hand with strict bounds (as Unbound's
+ *     worker_check_request and query_info_parse): a query is a header, one
+ *     name and at most one OPT, and the name must stay in wire form;
+ *   - local answers: FORMERR, NOTIMP, SERVFAIL, denials with a synthesized
+ *     SOA, and the client's EDNS echoed;
+ *   - upstream queries (our own ID, lowercased name, EDNS 1232, no client
+ *     options) and the match of a response against them;
+ *   - upstream answers, parsed with ldns into a struct dg_answer (answer
+ *     section only, TTLs clamped, authority and additional dropped), and
+ *     every answer re-encoded from that struct, never relayed.
+ * No I/O; ldns types never leave this file.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define DG_WIRE_HEADER 12
+#define DG_WIRE_MAX 65535       /* a DNS message over TCP */
+#define DG_WIRE_UDP_DEFAULT 512 /* without EDNS, RFC 1035 */
+#define DG_EDNS_SIZE 1232       /* our EDNS buffer, RFC 9715 advice */
+
+#define DG_RCODE_NOERROR 0
+#define DG_RCODE_FORMERR 1
+#define DG_RCODE_SERVFAIL 2
+#define DG_RCODE_NXDOMAIN 3
+#define DG_RCODE_NOTIMP 4
+#define DG_RCODE_REFUSED 5
+#define DG_RCODE_BADVERS 16
+
+/* What to do with a client message after the header checks. */
+enum dg_wire_check {
+	DG_WIRE_OK = 0,
+	DG_WIRE_DROP,    /* not a query we answer at all (too short, QR set) */
+	DG_WIRE_FORMERR, /* answer FORMERR: reason malformed */
+	DG_WIRE_NOTIMP,  /* answer NOTIMP: reason opcode */
+	DG_WIRE_BADVERS, /* EDNS version above 0: answer BADVERS */
+};
+
+/* A parsed client query. Points into the message it came from. */
+struct dg_query_info {
+	uint16_t id;
+	uint16_t flags;          /* the header's second 16 bits */
+	const uint8_t *qname;    /* checked wire name, the client's case */
+	size_t qname_len;
+	uint16_t qtype;
+	uint16_t qclass;
+	size_t question_end;     /* offset just past the question */
+	bool edns;               /* an OPT record was present */
+	uint16_t edns_size;      /* its UDP size (512 when below) */
+	bool edns_do;
+};
+
+/*
+ * Check and parse a client query. *q is filled as far as the message
+ * allowed (id always when len >= 2; the question when it parsed).
+ */
+enum dg_wire_check dg_wire_parse_query(const uint8_t *pkt, size_t len,
+				       struct dg_query_info *q);
+
+/* The largest answer the client takes over UDP: EDNS size capped, or 512. */
+size_t dg_wire_udp_limit(const struct dg_query_info *q, size_t cap);
+
+/*
+ * An answer without records: `rcode` for the query q (whose question, if
+ * parsed, is echoed from pkt), with our SOA in authority when `soa_ttl` is
+ * not UINT32_MAX, and an OPT when the query had one.
+ * @return the length written to out, or 0 when cap is too small.
+ */
+size_t dg_wire_build_empty(const uint8_t *pkt, size_t len,
+			   const struct dg_query_info *q, bool question_ok,
+			   unsigned rcode, uint32_t soa_ttl, uint8_t *out,
+			   size_t cap);
+
+/*
+ * Our query to an upstream: id, RD, the name lowercased, EDNS 1232 and
+ * nothing of the client's. @return the length, or 0 when cap is too small.
+ */
+size_t dg_wire_build_upstream_query(const uint8_t *qname, uint16_t qtype,
+				    uint16_t qclass, uint16_t id, uint8_t *out,
+				    size_t cap);
+
+/*
+ * Does pkt answer our query (QR set, same ID, one question equal to ours
+ * up to case)? @return 0, or DG_EMISMATCH / DG_EMALFORMED.
+ */
+int dg_wire_match_response(const uint8_t *pkt, size_t len, uint16_t id,
+			   const uint8_t *qname, uint16_t qtype,
+			   uint16_t qclass);
+
+/* The TC bit of a response header (len >= 12). */
+bool dg_wire_truncated(const uint8_t *pkt, size_t len);
+
+/* The response code in a response header (len >= 12). */
+unsigned dg_wire_rcode(const uint8_t *pkt, size_t len);
+
+/*
+ * A cleaned answer, as the cache keeps it: the response code and the
+ * answer section re-serialized without compression. Refcounted: the fetch
+ * that parsed it and the cache that keeps it each hold a reference.
+ */
+struct dg_answer {
+	unsigned refs;
+	uint8_t rcode;
+	uint16_t ancount;
+	uint32_t ttl;  /* how long it may be kept, clamped */
+	size_t len;    /* bytes of rrs */
+	uint8_t rrs[]; /* ancount records: owner, type, class, TTL, rdlength, rdata */
+};
+
+/* TTL bounds applied to upstream answers. */
+struct dg_ttl_policy {
+	uint32_t min_ttl;
+	uint32_t max_ttl;
+	uint32_t negative_ttl; /* cap for NXDOMAIN/NODATA */
+};
+
+void dg_answer_ref(struct dg_answer *a);
+/* Drop a reference; the last one frees. NULL is allowed. */
+void dg_answer_unref(struct dg_answer *a);
+
+/*
+ * Parse an upstream response (already matched) into a new dg_answer
+ * holding one reference for the caller.
+ * NOERROR and NXDOMAIN are kept; any other rcode is DG_EMISMATCH so the
+ * caller tries another upstream.
+ * @return 0 and *out, DG_EMALFORMED, DG_EMISMATCH or DG_ENOMEM.
+ */
+DG_NODISCARD int dg_wire_parse_answer(const uint8_t *pkt, size_t len,
+				      const struct dg_ttl_policy *ttl,
+				      struct dg_answer **out);
+
+/*
+ * Encode answer `a` for the client query q (question echoed from pkt),
+ * TTLs reduced by `elapsed` seconds, in at most `limit` bytes: records
+ * that do not fit are left out whole and TC is set.
+ * @return the length written, or 0 when even the header does not fit.
+ */
+size_t dg_wire_encode_answer(const struct dg_answer *a, const uint8_t *pkt,
+			     const struct dg_query_info *q, uint32_t elapsed,
+			     uint32_t negative_ttl, size_t limit, uint8_t *out,
+			     size_t cap);

@@ -1,0 +1,211 @@
+# lib.sh: shared by the integration tests (sourced, not run).
+#
+# Each test starts its own upstream (ldns-testns on a canned data file) and
+# its own dnsgate, on free ports of 127.0.0.1 (and ::1), queries them with
+# real clients, prints TAP, and on exit stops exactly the processes it
+# started, by PID. Every wait and loop is bounded in tries and time.
+
+set -u
+
+n=0
+failed=0
+pids=()
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnsgate-test.XXXXXX") || exit 99
+DIG=${DIG:-dig}
+KDIG=${KDIG:-kdig}
+DRILL=${DRILL:-drill}
+LDNS_TESTNS=${LDNS_TESTNS:-ldns-testns}
+
+ok() { # ok STATUS MESSAGE: STATUS 0 passes
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+is() { # is GOT WANT MESSAGE
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+	fi
+}
+
+like() { # like TEXT REGEX MESSAGE
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '%s\n' "$1" | sed 's/^/#   /' | head -n 30
+		printf '#   wanted a match for: %s\n' "$2"
+	fi
+}
+
+skip_all() { # skip_all REASON: the whole test skips (TAP plan 0)
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+need() { # need TOOL...: skip when a client or server is missing
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || skip_all "$t is not installed"
+	done
+}
+
+done_testing() {
+	echo "1..$n"
+	[ "$failed" = 0 ]
+}
+
+# A free port: random in 20000..59999, not bound by anyone for UDP or TCP.
+free_port() {
+	local p tries=0
+	while [ $tries -lt 100 ]; do
+		p=$((20000 + RANDOM % 40000))
+		if ! ss -Hlnu "sport = :$p" 2>/dev/null | grep -q . &&
+		   ! ss -Hlnt "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+		tries=$((tries + 1))
+	done
+	echo "free_port: no free port found" >&2
+	return 1
+}
+
+# Stop everything this test started, TERM first, KILL after 5 s.
+stop_all() {
+	local pid i
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${pids[@]}"; do
+		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	pids=()
+}
+cleanup() {
+	stop_all
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# start_upstream NAME DATAFILE [ARGS...]: ldns-testns on a free port; sets
+# NAME_port. Extra ARGS go to ldns-testns (e.g. -6 for ::1).
+# Its log (stdout, line-buffered) is $tmp/NAME.log: one "query N:" line per
+# query received, which the tests count and grep.
+start_upstream() {
+	local name=$1 data=$2 port pid i
+	shift 2
+	port=$(free_port) || exit 99
+	stdbuf -oL "$LDNS_TESTNS" -v -p "$port" "$@" "$data" >"$tmp/$name.log" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	eval "${name}_pid=$pid ${name}_port=$port"
+	for i in $(seq 50); do
+		grep -q "Listening on port" "$tmp/$name.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "# $name did not start:"; sed 's/^/#   /' "$tmp/$name.log"
+	exit 99
+}
+
+# start_dnsgate ARGS...: dnsgate on a free port (DG_PORT) with extra args,
+# e.g. --upstream 127.0.0.1:$up_port --allow '*.example.com'. In ARGS,
+# @DG_PORT@ stands for that port (e.g. --listen '[::1]:@DG_PORT@').
+start_dnsgate() {
+	local i
+	DG_PORT=$(free_port) || exit 99
+	"$DNSGATE" --listen "127.0.0.1:$DG_PORT" "${@//@DG_PORT@/$DG_PORT}" >"$tmp/dnsgate.log" 2>&1 &
+	DG_PID=$!
+	pids+=("$DG_PID")
+	for i in $(seq 50); do
+		grep -q "listening on" "$tmp/dnsgate.log" 2>/dev/null && return 0
+		kill -0 "$DG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate.log"
+	exit 99
+}
+
+# q ARGS...: dig at dnsgate, one try, two seconds.
+q() {
+	"$DIG" @127.0.0.1 -p "$DG_PORT" +time=2 +tries=1 "$@"
+}
+
+# Upstream queries seen for NAME (a dotted name with its final dot).
+upstream_count() { # upstream_count LOGNAME QNAME
+	grep -c "^query [0-9]*: id [0-9]*: [A-Z]* [0-9]* bytes: $2" "$tmp/$1.log"
+}
+
+# Upstream queries seen for NAME and TYPE exactly (over UDP or TCP).
+upstream_count_type() { # upstream_count_type LOGNAME QNAME TYPE
+	local name=${2//./\\.}
+	grep -c "^query [0-9]*: id [0-9]*: [A-Z]* [0-9]* bytes: $name	IN	$3\$" "$tmp/$1.log"
+}
+
+# The transports of the upstream queries for NAME and TYPE, in order,
+# space separated, e.g. "UDP TCP".
+upstream_transports() { # upstream_transports LOGNAME QNAME TYPE
+	local name=${2//./\\.}
+	grep "^query [0-9]*: id [0-9]*: [A-Z]* [0-9]* bytes: $name	IN	$3\$" "$tmp/$1.log" |
+		awk '{ printf "%s%s", (NR > 1 ? " " : ""), $5 } END { print "" }'
+}
+
+# Milliseconds since the epoch, to time an answer.
+now_ms() {
+	date +%s%3N
+}
+
+# wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds,
+# at most SECONDS; the status is COMMAND's last.
+wait_until() {
+	local tries=$(($1 * 10)) i
+	shift
+	for i in $(seq "$tries"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# The number of lines of FILE that match REGEX is at least N.
+log_has() { # log_has FILE REGEX N
+	[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ]
+}
+
+# The upstream NAME has finished with every query it received (answered it,
+# after any sleep=, or found no entry for it). With wait_until, to let a
+# sleeping ldns-testns (one query at a time) wake before asking it more.
+upstream_idle() { # upstream_idle NAME
+	local queries done_
+	queries=$(grep -c '^query [0-9]*:' "$tmp/$1.log")
+	done_=$(grep -c '^Answer packet size\|^no answer packet' "$tmp/$1.log")
+	[ "$queries" -le "$done_" ]
+}
+
+# The daemon still answers, and stops cleanly (exit 0: every handle closed
+# and uv_loop_close() succeeded) when asked. Ends every test.
+check_alive_and_stop() {
+	local out rc i
+	out=$(q alive.check.invalid A)
+	like "$out" "status: (NXDOMAIN|REFUSED)" "dnsgate still answers after the test"
+	kill -TERM "$DG_PID"
+	for i in $(seq 50); do
+		kill -0 "$DG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$DG_PID"
+	rc=$?
+	is "$rc" 0 "dnsgate exits 0 on SIGTERM, every handle closed"
+	grep -q "left open\|did not close\|ERROR: \(Address\|Leak\)Sanitizer\|runtime error" "$tmp/dnsgate.log" &&
+		sed 's/^/#   /' "$tmp/dnsgate.log"
+}
