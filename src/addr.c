@@ -169,3 +169,83 @@ size_t dg_prefix_format(const struct dg_prefix *p, char *buf, size_t size)
 	n = snprintf(buf, size, "%s/%u", host, p->len);
 	return n < 0 ? 0 : (size_t)n;
 }
+
+/*
+ * The ranges no public name should resolve to, as dnsmasq's private_net
+ * tables: one prefix a line, bits past len zero. A name under an
+ * allowlisted wildcard is the attacker's; answering it with one of these
+ * would point the sandbox at its own host, its network or the cloud's
+ * metadata service (DNS rebinding). Documentation ranges (192.0.2.0/24,
+ * 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) are left out on purpose:
+ * nothing routes them, and the tests use them as public addresses.
+ */
+struct private_range {
+	uint8_t bytes[16];
+	uint8_t len; /* prefix length in bits */
+};
+
+static const struct private_range private4[] = {
+	{ { 0 }, 8 },              /* 0/8: "this network", 0.0.0.0 */
+	{ { 10 }, 8 },             /* 10/8: RFC 1918 */
+	{ { 100, 64 }, 10 },       /* 100.64/10: CGNAT, RFC 6598 */
+	{ { 127 }, 8 },            /* 127/8: loopback */
+	{ { 169, 254 }, 16 },      /* 169.254/16: link-local, cloud metadata */
+	{ { 172, 16 }, 12 },       /* 172.16/12: RFC 1918 */
+	{ { 192, 0, 0 }, 24 },     /* 192.0.0/24: IETF protocol assignments */
+	{ { 192, 168 }, 16 },      /* 192.168/16: RFC 1918 */
+	{ { 198, 18 }, 15 },       /* 198.18/15: benchmarking, RFC 2544 */
+	{ { 224 }, 4 },            /* 224/4: multicast */
+	{ { 240 }, 4 },            /* 240/4: reserved, 255.255.255.255 */
+};
+
+static const struct private_range private6[] = {
+	{ { 0 }, 128 },                       /* ::/128: unspecified */
+	{ { [15] = 1 }, 128 },                /* ::1/128: loopback */
+	{ { 0xfe, 0x80 }, 10 },               /* fe80::/10: link-local */
+	{ { 0xfc }, 7 },                      /* fc00::/7: ULA, fd00:ec2::254 */
+	{ { 0xff }, 8 },                      /* ff00::/8: multicast */
+	{ { 0xfe, 0xc0 }, 10 },               /* fec0::/10: old site-local */
+	{ { 0x01 }, 64 },                     /* 100::/64: discard, RFC 6666 */
+	/* 64:ff9b:1::/48: local-use NAT64 (RFC 8215). Each site picks its own
+	 * mapping, so the v4 address cannot be found: the whole /48 goes. */
+	{ { 0, 0x64, 0xff, 0x9b, 0, 1 }, 48 },
+};
+
+/* Forms that carry an IPv4 address in their last four bytes: that address
+ * decides. A v6-only client behind NAT64 reaches the embedded v4 host. */
+static const struct private_range embeds4[] = {
+	{ { [10] = 0xff, [11] = 0xff }, 96 }, /* ::ffff:0:0/96: v4-mapped */
+	{ { 0, 0x64, 0xff, 0x9b }, 96 },      /* 64:ff9b::/96: NAT64 */
+	/* ::/96: IPv4-compatible (deprecated, RFC 4291 2.5.5.1); :: and ::1
+	 * are caught by private6 first. */
+	{ { 0 }, 96 },
+};
+
+static bool prefix_match(const uint8_t *a, const struct private_range *r)
+{
+	unsigned whole = r->len / 8, rest = r->len % 8;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+	if (memcmp(a, r->bytes, whole) != 0)
+		return false;
+	return rest == 0 || ((a[whole] ^ r->bytes[whole]) & mask) == 0;
+}
+
+bool dg_addr4_is_private(const uint8_t a[4])
+{
+	for (size_t i = 0; i < DG_ARRAY_SIZE(private4); i++)
+		if (prefix_match(a, &private4[i]))
+			return true;
+	return false;
+}
+
+bool dg_addr6_is_private(const uint8_t a[16])
+{
+	for (size_t i = 0; i < DG_ARRAY_SIZE(private6); i++)
+		if (prefix_match(a, &private6[i]))
+			return true;
+	for (size_t i = 0; i < DG_ARRAY_SIZE(embeds4); i++)
+		if (prefix_match(a, &embeds4[i]))
+			return dg_addr4_is_private(a + 12);
+	return false;
+}

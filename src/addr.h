@@ -50,6 +50,15 @@ uint16_t dg_addr_port(const struct dg_addr *a);
  */
 bool dg_addr_is_self(const struct dg_addr *listen, const struct dg_addr *server);
 
+/*
+ * Is this an address no public name should resolve to: private (RFC 1918),
+ * loopback, link-local, unspecified, CGNAT (RFC 6598), ULA (RFC 4193),
+ * multicast, reserved, broadcast or cloud metadata, or an IPv4-mapped or
+ * NAT64 (64:ff9b::/96, 64:ff9b:1::/48) form of one of those?
+ */
+bool dg_addr4_is_private(const uint8_t a[4]);
+bool dg_addr6_is_private(const uint8_t a[16]);
+
 /* An address prefix as in `172.18.0.0/16` or `fd00:18::/64`. */
 struct dg_prefix {
 	sa_family_t family;

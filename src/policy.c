@@ -65,6 +65,7 @@ static const char *const reason_names[] = {
 	[DG_REASON_NOT_LISTED] = "not-listed",
 	[DG_REASON_TOO_DEEP] = "too-deep",
 	[DG_REASON_BUDGET] = "budget",
+	[DG_REASON_CNAME] = "cname",
 };
 
 const char *dg_reason_name(enum dg_reason reason)
@@ -419,6 +420,12 @@ size_t dg_policy_count(const struct dg_policy *p)
 	return p->n_entries;
 }
 
+uint32_t dg_policy_entry_index(const struct dg_policy *p,
+			       const struct dg_entry *e)
+{
+	return (uint32_t)(e - p->entries);
+}
+
 const struct dg_entry *dg_policy_entry(const struct dg_policy *p, size_t i)
 {
 	return i < p->n_entries ? &p->entries[i] : NULL;
@@ -465,6 +472,7 @@ void dg_policy_decide(const struct dg_policy *p, const struct dg_question *q,
 	/* The deepest entry that allows, that covers the name at this depth,
 	 * and whose name the question merely ends with. */
 	const struct dg_entry *allowing = NULL, *covering = NULL, *listed = NULL;
+	unsigned allowing_depth = 0;
 	uint32_t node = 0;
 
 	/* One pass for offsets, the longest label and the charset. */
@@ -494,14 +502,17 @@ void dg_policy_decide(const struct dg_policy *p, const struct dg_question *q,
 			if (i > e->depth)
 				continue;
 			covering = e;
-			if (entry_allows_type(p, e, q->qtype))
+			if (entry_allows_type(p, e, q->qtype)) {
 				allowing = e;
+				allowing_depth = i;
+			}
 		}
 	}
 
 	v->allow = false;
 	v->entry = NULL;
 	v->name_allowed = covering != NULL;
+	v->depth = 0;
 	if (q->qclass != CLASS_IN) {
 		v->reason = DG_REASON_CLASS;
 	} else if ((!dg_typeset_has(&p->limits.default_types, q->qtype) &&
@@ -526,5 +537,6 @@ void dg_policy_decide(const struct dg_policy *p, const struct dg_question *q,
 		v->allow = true;
 		v->reason = DG_REASON_NONE;
 		v->entry = allowing;
+		v->depth = allowing_depth;
 	}
 }

@@ -5,7 +5,8 @@
  * or stands behind the denial, and the first reason that applies in the
  * fixed order of DESIGN.md:
  *   malformed, opcode, class, qtype, label-length, name-length, charset,
- *   not-listed, too-deep, budget.
+ *   not-listed, too-deep, budget,
+ * and then, in the answer, cname.
  * (malformed and opcode are found by the wire layer before a question
  * exists; budget by the tunnel budget. Their names live here so that every
  * denial has one vocabulary.)
@@ -39,6 +40,9 @@ enum dg_reason {
 	DG_REASON_NOT_LISTED,
 	DG_REASON_TOO_DEEP,
 	DG_REASON_BUDGET,
+	/* Found in the upstream's answer, after the question was allowed:
+	 * with cname = strict, a CNAME target that is not allowed. */
+	DG_REASON_CNAME,
 };
 
 /* "not-listed", "too-deep", …; "none" for DG_REASON_NONE. */
@@ -112,6 +116,10 @@ struct dg_verdict {
 	/* Some entry covers the name at this depth: a denied type then gets
 	 * NOERROR with no data rather than NXDOMAIN (the name exists). */
 	bool name_allowed;
+	/* Allowed: how many labels the name has below the entry's name
+	 * (0 for the entry's name itself; the tunnel budget counts only
+	 * names below). */
+	unsigned depth;
 };
 
 struct dg_policy;
@@ -141,6 +149,10 @@ DG_NODISCARD int dg_policy_add(struct dg_policy *p,
 			       const struct dg_entry_spec *spec);
 
 size_t dg_policy_count(const struct dg_policy *p);
+
+/* The index of an entry of p, as dg_policy_entry() takes it. */
+uint32_t dg_policy_entry_index(const struct dg_policy *p,
+			       const struct dg_entry *e);
 const struct dg_entry *dg_policy_entry(const struct dg_policy *p, size_t i);
 
 /* The entry's name, lowercased, in wire form into out (DG_NAME_MAXLEN). */

@@ -14,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "cache.h"
 #include "listener.h"
 #include "policy.h"
+#include "qlog.h"
+#include "scrub.h"
 #include "upstream.h"
 #include "wire.h"
+#include "zones.h"
 
 /* Queries in flight on one TCP connection, RFC 7766 6.2.1.1 suggests a
  * bound; Unbound's default incoming-num-tcp queries is of this order. */
@@ -30,6 +34,8 @@ struct dg_server {
 	struct dg_listener *listener;
 	struct dg_upstream *upstream;
 	struct dg_cache *cache;
+	struct dg_budget *budget;
+	struct dg_qlog *qlog;
 	uint8_t out[DG_WIRE_MAX];
 };
 
@@ -39,6 +45,7 @@ struct query {
 	struct dg_fetch_waiter waiter;
 	struct dg_client client;
 	struct dg_query_info info; /* points into msg */
+	const struct dg_entry *entry;
 	size_t len;
 	uint8_t msg[];
 };
@@ -50,6 +57,39 @@ static size_t reply_limit(const struct dg_server *srv,
 	if (c->transport == DG_TRANSPORT_TCP)
 		return DG_WIRE_MAX;
 	return dg_wire_udp_limit(q, srv->cfg->max_udp_size);
+}
+
+/* One query log line, when the sink is on and the verdict is logged. */
+static void log_query(struct dg_server *srv, const struct dg_client *c,
+		      const struct dg_query_info *q, bool allow,
+		      enum dg_reason reason, const struct dg_entry *e,
+		      unsigned rcode, bool cached)
+{
+	char entry[DG_ENTRY_STRLEN];
+	struct dg_qlog_record r = {
+		.time_ms = uv_now(srv->loop),
+		.client = &c->addr,
+		.tcp = c->transport == DG_TRANSPORT_TCP,
+		.name = q->qname,
+		.qtype = q->qtype,
+		.allow = allow,
+		.reason = reason,
+		.rcode = rcode,
+		.cached = cached,
+	};
+	uv_timeval64_t now;
+
+	if (srv->qlog == NULL || (allow && !srv->cfg->log_allowed))
+		return;
+	/* uv_now is monotonic; the log wants the wall clock. */
+	if (uv_gettimeofday(&now) == 0)
+		r.time_ms = (uint64_t)now.tv_sec * 1000 +
+			    (uint64_t)now.tv_usec / 1000;
+	if (e != NULL) {
+		dg_zones_format_entry(srv->cfg->policy, e, entry, sizeof(entry));
+		r.entry = entry;
+	}
+	dg_qlog_write(srv->qlog, &r);
 }
 
 /* An answer with no records: errors and denials. */
@@ -66,9 +106,28 @@ static void reply_empty(struct dg_server *srv, const struct dg_client *c,
 		dg_listener_reply(c, srv->out, n);
 }
 
+/* Deny a parsed question: NODATA for a denied type on a name that exists,
+ * else the configured rcode. Nothing of it goes anywhere but back. */
+static void deny(struct dg_server *srv, const struct dg_client *c,
+		 const uint8_t *msg, size_t len, const struct dg_query_info *q,
+		 const struct dg_verdict *v)
+{
+	unsigned rcode;
+
+	if (v->reason == DG_REASON_QTYPE && v->name_allowed)
+		rcode = DG_RCODE_NOERROR;
+	else if (srv->cfg->deny_rcode == DG_DENY_REFUSED)
+		rcode = DG_RCODE_REFUSED;
+	else
+		rcode = DG_RCODE_NXDOMAIN;
+	reply_empty(srv, c, msg, len, q, true, rcode, rcode != DG_RCODE_REFUSED);
+	log_query(srv, c, q, false, v->reason, v->entry, rcode, false);
+}
+
 static void reply_answer(struct dg_server *srv, const struct dg_client *c,
 			 const uint8_t *msg, const struct dg_query_info *q,
-			 const struct dg_answer *a, uint32_t elapsed)
+			 const struct dg_entry *e, const struct dg_answer *a,
+			 uint32_t elapsed, bool cached)
 {
 	size_t n = dg_wire_encode_answer(a, msg, q, elapsed,
 					 srv->cfg->negative_ttl,
@@ -77,6 +136,8 @@ static void reply_answer(struct dg_server *srv, const struct dg_client *c,
 
 	if (n > 0)
 		dg_listener_reply(c, srv->out, n);
+	log_query(srv, c, q, a->reason == DG_REASON_NONE,
+		  (enum dg_reason)a->reason, e, a->rcode, cached);
 }
 
 static void query_finish(struct query *qr)
@@ -92,7 +153,8 @@ static void on_fetch_done(struct dg_fetch_waiter *w, int status,
 	struct dg_server *srv = qr->srv;
 
 	if (status == 0)
-		reply_answer(srv, &qr->client, qr->msg, &qr->info, a, 0);
+		reply_answer(srv, &qr->client, qr->msg, &qr->info, qr->entry, a,
+			     0, false);
 	else if (status != UV_ECANCELED)
 		reply_empty(srv, &qr->client, qr->msg, qr->len, &qr->info, true,
 			    DG_RCODE_SERVFAIL, false);
@@ -101,7 +163,7 @@ static void on_fetch_done(struct dg_fetch_waiter *w, int status,
 
 static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 		    const struct dg_query_info *info,
-		    const struct dg_client *client)
+		    const struct dg_client *client, const struct dg_entry *e)
 {
 	struct query *qr = malloc(sizeof(*qr) + len);
 	int rc;
@@ -113,6 +175,7 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 	}
 	qr->srv = srv;
 	qr->len = len;
+	qr->entry = e;
 	memcpy(qr->msg, msg, len);
 	qr->info = *info;
 	qr->info.qname = qr->msg + (info->qname - msg);
@@ -162,28 +225,76 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	question.qtype = info.qtype;
 	question.qclass = info.qclass;
 	dg_policy_decide(cfg->policy, &question, &v);
+	/* The tunnel budget: new names below a wildcard or depth entry,
+	 * per client, after the policy allowed them (DESIGN.md order). */
+	if (v.allow && v.depth > 0 &&
+	    dg_budget_check(srv->budget, &client->addr,
+			    dg_policy_entry_index(cfg->policy, v.entry),
+			    info.qname, uv_now(srv->loop)) == DG_BUDGET_EXHAUSTED) {
+		v.allow = false;
+		v.reason = DG_REASON_BUDGET;
+	}
 	if (!v.allow) {
-		/* A denied type on a name that exists: NODATA, so the
-		 * client does not conclude the name is gone. */
-		if (v.reason == DG_REASON_QTYPE && v.name_allowed)
-			reply_empty(srv, client, msg, len, &info, true,
-				    DG_RCODE_NOERROR, true);
-		else if (cfg->deny_rcode == DG_DENY_REFUSED)
-			reply_empty(srv, client, msg, len, &info, true,
-				    DG_RCODE_REFUSED, false);
-		else
-			reply_empty(srv, client, msg, len, &info, true,
-				    DG_RCODE_NXDOMAIN, true);
+		deny(srv, client, msg, len, &info, &v);
 		return;
 	}
 
 	cached = dg_cache_lookup(srv->cache, info.qname, info.qtype,
 				 info.qclass, uv_now(srv->loop), &elapsed);
 	if (cached != NULL) {
-		reply_answer(srv, client, msg, &info, cached, elapsed);
+		reply_answer(srv, client, msg, &info, v.entry, cached, elapsed,
+			     true);
 		return;
 	}
-	forward(srv, msg, len, &info, client);
+	forward(srv, msg, len, &info, client, v.entry);
+}
+
+/* cname = strict: a CNAME target must be one a client may ask for. */
+static bool target_allowed(void *arg, const uint8_t *name, uint16_t qtype)
+{
+	struct dg_server *srv = arg;
+	struct dg_question q = { .name = name, .qtype = qtype, .qclass = 1 };
+	struct dg_verdict v;
+
+	dg_policy_decide(srv->cfg->policy, &q, &v);
+	return v.allow;
+}
+
+/* The upstream's matched response, parsed and scrubbed for the entry
+ * that allows the question. */
+static int parse_answer(void *arg, const uint8_t *qname, uint16_t qtype,
+			uint16_t qclass, const uint8_t *pkt, size_t len,
+			struct dg_answer **out)
+{
+	struct dg_server *srv = arg;
+	const struct dg_config *cfg = srv->cfg;
+	struct dg_question q = { .name = qname, .qtype = qtype, .qclass = qclass };
+	struct dg_ttl_policy ttl = { .min_ttl = cfg->min_ttl,
+				     .max_ttl = cfg->max_ttl,
+				     .negative_ttl = cfg->negative_ttl };
+	struct dg_scrub_policy sp = {
+		.cname_strict = cfg->cname == DG_CNAME_STRICT,
+		.target_allowed = target_allowed,
+		.arg = srv,
+	};
+	struct dg_scrub_report report;
+	struct dg_verdict v;
+	int rc;
+
+	dg_policy_decide(cfg->policy, &q, &v);
+	sp.private_allow = v.entry != NULL && v.entry->private_allow;
+	rc = dg_wire_parse_answer(pkt, len, qname, qtype, &ttl, &sp, &report,
+				  out);
+	if (rc != 0 || !report.cname_refused)
+		return rc;
+	/* The chain leaves the allowlist: answer as for a denied name, and
+	 * cache that like any negative answer. */
+	dg_answer_unref(*out);
+	*out = dg_answer_new_empty(cfg->deny_rcode == DG_DENY_REFUSED
+					   ? DG_RCODE_REFUSED
+					   : DG_RCODE_NXDOMAIN,
+				   cfg->negative_ttl, DG_REASON_CNAME);
+	return *out != NULL ? 0 : DG_ENOMEM;
 }
 
 static void on_answer(void *arg, const uint8_t *qname, uint16_t qtype,
@@ -205,8 +316,7 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 		.n_servers = cfg->servers.n,
 		.timeout_ms = cfg->upstream_timeout_ms,
 		.max_inflight = cfg->max_inflight,
-		.ttl = { .min_ttl = cfg->min_ttl, .max_ttl = cfg->max_ttl,
-			 .negative_ttl = cfg->negative_ttl },
+		.parse = parse_answer,
 		.on_answer = on_answer,
 	};
 	struct dg_listener_config lcfg = {
@@ -218,6 +328,7 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 		.on_message = on_message,
 	};
 	const struct dg_addr *failed = NULL;
+	uint64_t seed = 0;
 	int rc;
 
 	if (srv == NULL)
@@ -226,10 +337,22 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 	srv->cfg = cfg;
 	ucfg.arg = srv;
 	lcfg.arg = srv;
+	/* The budget's hash seed keeps clients from aiming at each other's
+	 * slots; getrandom, or the clock if that fails. */
+	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) != 0)
+		seed = uv_hrtime();
 	srv->cache = dg_cache_new(cfg->cache_max_entries);
+	srv->budget = dg_budget_new(cfg->new_names_per_minute, seed);
 	srv->upstream = dg_upstream_new(loop, &ucfg);
-	if (srv->cache == NULL || srv->upstream == NULL) {
+	if (srv->cache == NULL || srv->budget == NULL || srv->upstream == NULL) {
 		rc = UV_ENOMEM;
+		goto fail;
+	}
+	rc = dg_qlog_open(cfg->query_log ? cfg->query_log : "stderr",
+			  &srv->qlog);
+	if (rc != 0) {
+		fprintf(stderr, "dnsgate: cannot open the query log %s: %s\n",
+			cfg->query_log, uv_strerror(rc));
 		goto fail;
 	}
 	rc = dg_listener_open(loop, &lcfg, &srv->listener, &failed);
@@ -247,6 +370,8 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 fail:
 	if (srv->upstream != NULL)
 		dg_upstream_close(srv->upstream);
+	dg_qlog_close(srv->qlog);
+	dg_budget_free(srv->budget);
 	dg_cache_free(srv->cache);
 	free(srv);
 	return rc;
@@ -259,5 +384,7 @@ void dg_server_stop(struct dg_server *srv)
 	dg_listener_close(srv->listener);
 	dg_upstream_close(srv->upstream);
 	dg_cache_free(srv->cache);
+	dg_budget_free(srv->budget);
+	dg_qlog_close(srv->qlog);
 	free(srv);
 }

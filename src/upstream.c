@@ -216,7 +216,8 @@ static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 		}
 		return;
 	}
-	rc = dg_wire_parse_answer(pkt, len, &f->up->cfg.ttl, &a);
+	rc = f->up->cfg.parse(f->up->cfg.arg, f->qname, f->qtype, f->qclass,
+			      pkt, len, &a);
 	if (rc == DG_ENOMEM) {
 		fetch_finish(f, DG_EMISMATCH, NULL);
 		return;

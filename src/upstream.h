@@ -38,7 +38,12 @@ struct dg_upstream_config {
 	size_t n_servers;
 	unsigned timeout_ms;           /* per attempt */
 	unsigned max_inflight;
-	struct dg_ttl_policy ttl;
+	/* Turn a matched response into an answer (parse and scrub it): 0
+	 * and *out, or DG_EMALFORMED / DG_EMISMATCH to try the next server,
+	 * or DG_ENOMEM. */
+	int (*parse)(void *arg, const uint8_t *qname, uint16_t qtype,
+		     uint16_t qclass, const uint8_t *pkt, size_t len,
+		     struct dg_answer **out);
 	/* Called once per answered fetch before its waiters, so the answer
 	 * can be cached; may be NULL. */
 	void (*on_answer)(void *arg, const uint8_t *qname, uint16_t qtype,

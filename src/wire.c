@@ -10,6 +10,7 @@
 #include <ldns/ldns.h>
 
 #include "name.h"
+#include "scrub.h"
 
 #define TYPE_SOA 6
 #define TYPE_OPT 41
@@ -299,8 +300,24 @@ void dg_answer_unref(struct dg_answer *a)
 		free(a);
 }
 
-int dg_wire_parse_answer(const uint8_t *pkt, size_t len,
-			 const struct dg_ttl_policy *t, struct dg_answer **out)
+struct dg_answer *dg_answer_new_empty(unsigned rcode, uint32_t ttl,
+				      uint8_t reason)
+{
+	struct dg_answer *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	a->refs = 1;
+	a->rcode = (uint8_t)rcode;
+	a->reason = reason;
+	a->ttl = ttl;
+	return a;
+}
+
+int dg_wire_parse_answer(const uint8_t *pkt, size_t len, const uint8_t *qname,
+			 uint16_t qtype, const struct dg_ttl_policy *t,
+			 const struct dg_scrub_policy *scrub,
+			 struct dg_scrub_report *report, struct dg_answer **out)
 {
 	ldns_pkt *p = NULL;
 	ldns_buffer *buf = NULL;
@@ -319,19 +336,15 @@ int dg_wire_parse_answer(const uint8_t *pkt, size_t len,
 		goto fail;
 	}
 	buf = ldns_buffer_new(1024);
-	if (buf == NULL) {
+	if (buf == NULL || dg_scrub(p, qname, qtype, scrub, report) != 0) {
 		rc = DG_ENOMEM;
 		goto fail;
 	}
 	an = ldns_pkt_answer(p);
 	for (size_t i = 0; an != NULL && i < ldns_rr_list_rr_count(an); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
-		ldns_rr_type type = ldns_rr_get_type(rr);
 
-		/* Pseudo-records have no place in an answer section. */
-		if (type == LDNS_RR_TYPE_OPT || type == LDNS_RR_TYPE_TSIG ||
-		    type == LDNS_RR_TYPE_SIG)
-			continue;
+		/* Scrubbed: only the question's type and its CNAME chain. */
 		ldns_rr_set_ttl(rr, clamp(ldns_rr_ttl(rr), t->min_ttl, t->max_ttl));
 		if (ldns_rr_ttl(rr) < ttl)
 			ttl = ldns_rr_ttl(rr);
@@ -360,6 +373,7 @@ int dg_wire_parse_answer(const uint8_t *pkt, size_t len,
 	}
 	a->refs = 1;
 	a->rcode = (uint8_t)rcode;
+	a->reason = 0;
 	a->ancount = count;
 	a->ttl = ttl;
 	a->len = ldns_buffer_position(buf);

@@ -110,6 +110,7 @@ unsigned dg_wire_rcode(const uint8_t *pkt, size_t len);
 struct dg_answer {
 	unsigned refs;
 	uint8_t rcode;
+	uint8_t reason;  /* an enum dg_reason when the answer is a denial */
 	uint16_t ancount;
 	uint32_t ttl;  /* how long it may be kept, clamped */
 	size_t len;    /* bytes of rrs */
@@ -127,15 +128,27 @@ void dg_answer_ref(struct dg_answer *a);
 /* Drop a reference; the last one frees. NULL is allowed. */
 void dg_answer_unref(struct dg_answer *a);
 
+/* An answer with no records (a denial found in an answer), one reference. */
+DG_NODISCARD struct dg_answer *dg_answer_new_empty(unsigned rcode,
+						   uint32_t ttl,
+						   uint8_t reason);
+
+struct dg_scrub_policy;
+struct dg_scrub_report;
+
 /*
- * Parse an upstream response (already matched) into a new dg_answer
- * holding one reference for the caller.
- * NOERROR and NXDOMAIN are kept; any other rcode is DG_EMISMATCH so the
- * caller tries another upstream.
+ * Parse an upstream response (already matched) for the question (qname,
+ * qtype), scrub its answer section (scrub.c), and make a new dg_answer
+ * holding one reference for the caller. NOERROR and NXDOMAIN are kept;
+ * any other rcode is DG_EMISMATCH so the caller tries another upstream.
+ * What scrubbing did is in *report (a refused CNAME chain among it).
  * @return 0 and *out, DG_EMALFORMED, DG_EMISMATCH or DG_ENOMEM.
  */
 DG_NODISCARD int dg_wire_parse_answer(const uint8_t *pkt, size_t len,
+				      const uint8_t *qname, uint16_t qtype,
 				      const struct dg_ttl_policy *ttl,
+				      const struct dg_scrub_policy *scrub,
+				      struct dg_scrub_report *report,
 				      struct dg_answer **out);
 
 /*

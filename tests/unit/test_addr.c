@@ -3,6 +3,7 @@
  * test_addr: socket addresses and prefixes as users write them (addr.h).
  * Parsing is strict: every malformed form is refused and leaves the output
  * untouched; host names are never accepted (no lookup while loading).
+ * Private-address classification is checked at the edges of every range.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -263,6 +264,116 @@ static void test_is_self(void)
 	ok(!self("127.0.0.1:53", "127.0.0.2"), "127.0.0.2 is not 127.0.0.1");
 }
 
+/* Is `text` (an IPv4 or IPv6 address) one no public name may resolve to? */
+static int is_private(const char *text)
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, text, a) == 1)
+		return dg_addr4_is_private(a);
+	if (inet_pton(AF_INET6, text, a) == 1)
+		return dg_addr6_is_private(a);
+	return -1;
+}
+
+static void test_is_private(void)
+{
+	/* Each range at and just past its edges, the metadata addresses, the
+	 * embedded forms, and the documentation ranges the other tests use
+	 * as public answers. */
+	static const struct {
+		const char *text;
+		int private;
+	} cases[] = {
+		{ "0.0.0.0", 1 },
+		{ "0.255.255.255", 1 },
+		{ "1.0.0.0", 0 },
+		{ "9.255.255.255", 0 },
+		{ "10.0.0.0", 1 },
+		{ "10.255.255.255", 1 },
+		{ "11.0.0.0", 0 },
+		{ "100.63.255.255", 0 },
+		{ "100.64.0.0", 1 },
+		{ "100.127.255.255", 1 },
+		{ "100.128.0.0", 0 },
+		{ "126.255.255.255", 0 },
+		{ "127.0.0.1", 1 },
+		{ "127.255.255.255", 1 },
+		{ "128.0.0.0", 0 },
+		{ "169.253.255.255", 0 },
+		{ "169.254.0.0", 1 },
+		{ "169.254.169.254", 1 },
+		{ "169.255.0.0", 0 },
+		{ "172.15.255.255", 0 },
+		{ "172.16.0.0", 1 },
+		{ "172.31.255.255", 1 },
+		{ "172.32.0.0", 0 },
+		{ "191.255.255.255", 0 },
+		{ "192.0.0.0", 1 },
+		{ "192.0.0.255", 1 },
+		{ "192.0.1.0", 0 },
+		{ "192.0.2.1", 0 },
+		{ "192.167.255.255", 0 },
+		{ "192.168.0.0", 1 },
+		{ "192.168.255.255", 1 },
+		{ "192.169.0.0", 0 },
+		{ "198.17.255.255", 0 },
+		{ "198.18.0.0", 1 },
+		{ "198.19.255.255", 1 },
+		{ "198.20.0.0", 0 },
+		{ "198.51.100.1", 0 },
+		{ "203.0.113.1", 0 },
+		{ "223.255.255.255", 0 },
+		{ "224.0.0.0", 1 },
+		{ "224.0.0.1", 1 },
+		{ "239.255.255.255", 1 },
+		{ "240.0.0.0", 1 },
+		{ "255.255.255.255", 1 },
+		{ "8.8.8.8", 0 },
+		{ "::", 1 },
+		{ "::1", 1 },
+		{ "::2", 1 },
+		{ "fe80::", 1 },
+		{ "fe80::1", 1 },
+		{ "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0 },
+		{ "fec0::1", 1 },
+		{ "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0 },
+		{ "fc00::", 1 },
+		{ "fd00::1", 1 },
+		{ "fd00:ec2::254", 1 },
+		{ "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "fe00::", 0 },
+		{ "ff00::", 1 },
+		{ "ff02::1", 1 },
+		{ "100::", 1 },
+		{ "100::ffff:ffff:ffff:ffff", 1 },
+		{ "100:0:0:1::", 0 },
+		{ "::ffff:10.0.0.1", 1 },
+		{ "::ffff:127.0.0.1", 1 },
+		{ "::ffff:169.254.169.254", 1 },
+		{ "::ffff:192.0.2.1", 0 },
+		{ "::fffe:10.0.0.1", 0 },
+		{ "::10.0.0.1", 1 },
+		{ "::192.0.2.1", 0 },
+		{ "64:ff9b::a00:1", 1 },
+		{ "64:ff9b::7f00:1", 1 },
+		{ "64:ff9b::a9fe:a9fe", 1 },
+		{ "64:ff9b::c000:201", 0 },
+		{ "64:ff9b:1::c000:201", 1 },
+		{ "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "64:ff9b:2::", 0 },
+		{ "64:ff9b:0:1::a00:1", 0 },
+		{ "2001:db8::1", 0 },
+		{ "2606:4700::1111", 0 },
+	};
+
+	for (size_t i = 0; i < DG_ARRAY_SIZE(cases); i++)
+		is_int(is_private(cases[i].text), cases[i].private, "%s is %s",
+		       cases[i].text, cases[i].private ? "private" : "public");
+}
+
 int main(void)
 {
 	test_is_self();
@@ -270,5 +381,6 @@ int main(void)
 	test_parse_bad();
 	test_equal_format();
 	test_prefix();
+	test_is_private();
 	return done_testing();
 }

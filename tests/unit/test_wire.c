@@ -12,6 +12,7 @@
 #include <ldns/ldns.h>
 
 #include "name.h"
+#include "scrub.h"
 #include "tap.h"
 #include "wire.h"
 
@@ -259,6 +260,11 @@ static void test_answers(void)
 		"example.com. 3600 IN SOA ns.example.com. h.example.com. 1 2 3 4 45", NULL,
 	};
 	struct dg_ttl_policy ttl = { .min_ttl = 30, .max_ttl = 3600, .negative_ttl = 60 };
+	/* The chain www.example.com → edge.example.net is kept; scrubbing is
+	 * test_scrub's business. */
+	static const uint8_t www[] = "\x03www\x07" "example\x03" "com";
+	struct dg_scrub_policy sp = { .private_allow = false };
+	struct dg_scrub_report rep;
 	uint8_t p[512], out[2048];
 	struct dg_query_info q;
 	size_t len, rlen, n;
@@ -270,7 +276,7 @@ static void test_answers(void)
 	(void)dg_wire_parse_query(p, len, &q);
 
 	resp = upstream_response(an, ns, LDNS_RCODE_NOERROR, &rlen);
-	is_int(dg_wire_parse_answer(resp, rlen, &ttl, &a), 0, "an upstream answer parses");
+	is_int(dg_wire_parse_answer(resp, rlen, www, 1, &ttl, &sp, &rep, &a), 0, "an upstream answer parses");
 	free(resp);
 	if (a == NULL)
 		return;
@@ -311,7 +317,7 @@ static void test_answers(void)
 
 	resp = upstream_response(NULL, soa, LDNS_RCODE_NXDOMAIN, &rlen);
 	a = NULL;
-	is_int(dg_wire_parse_answer(resp, rlen, &ttl, &a), 0, "an upstream NXDOMAIN parses");
+	is_int(dg_wire_parse_answer(resp, rlen, www, 1, &ttl, &sp, &rep, &a), 0, "an upstream NXDOMAIN parses");
 	free(resp);
 	if (a != NULL) {
 		is_int(a->ttl, 45, "its TTL is the SOA minimum, under negative_ttl");
@@ -326,10 +332,11 @@ static void test_answers(void)
 
 	resp = upstream_response(NULL, NULL, LDNS_RCODE_SERVFAIL, &rlen);
 	a = NULL;
-	is_int(dg_wire_parse_answer(resp, rlen, &ttl, &a), DG_EMISMATCH,
+	is_int(dg_wire_parse_answer(resp, rlen, www, 1, &ttl, &sp, &rep, &a), DG_EMISMATCH,
 	       "an upstream SERVFAIL is a failure of that upstream");
 	free(resp);
-	is_int(dg_wire_parse_answer((const uint8_t *)"\x12\x34\x81\x80\x00\x01", 6, &ttl, &a),
+	is_int(dg_wire_parse_answer((const uint8_t *)"\x12\x34\x81\x80\x00\x01", 6, www, 1,
+					    &ttl, &sp, &rep, &a),
 	       DG_EMALFORMED, "garbage is malformed");
 }
 

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * budget: token buckets and names seen, in fixed tables. See budget.h.
+ */
+#include "budget.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "name.h"
+
+#define WAYS 4
+#define BUCKET_SETS 4096  /* 16384 (client, entry) buckets */
+#define SEEN_SETS 32768   /* 131072 names seen */
+#define MINUTE_MS 60000
+
+/* Tokens are counted in thousandths, so refill needs no floating point. */
+#define MILLI 1000
+
+struct bucket {
+	uint64_t key;       /* hash of (client, entry); 0: free */
+	uint64_t refill_ms; /* time the tokens were last brought up to */
+	uint64_t used_ms;   /* the LRU clock */
+	uint64_t tokens;    /* thousandths of a token */
+};
+
+struct seen {
+	uint64_t tag;     /* hash of (client, entry, name); 0: free */
+	uint64_t last_ms;
+};
+
+struct dg_budget {
+	uint64_t per_minute;
+	uint64_t seed;
+	struct bucket *buckets; /* BUCKET_SETS * WAYS */
+	struct seen *seen;      /* SEEN_SETS * WAYS */
+};
+
+struct dg_budget *dg_budget_new(unsigned per_minute, uint64_t seed)
+{
+	struct dg_budget *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->per_minute = per_minute;
+	b->seed = seed | 1;
+	b->buckets = calloc((size_t)BUCKET_SETS * WAYS, sizeof(*b->buckets));
+	b->seen = calloc((size_t)SEEN_SETS * WAYS, sizeof(*b->seen));
+	if (b->buckets == NULL || b->seen == NULL) {
+		dg_budget_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void dg_budget_free(struct dg_budget *b)
+{
+	if (b == NULL)
+		return;
+	free(b->buckets);
+	free(b->seen);
+	free(b);
+}
+
+size_t dg_budget_bytes(const struct dg_budget *b)
+{
+	return sizeof(*b) + (size_t)BUCKET_SETS * WAYS * sizeof(*b->buckets) +
+	       (size_t)SEEN_SETS * WAYS * sizeof(*b->seen);
+}
+
+/* FNV-1a, 64 bits, over bytes, from a running hash. */
+static uint64_t mix(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* The client as the budget sees it: IPv4 address, or IPv6 /64. */
+static uint64_t client_hash(const struct dg_budget *b,
+			    const struct dg_addr *client, uint32_t entry)
+{
+	uint64_t h = 14695981039346656037ull ^ b->seed;
+	uint8_t family = (uint8_t)client->u.sa.sa_family;
+
+	h = mix(h, &family, 1);
+	if (client->u.sa.sa_family == AF_INET)
+		h = mix(h, (const uint8_t *)&client->u.in4.sin_addr, 4);
+	else
+		h = mix(h, client->u.in6.sin6_addr.s6_addr, 8);
+	h = mix(h, (const uint8_t *)&entry, sizeof(entry));
+	return h ? h : 1;
+}
+
+static uint64_t name_tag(uint64_t key, const uint8_t *name)
+{
+	uint64_t h = key;
+	size_t len = dg_name_length(name);
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= dg_ascii_lower(name[i]);
+		h *= 1099511628211ull;
+	}
+	return h ? h : 1;
+}
+
+/* The slot for key in its set: found, or the least recently used. */
+static struct seen *seen_slot(struct dg_budget *b, uint64_t tag, bool *found)
+{
+	struct seen *set = &b->seen[(tag >> 32) % SEEN_SETS * WAYS];
+	struct seen *oldest = &set[0];
+
+	for (int i = 0; i < WAYS; i++) {
+		if (set[i].tag == tag) {
+			*found = true;
+			return &set[i];
+		}
+		if (set[i].last_ms < oldest->last_ms)
+			oldest = &set[i];
+	}
+	*found = false;
+	return oldest;
+}
+
+static struct bucket *bucket_get(struct dg_budget *b, uint64_t key,
+				 uint64_t now_ms)
+{
+	struct bucket *set = &b->buckets[(key >> 32) % BUCKET_SETS * WAYS];
+	struct bucket *oldest = &set[0];
+
+	for (int i = 0; i < WAYS; i++) {
+		if (set[i].key == key)
+			return &set[i];
+		if (set[i].used_ms < oldest->used_ms)
+			oldest = &set[i];
+	}
+	/* A client not seen lately starts with a full bucket. Only an idle
+	 * bucket is evicted: one in use stays the most recent of its set. */
+	oldest->key = key;
+	oldest->refill_ms = now_ms;
+	oldest->used_ms = now_ms;
+	oldest->tokens = b->per_minute * MILLI;
+	return oldest;
+}
+
+enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
+				       const struct dg_addr *client,
+				       uint32_t entry, const uint8_t *name,
+				       uint64_t now_ms)
+{
+	uint64_t key = client_hash(b, client, entry);
+	uint64_t tag = name_tag(key, name);
+	uint64_t full = b->per_minute * MILLI;
+	bool found;
+	struct seen *s = seen_slot(b, tag, &found);
+	struct bucket *k;
+
+	if (found) {
+		s->last_ms = now_ms;
+		return DG_BUDGET_SEEN;
+	}
+	k = bucket_get(b, key, now_ms);
+	k->used_ms = now_ms;
+	if (now_ms > k->refill_ms) {
+		/* per_minute tokens a minute. Past a minute the bucket is full
+		 * anyway, which also keeps the product from overflowing. */
+		uint64_t elapsed = now_ms - k->refill_ms;
+		uint64_t refill = (elapsed > MINUTE_MS ? MINUTE_MS : elapsed) *
+				  b->per_minute * MILLI / MINUTE_MS;
+
+		/* Advance the clock only with tokens granted, so frequent
+		 * checks do not round the refill away. */
+		if (refill > 0) {
+			k->tokens = k->tokens + refill > full ? full
+							      : k->tokens + refill;
+			k->refill_ms = now_ms;
+		}
+	}
+	if (k->tokens < MILLI)
+		return DG_BUDGET_EXHAUSTED;
+	k->tokens -= MILLI;
+	s->tag = tag;
+	s->last_ms = now_ms;
+	return DG_BUDGET_NEW;
+}

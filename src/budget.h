@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * budget: the new-name budget that bounds a covert channel through an
+ * allowed wildcard (DESIGN.md "tunnel budget"). Per client and allowlist
+ * entry, at most `per_minute` distinct names below the entry that this
+ * client has not asked before; names it has asked stay free, so normal use
+ * never notices.
+ *
+ * The rate is a token bucket per (client, entry): it holds at most
+ * per_minute tokens and refills per_minute tokens a minute, continuously;
+ * a new name takes one. So the long-run rate is per_minute new names a
+ * minute, and no 60-second window holds more than 2 × per_minute.
+ * Clients are keyed on their address, IPv6 on its /64, never on the port:
+ * rotating source ports or addresses inside one /64 does not help.
+ *
+ * Memory is fixed at creation (dg_budget_bytes): two set-associative
+ * tables, one of buckets and one of names seen, each evicting its least
+ * recently used slot. Their hashes take a secret seed, so a client cannot
+ * aim at someone else's slots. Pure: time comes in as now_ms, no I/O.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "util.h"
+
+enum dg_budget_verdict {
+	DG_BUDGET_SEEN,      /* asked before: free */
+	DG_BUDGET_NEW,       /* a new name, paid for with a token */
+	DG_BUDGET_EXHAUSTED, /* a new name, and no token left: deny */
+};
+
+struct dg_budget;
+
+/* NULL when out of memory. `seed` should be random (uv_random). */
+DG_NODISCARD struct dg_budget *dg_budget_new(unsigned per_minute,
+					     uint64_t seed);
+void dg_budget_free(struct dg_budget *b);
+
+/* May `client` ask `name` (wire) below entry number `entry` now? */
+enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
+				       const struct dg_addr *client,
+				       uint32_t entry, const uint8_t *name,
+				       uint64_t now_ms);
+
+/* The memory the budget holds, fixed at creation. */
+size_t dg_budget_bytes(const struct dg_budget *b);

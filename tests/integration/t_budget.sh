@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# t_budget: the new-name budget. One client floods 500 unique names under
+# an allowed wildcard: at most the budget reaches the upstream (counted in
+# the upstream's own log), the rest are denied with reason "budget"; names
+# already seen keep resolving; a second client is unaffected.
+. "$srcdir/tests/integration/lib.sh"
+need "$DIG" "$LDNS_TESTNS"
+
+budget=20
+start_upstream up "$srcdir/tests/integration/data/flood.testns"
+cat >"$tmp/dnsgate.conf" <<EOC
+[upstream]
+servers = 127.0.0.1:$up_port
+[policy]
+allow = *.flood.example.com
+new_names_per_minute = $budget
+EOC
+start_dnsgate -c "$tmp/dnsgate.conf"
+
+for i in $(seq 1 500); do echo "x$i.flood.example.com A"; done >"$tmp/flood.txt"
+t0=$(date +%s)
+"$DIG" @127.0.0.1 -p "$DG_PORT" +time=1 +tries=1 -f "$tmp/flood.txt" >"$tmp/flood.out" 2>&1
+elapsed=$(( $(date +%s) - t0 + 1 ))
+sleep 0.3
+reached=$(grep -c "^query [0-9]*: .*x[0-9]*\.flood\.example\.com\." "$tmp/up.log")
+# A bucket of 20 plus one token every 3 s of the flood.
+max=$((budget + elapsed * budget / 60 + 1))
+[ "$reached" -ge "$budget" ] && [ "$reached" -le "$max" ]
+ok $? "500 new names from one client: $reached reached the upstream (budget $budget, at most $max in ${elapsed}s)"
+is "$(grep -c 'status: NOERROR' "$tmp/flood.out")" "$reached" "exactly those were answered"
+denied=$(grep -c 'status: NXDOMAIN' "$tmp/flood.out")
+is "$((denied + reached))" 500 "the other $denied were denied"
+like "$(grep '"reason":"budget"' "$tmp/dnsgate.log" | head -n 1)" '"name":"x[0-9]+\.flood\.example\.com".*"entry":"\*\.flood\.example\.com depth=1"' \
+	"the query log names the reason (budget) and the entry"
+
+# Names this client asked before still resolve, budget or not.
+first=$(grep -B20 'status: NOERROR' "$tmp/flood.out" | sed -n 's/^;\(x[0-9]*\.flood\.example\.com\)\..*/\1/p' | head -n 5)
+seen_ok=0
+for name in $first; do
+	q "$name" A | grep -q "status: NOERROR" && seen_ok=$((seen_ok + 1))
+done
+is "$seen_ok" 5 "5 names seen before the budget ran out still resolve"
+
+# A second client (another loopback address) has its own budget.
+other_ok=0
+for i in $(seq 1 10); do
+	"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.2 +time=2 +tries=1 "y$i.flood.example.com" A | grep -q "status: NOERROR" &&
+		other_ok=$((other_ok + 1))
+done
+is "$other_ok" 10 "a second client gets its 10 new names"
+
+check_alive_and_stop
+done_testing

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_budget: the new-name budget with time injected: the budget at and
+ * one past its bound, names seen stay free, refill over time, clients and
+ * entries apart, ports and addresses inside one IPv6 /64 do not escape,
+ * and the memory bound.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "budget.h"
+#include "tap.h"
+
+static void name(uint8_t *out, unsigned i)
+{
+	out[0] = (uint8_t)snprintf((char *)out + 1, 32, "n%u", i);
+	memcpy(out + 1 + out[0], "\x07" "example\x03" "com", 13);
+}
+
+static struct dg_addr addr(const char *s)
+{
+	struct dg_addr a;
+
+	if (dg_addr_parse(s, 53, &a) != 0)
+		memset(&a, 0, sizeof(a));
+	return a;
+}
+
+/* New names granted to `client` for names first..first+n-1 at now. */
+static unsigned ask(struct dg_budget *b, const struct dg_addr *client,
+		    uint32_t entry, unsigned first, unsigned n, uint64_t now)
+{
+	unsigned granted = 0;
+	uint8_t w[64];
+
+	for (unsigned i = first; i < first + n; i++) {
+		name(w, i);
+		granted += dg_budget_check(b, client, entry, w, now) == DG_BUDGET_NEW;
+	}
+	return granted;
+}
+
+int main(void)
+{
+	struct dg_budget *b = dg_budget_new(60, 0x1234);
+	struct dg_addr c1 = addr("192.0.2.1:1000"), c1port = addr("192.0.2.1:2000");
+	struct dg_addr c2 = addr("192.0.2.2:1000");
+	struct dg_addr v6a = addr("[2001:db8:1:2::1]:53"), v6b = addr("[2001:db8:1:2:ffff::9]:53");
+	struct dg_addr v6other = addr("[2001:db8:1:3::1]:53");
+	uint8_t w[64];
+	uint64_t t = 1000000;
+
+	is_int(ask(b, &c1, 0, 0, 60, t), 60, "60 new names fit a budget of 60");
+	name(w, 60);
+	is_int(dg_budget_check(b, &c1, 0, w, t), DG_BUDGET_EXHAUSTED, "the 61st is refused");
+	name(w, 5);
+	is_int(dg_budget_check(b, &c1, 0, w, t), DG_BUDGET_SEEN, "a name seen before stays free");
+	w[1] = 'N';
+	is_int(dg_budget_check(b, &c1, 0, w, t), DG_BUDGET_SEEN, "in any case");
+	is_int(ask(b, &c1port, 0, 100, 10, t), 0, "another source port is the same client");
+	is_int(ask(b, &c1, 1, 100, 10, t), 10, "another entry has its own budget");
+	is_int(ask(b, &c2, 0, 100, 60, t), 60, "another client has its own budget");
+
+	/* Refill: one token a second at 60 a minute. */
+	is_int(ask(b, &c1, 0, 200, 5, t + 999), 0, "after 999 ms no token has come back");
+	is_int(ask(b, &c1, 0, 200, 5, t + 1000), 1, "after 1 s one has");
+	is_int(ask(b, &c1, 0, 300, 100, t + 31000), 30, "after 30 more s, 30 more");
+	is_int(ask(b, &c1, 0, 400, 100, t + 10 * 60000), 60, "after a long pause the bucket is full, not more");
+
+	/* Checks every millisecond must not round the refill away. */
+	{
+		unsigned granted = 0;
+
+		for (uint64_t ms = 1; ms <= 5000; ms++) {
+			name(w, 10000 + (unsigned)ms);
+			granted += dg_budget_check(b, &c1, 0, w, t + 10 * 60000 + ms) == DG_BUDGET_NEW;
+		}
+		is_int(granted, 5, "asking every ms for 5 s still earns 5 tokens");
+	}
+
+	/* IPv6: the /64 is the client. */
+	is_int(ask(b, &v6a, 0, 0, 60, t), 60, "an IPv6 client gets its 60");
+	is_int(ask(b, &v6b, 0, 500, 10, t), 0, "another address in the same /64 gets none");
+	is_int(ask(b, &v6other, 0, 500, 10, t), 10, "another /64 is another client");
+
+	/* Flood: 500 unique names in a burst give at most the budget. */
+	{
+		struct dg_addr c3 = addr("198.51.100.7:1");
+
+		is_int(ask(b, &c3, 7, 0, 500, t), 60, "a burst of 500 new names gets 60 through");
+	}
+
+	ok(dg_budget_bytes(b) < 4u << 20, "the budget holds a fixed %zu bytes", dg_budget_bytes(b));
+	dg_budget_free(b);
+	return done_testing();
+}
