@@ -17,11 +17,17 @@
 /* Tokens are counted in thousandths, so refill needs no floating point. */
 #define MILLI 1000
 
+/* Thousandths of a token, refilled up to `full` at `rate` a minute. */
+struct tokens {
+	uint64_t milli;
+	uint64_t refill_ms; /* time they were last brought up to */
+};
+
 struct bucket {
 	uint64_t key;       /* hash of (client, entry); 0: free */
-	uint64_t refill_ms; /* time the tokens were last brought up to */
 	uint64_t used_ms;   /* the LRU clock */
-	uint64_t tokens;    /* thousandths of a token */
+	struct tokens names;   /* new names */
+	struct tokens refetch; /* seen names that missed the cache */
 };
 
 struct seen {
@@ -136,13 +142,41 @@ static struct bucket *bucket_get(struct dg_budget *b, uint64_t key,
 		if (set[i].used_ms < oldest->used_ms)
 			oldest = &set[i];
 	}
-	/* A client not seen lately starts with a full bucket. Only an idle
+	/* A client not seen lately starts with full buckets. Only an idle
 	 * bucket is evicted: one in use stays the most recent of its set. */
 	oldest->key = key;
-	oldest->refill_ms = now_ms;
 	oldest->used_ms = now_ms;
-	oldest->tokens = b->per_minute * MILLI;
+	oldest->names.milli = b->per_minute * MILLI;
+	oldest->names.refill_ms = now_ms;
+	oldest->refetch.milli = b->per_minute * DG_BUDGET_REFETCH_FACTOR * MILLI;
+	oldest->refetch.refill_ms = now_ms;
 	return oldest;
+}
+
+/* Refill at per_minute tokens a minute up to per_minute, then take one. */
+static bool take(struct tokens *t, uint64_t per_minute, uint64_t now_ms)
+{
+	uint64_t full = per_minute * MILLI;
+
+	if (now_ms > t->refill_ms) {
+		/* Past a minute the bucket is full anyway, which also keeps
+		 * the product from overflowing. */
+		uint64_t elapsed = now_ms - t->refill_ms;
+		uint64_t refill = (elapsed > MINUTE_MS ? MINUTE_MS : elapsed) *
+				  per_minute * MILLI / MINUTE_MS;
+
+		/* Advance the clock only with tokens granted, so frequent
+		 * checks do not round the refill away. */
+		if (refill > 0) {
+			t->milli = t->milli + refill > full ? full
+							    : t->milli + refill;
+			t->refill_ms = now_ms;
+		}
+	}
+	if (t->milli < MILLI)
+		return false;
+	t->milli -= MILLI;
+	return true;
 }
 
 enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
@@ -152,7 +186,6 @@ enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
 {
 	uint64_t key = client_hash(b, client, entry);
 	uint64_t tag = name_tag(key, name);
-	uint64_t full = b->per_minute * MILLI;
 	bool found;
 	struct seen *s = seen_slot(b, tag, &found);
 	struct bucket *k;
@@ -163,25 +196,19 @@ enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
 	}
 	k = bucket_get(b, key, now_ms);
 	k->used_ms = now_ms;
-	if (now_ms > k->refill_ms) {
-		/* per_minute tokens a minute. Past a minute the bucket is full
-		 * anyway, which also keeps the product from overflowing. */
-		uint64_t elapsed = now_ms - k->refill_ms;
-		uint64_t refill = (elapsed > MINUTE_MS ? MINUTE_MS : elapsed) *
-				  b->per_minute * MILLI / MINUTE_MS;
-
-		/* Advance the clock only with tokens granted, so frequent
-		 * checks do not round the refill away. */
-		if (refill > 0) {
-			k->tokens = k->tokens + refill > full ? full
-							      : k->tokens + refill;
-			k->refill_ms = now_ms;
-		}
-	}
-	if (k->tokens < MILLI)
+	if (!take(&k->names, b->per_minute, now_ms))
 		return DG_BUDGET_EXHAUSTED;
-	k->tokens -= MILLI;
 	s->tag = tag;
 	s->last_ms = now_ms;
 	return DG_BUDGET_NEW;
+}
+
+bool dg_budget_refetch(struct dg_budget *b, const struct dg_addr *client,
+		       uint32_t entry, uint64_t now_ms)
+{
+	struct bucket *k = bucket_get(b, client_hash(b, client, entry), now_ms);
+
+	k->used_ms = now_ms;
+	return take(&k->refetch, b->per_minute * DG_BUDGET_REFETCH_FACTOR,
+		    now_ms);
 }

@@ -10,6 +10,13 @@
  * per_minute tokens and refills per_minute tokens a minute, continuously;
  * a new name takes one. So the long-run rate is per_minute new names a
  * minute, and no 60-second window holds more than 2 × per_minute.
+ *
+ * A name seen before is free, but if its answer is not cached (a hostile
+ * server answers with TTL 0) asking it again still reaches the upstream,
+ * and which seen name is asked, when, could signal without limit. So a
+ * second bucket, DG_BUDGET_REFETCH_FACTOR times larger, pays for seen
+ * names that miss the cache (dg_budget_refetch): every upstream query a
+ * client causes below an entry is then bounded.
  * Clients are keyed on their address, IPv6 on its /64, never on the port:
  * rotating source ports or addresses inside one /64 does not help.
  *
@@ -20,11 +27,16 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
 #include "util.h"
+
+/* Refetches of seen names allowed per new name: generous, so a client
+ * refreshing its usual names as their TTLs run out never notices. */
+#define DG_BUDGET_REFETCH_FACTOR 4
 
 enum dg_budget_verdict {
 	DG_BUDGET_SEEN,      /* asked before: free */
@@ -44,6 +56,13 @@ enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
 				       const struct dg_addr *client,
 				       uint32_t entry, const uint8_t *name,
 				       uint64_t now_ms);
+
+/*
+ * A name the client has seen missed the cache and would go upstream: may
+ * it? Takes a token of the refetch bucket. @return false when empty.
+ */
+bool dg_budget_refetch(struct dg_budget *b, const struct dg_addr *client,
+		       uint32_t entry, uint64_t now_ms);
 
 /* The memory the budget holds, fixed at creation. */
 size_t dg_budget_bytes(const struct dg_budget *b);

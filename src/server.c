@@ -200,7 +200,9 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	struct dg_question question;
 	struct dg_verdict v;
 	const struct dg_answer *cached;
-	uint32_t elapsed;
+	enum dg_budget_verdict bv = DG_BUDGET_NEW;
+	uint32_t elapsed, entry = 0;
+	bool budgeted;
 
 	switch (dg_wire_parse_query(msg, len, &info)) {
 	case DG_WIRE_DROP:
@@ -227,12 +229,15 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	dg_policy_decide(cfg->policy, &question, &v);
 	/* The tunnel budget: new names below a wildcard or depth entry,
 	 * per client, after the policy allowed them (DESIGN.md order). */
-	if (v.allow && v.depth > 0 &&
-	    dg_budget_check(srv->budget, &client->addr,
-			    dg_policy_entry_index(cfg->policy, v.entry),
-			    info.qname, uv_now(srv->loop)) == DG_BUDGET_EXHAUSTED) {
-		v.allow = false;
-		v.reason = DG_REASON_BUDGET;
+	budgeted = v.allow && v.depth > 0;
+	if (budgeted) {
+		entry = dg_policy_entry_index(cfg->policy, v.entry);
+		bv = dg_budget_check(srv->budget, &client->addr, entry,
+				     info.qname, uv_now(srv->loop));
+		if (bv == DG_BUDGET_EXHAUSTED) {
+			v.allow = false;
+			v.reason = DG_REASON_BUDGET;
+		}
 	}
 	if (!v.allow) {
 		deny(srv, client, msg, len, &info, &v);
@@ -244,6 +249,15 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	if (cached != NULL) {
 		reply_answer(srv, client, msg, &info, v.entry, cached, elapsed,
 			     true);
+		return;
+	}
+	/* A seen name that would reach the upstream again pays too. */
+	if (budgeted && bv == DG_BUDGET_SEEN &&
+	    !dg_budget_refetch(srv->budget, &client->addr, entry,
+			       uv_now(srv->loop))) {
+		v.allow = false;
+		v.reason = DG_REASON_BUDGET;
+		deny(srv, client, msg, len, &info, &v);
 		return;
 	}
 	forward(srv, msg, len, &info, client, v.entry);

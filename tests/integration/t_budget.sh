@@ -49,5 +49,17 @@ for i in $(seq 1 10); do
 done
 is "$other_ok" 10 "a second client gets its 10 new names"
 
+# Repeats of a seen name whose answer is never cached (TTL 0) would reach
+# the upstream every time; they draw on the refetch budget (4 × 20).
+for i in $(seq 1 300); do echo "ttl0.flood.example.com A"; done >"$tmp/ttl0.txt"
+t0=$(date +%s)
+"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.3 +time=1 +tries=1 -f "$tmp/ttl0.txt" >"$tmp/ttl0.out" 2>&1
+elapsed=$(( $(date +%s) - t0 + 1 ))
+sleep 0.3
+reached=$(grep -c "^query [0-9]*: .*ttl0\.flood\.example\.com\." "$tmp/up.log")
+max=$((1 + 4 * budget + elapsed * 4 * budget / 60 + 1))
+[ "$reached" -ge $((4 * budget)) ] && [ "$reached" -le "$max" ]
+ok $? "300 repeats of a TTL-0 name: $reached reached the upstream (refetch budget $((4 * budget)), at most $max)"
+
 check_alive_and_stop
 done_testing

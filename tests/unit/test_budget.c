@@ -90,6 +90,20 @@ int main(void)
 		is_int(ask(b, &c3, 7, 0, 500, t), 60, "a burst of 500 new names gets 60 through");
 	}
 
+	/* Refetches: seen names missing the cache, 4 × 60 a minute. */
+	{
+		struct dg_addr c4 = addr("198.51.100.8:1");
+		unsigned granted = 0;
+
+		for (int i = 0; i < 1000; i++)
+			granted += dg_budget_refetch(b, &c4, 0, t);
+		is_int(granted, 60 * DG_BUDGET_REFETCH_FACTOR,
+		       "a client gets 240 refetches at once, not more");
+		ok(dg_budget_refetch(b, &c4, 0, t + 250), "and one more every 250 ms");
+		ok(!dg_budget_refetch(b, &c4, 0, t + 251), "but not two");
+		is_int(ask(b, &c4, 0, 0, 60, t + 251), 60, "new names have their own bucket");
+	}
+
 	ok(dg_budget_bytes(b) < 4u << 20, "the budget holds a fixed %zu bytes", dg_budget_bytes(b));
 	dg_budget_free(b);
 	return done_testing();
