@@ -200,9 +200,8 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	struct dg_question question;
 	struct dg_verdict v;
 	const struct dg_answer *cached;
-	enum dg_budget_verdict bv = DG_BUDGET_NEW;
+	enum dg_budget_verdict bv = DG_BUDGET_SEEN;
 	uint32_t elapsed, entry = 0;
-	bool budgeted;
 
 	switch (dg_wire_parse_query(msg, len, &info)) {
 	case DG_WIRE_DROP:
@@ -228,12 +227,13 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	question.qclass = info.qclass;
 	dg_policy_decide(cfg->policy, &question, &v);
 	/* The tunnel budget: new names below a wildcard or depth entry,
-	 * per client, after the policy allowed them (DESIGN.md order). */
-	budgeted = v.allow && v.depth > 0;
-	if (budgeted) {
+	 * per client, after the policy allowed them (DESIGN.md order). An
+	 * entry's own name is never new: it has one name only. */
+	if (v.allow) {
 		entry = dg_policy_entry_index(cfg->policy, v.entry);
-		bv = dg_budget_check(srv->budget, &client->addr, entry,
-				     info.qname, uv_now(srv->loop));
+		if (v.depth > 0)
+			bv = dg_budget_check(srv->budget, &client->addr, entry,
+					     info.qname, uv_now(srv->loop));
 		if (bv == DG_BUDGET_EXHAUSTED) {
 			v.allow = false;
 			v.reason = DG_REASON_BUDGET;
@@ -251,8 +251,10 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 			     true);
 		return;
 	}
-	/* A seen name that would reach the upstream again pays too. */
-	if (budgeted && bv == DG_BUDGET_SEEN &&
+	/* Any name but a new one that would reach the upstream again pays
+	 * too: with TTL-0 answers, which name and type is asked, and when,
+	 * would otherwise signal at the query rate. */
+	if (bv == DG_BUDGET_SEEN &&
 	    !dg_budget_refetch(srv->budget, &client->addr, entry,
 			       uv_now(srv->loop))) {
 		v.allow = false;

@@ -64,5 +64,16 @@ max=$((1 + 4 * budget + elapsed * 4 * budget / 60 + 1))
 [ "$reached" -ge $((4 * budget)) ] && [ "$reached" -le "$max" ]
 ok $? "300 repeats of a TTL-0 name: $reached reached the upstream (refetch budget $((4 * budget)), at most $max)"
 
+# The same for the entry's own name, in two types: its repeats pay too.
+for i in $(seq 1 150); do echo "flood.example.com A"; echo "flood.example.com AAAA"; done >"$tmp/apex.txt"
+t0=$(date +%s)
+"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.4 +time=3 +tries=1 -f "$tmp/apex.txt" >"$tmp/apex.out" 2>&1
+elapsed=$(( $(date +%s) - t0 + 1 ))
+sleep 0.3
+reached=$(grep -c "^query [0-9]*: .* bytes: flood\.example\.com\." "$tmp/up.log")
+max=$((4 * budget + elapsed * 4 * budget / 60 + 1))
+[ "$reached" -ge $((4 * budget)) ] && [ "$reached" -le "$max" ]
+ok $? "300 repeats of the apex in A and AAAA: $reached reached the upstream (at most $max)"
+
 check_alive_and_stop
 done_testing
