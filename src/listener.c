@@ -505,8 +505,3 @@ void dg_client_release(struct dg_client *c)
 		conn_resume(conn);
 	conn_unref(conn);
 }
-
-size_t dg_listener_tcp_clients(const struct dg_listener *l)
-{
-	return l->n_conns;
-}

@@ -77,6 +77,3 @@ void dg_listener_reply(const struct dg_client *c, const uint8_t *msg,
 /* Copy a client for later; for TCP this holds the connection. */
 void dg_client_hold(struct dg_client *dst, const struct dg_client *src);
 void dg_client_release(struct dg_client *c);
-
-/* Open TCP connections now (for tests and, later, metrics). */
-size_t dg_listener_tcp_clients(const struct dg_listener *l);

@@ -55,16 +55,6 @@ unsigned dg_name_label_offsets(const uint8_t *name, uint8_t *off)
 	return n;
 }
 
-unsigned dg_name_max_label(const uint8_t *name)
-{
-	unsigned max = 0;
-
-	for (size_t pos = 0; name[pos] != 0; pos += 1 + (size_t)name[pos])
-		if (name[pos] > max)
-			max = name[pos];
-	return max;
-}
-
 /* Labels a and b (length byte first) are equal up to ASCII case. */
 static bool label_equal(const uint8_t *a, const uint8_t *b)
 {

@@ -41,9 +41,6 @@ unsigned dg_name_labels(const uint8_t *name);
  */
 unsigned dg_name_label_offsets(const uint8_t *name, uint8_t *off);
 
-/* Length of the longest label (0 for the root). */
-unsigned dg_name_max_label(const uint8_t *name);
-
 /* Equal up to ASCII case. */
 bool dg_name_equal(const uint8_t *a, const uint8_t *b);
 

@@ -59,7 +59,6 @@ struct dg_upstream {
 	struct fetch **table;
 	size_t mask;
 	size_t inflight;
-	uint64_t sent;
 	uint8_t ids[ID_POOL];
 	size_t ids_left;
 	uint8_t udp_buf[DG_WIRE_MAX];
@@ -105,16 +104,6 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 	up->cfg.servers = up->servers;
 	up->mask = n - 1;
 	return up;
-}
-
-size_t dg_upstream_inflight(const struct dg_upstream *up)
-{
-	return up->inflight;
-}
-
-uint64_t dg_upstream_queries_sent(const struct dg_upstream *up)
-{
-	return up->sent;
 }
 
 static struct fetch **table_slot(struct dg_upstream *up, const uint8_t *qname,
@@ -350,7 +339,6 @@ static void on_tcp_connected(uv_connect_t *req, int status)
 		attempt_failed(a->fetch, DG_ETIMEOUT);
 		return;
 	}
-	a->fetch->up->sent++;
 }
 
 /* The wildcard address of the server's family, port 0: the kernel picks. */
@@ -361,7 +349,7 @@ static void any_address(const struct dg_addr *server, struct dg_addr *any)
 	any->len = server->len;
 }
 
-static int udp_send(struct attempt *a, struct dg_upstream *up)
+static int udp_send(struct attempt *a)
 {
 	uv_buf_t buf = uv_buf_init((char *)a->query + 2, (unsigned)a->query_len);
 	int rc = uv_udp_try_send(&a->h.udp, &buf, 1, NULL);
@@ -370,8 +358,6 @@ static int udp_send(struct attempt *a, struct dg_upstream *up)
 		rc = uv_udp_send(&a->send, &a->h.udp, &buf, 1, NULL, on_udp_sent);
 	else if (rc > 0)
 		rc = 0;
-	if (rc == 0)
-		up->sent++;
 	return rc;
 }
 
@@ -421,7 +407,7 @@ static int attempt_start(struct fetch *f, bool tcp)
 			rc = uv_udp_recv_start(&a->h.udp, on_udp_alloc,
 					       on_udp_recv);
 		if (rc == 0)
-			rc = udp_send(a, up);
+			rc = udp_send(a);
 	}
 	if (rc == 0)
 		rc = uv_timer_start(&a->timer, on_timeout, up->cfg.timeout_ms, 0);

@@ -86,12 +86,6 @@ DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
 				uint16_t qtype, uint16_t qclass,
 				struct dg_fetch_waiter *w);
 
-/* Fetches in flight now. */
-size_t dg_upstream_inflight(const struct dg_upstream *up);
-
-/* Upstream packets sent since start (for tests and, later, metrics). */
-uint64_t dg_upstream_queries_sent(const struct dg_upstream *up);
-
 /*
  * Cancel every fetch (waiters get UV_ECANCELED), close every handle and
  * free the upstream once the last close callback ran.
