@@ -18,7 +18,7 @@
 
 struct daemon {
 	uv_loop_t loop;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sighup;
 	struct dg_server *server;
 	int stop_signal;
 };
@@ -34,6 +34,14 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
 	d->server = NULL;
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+}
+
+/* Reload is not built yet; SIGHUP's default action would kill us. */
+static void on_hup(uv_signal_t *sig, int signum)
+{
+	fprintf(stderr, "dnsgate: SIGHUP: reloading is not supported yet; "
+			"the configuration is unchanged\n");
 }
 
 /* After binding port 53 there is nothing left that needs root. */
@@ -109,6 +117,7 @@ int dg_daemon_run(const struct dg_config *cfg)
 	}
 	uv_signal_init(&d.loop, &d.sigint);
 	uv_signal_init(&d.loop, &d.sigterm);
+	uv_signal_init(&d.loop, &d.sighup);
 	d.sigint.data = &d;
 	d.sigterm.data = &d;
 	rc = dg_server_start(&d.loop, cfg, &d.server);
@@ -120,10 +129,12 @@ int dg_daemon_run(const struct dg_config *cfg)
 	if (rc != 0) {
 		uv_close((uv_handle_t *)&d.sigint, NULL);
 		uv_close((uv_handle_t *)&d.sigterm, NULL);
+		uv_close((uv_handle_t *)&d.sighup, NULL);
 		status = 1;
 	} else {
 		uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
 		uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
+		uv_signal_start(&d.sighup, on_hup, SIGHUP);
 		announce(cfg);
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
