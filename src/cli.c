@@ -77,3 +77,14 @@ int dg_cli_import(char *const *files, int n, FILE *out, FILE *err)
 	}
 	return status;
 }
+
+int dg_cli_firewall(const struct dg_config *cfg,
+		    const struct dg_firewall_options *opt, FILE *out, FILE *err)
+{
+	if (dg_firewall_write(cfg, opt, out) != 0) {
+		fprintf(err, "dnsgate: firewall: cannot write the rules: %s\n",
+			strerror(errno));
+		return DG_EXIT_USAGE;
+	}
+	return DG_EXIT_OK;
+}

@@ -3,7 +3,8 @@
  * cli: the subcommands that answer and exit, with no event loop:
  * `--check` (print the effective configuration and allowlist), `explain`
  * (one verdict and the entry or reason behind it) and `import` (host lists,
- * Squid and tinyproxy files to zones syntax). Each returns the process exit
+ * Squid and tinyproxy files to zones syntax) and `firewall` (the companion
+ * rules). Each returns the process exit
  * status; main() only parses options and dispatches.
  */
 #pragma once
@@ -11,6 +12,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "firewall.h"
 
 /* Exit statuses shared by every command. */
 enum dg_exit {
@@ -36,3 +38,10 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
  * warnings and errors on err. @return DG_EXIT_OK or DG_EXIT_USAGE.
  */
 int dg_cli_import(char *const *files, int n, FILE *out, FILE *err);
+
+/*
+ * Print the companion firewall rules for cfg's listeners (firewall.h).
+ * @return DG_EXIT_OK, or DG_EXIT_USAGE when writing fails (reported on err).
+ */
+int dg_cli_firewall(const struct dg_config *cfg,
+		    const struct dg_firewall_options *opt, FILE *out, FILE *err);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * main: options, then one of: run the resolver, --check, explain, import.
+ * main: options, then one of: run the resolver, --check, explain, import,
+ * firewall.
  * Thin on purpose: everything it calls lives in a module of its own.
  */
 #include <getopt.h>
@@ -20,6 +21,10 @@ static const char usage_text[] =
 	"       dnsgate [OPTIONS] explain NAME [TYPE]  say whether NAME is allowed and why\n"
 	"       dnsgate import FILE...                 print a host list, Squid dstdomain\n"
 	"                                              or tinyproxy filter as a zones file\n"
+	"       dnsgate [OPTIONS] firewall --nft|--iptables [--target container]\n"
+	"                        [--redirect] [--family 4|6]\n"
+	"                                              print firewall rules that leave\n"
+	"                                              the listeners the only resolver\n"
 	"\n"
 	"dnsgate answers only allowlisted names, denies everything else with\n"
 	"NXDOMAIN, and never sends a denied query anywhere.\n"
@@ -39,6 +44,18 @@ static const char usage_text[] =
 	"                        zones= and allow=\n"
 	"      --query-log stderr|syslog|off|FILE   where the query log goes\n"
 	"      --check           validate and print the effective configuration\n"
+	"\n"
+	"Firewall options (the firewall command only):\n"
+	"      --nft, --iptables rules for nft -f -, or for iptables-restore\n"
+	"                        --noflush and ip6tables-restore --noflush\n"
+	"      --target container  where the rules go: container (the sandbox's\n"
+	"                        own network namespace; the default)\n"
+	"      --redirect        DNAT stray port-53 traffic to dnsgate instead of\n"
+	"                        dropping it\n"
+	"      --family 4|6      iptables: print only the IPv4 or the IPv6 half\n"
+	"                        (default both, the IPv6 half after a line\n"
+	"                        '# ip6tables-restore')\n"
+	"\n"
 	"  -h, --help            show this help\n"
 	"  -V, --version         show the version\n"
 	"\n"
@@ -56,6 +73,11 @@ enum {
 	OPT_ALLOW,
 	OPT_QUERY_LOG,
 	OPT_CHECK,
+	OPT_NFT,
+	OPT_IPTABLES,
+	OPT_TARGET,
+	OPT_REDIRECT,
+	OPT_FAMILY,
 };
 
 static const struct option options[] = {
@@ -66,6 +88,11 @@ static const struct option options[] = {
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "query-log", required_argument, NULL, OPT_QUERY_LOG },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "nft", no_argument, NULL, OPT_NFT },
+	{ "iptables", no_argument, NULL, OPT_IPTABLES },
+	{ "target", required_argument, NULL, OPT_TARGET },
+	{ "redirect", no_argument, NULL, OPT_REDIRECT },
+	{ "family", required_argument, NULL, OPT_FAMILY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -80,7 +107,10 @@ int main(int argc, char **argv)
 	const char *command = NULL;
 	struct dg_config *cfg = NULL;
 	struct dg_diag d;
-	bool check = false;
+	struct dg_firewall_options fw = { .target = DG_FW_CONTAINER };
+	int fw_backends = 0;  /* --nft and --iptables seen */
+	bool fw_options = false;  /* any firewall option seen */
+	bool check = false, firewall = false;
 	int status = DG_EXIT_USAGE;
 	int c, rc;
 
@@ -115,6 +145,34 @@ int main(int argc, char **argv)
 		case OPT_CHECK:
 			check = true;
 			break;
+		case OPT_NFT:
+		case OPT_IPTABLES:
+			fw.backend = c == OPT_NFT ? DG_FW_NFT : DG_FW_IPTABLES;
+			fw_backends++;
+			fw_options = true;
+			break;
+		case OPT_TARGET:
+			if (dg_firewall_target_from_str(optarg, &fw.target) != 0) {
+				fprintf(stderr, "dnsgate: firewall: unknown target "
+						"'%s' (known: container)\n",
+					optarg);
+				goto done;
+			}
+			fw_options = true;
+			break;
+		case OPT_REDIRECT:
+			fw.redirect = true;
+			fw_options = true;
+			break;
+		case OPT_FAMILY:
+			if (strcmp(optarg, "4") != 0 && strcmp(optarg, "6") != 0) {
+				fprintf(stderr, "dnsgate: firewall: --family is 4 "
+						"or 6, not '%s'\n", optarg);
+				goto done;
+			}
+			fw.family = optarg[0] - '0';
+			fw_options = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			status = DG_EXIT_OK;
@@ -136,13 +194,30 @@ int main(int argc, char **argv)
 				       stderr);
 		goto done;
 	}
-	if (command != NULL && strcmp(command, "explain") != 0) {
+	firewall = command != NULL && strcmp(command, "firewall") == 0;
+	if (fw_options && !firewall) {
+		fprintf(stderr, "dnsgate: --nft, --iptables, --target, --redirect "
+				"and --family go with the firewall command\n");
+		goto done;
+	}
+	if (firewall && (fw_backends != 1 || optind < argc)) {
+		fprintf(stderr, "dnsgate: usage: dnsgate firewall --nft|--iptables "
+				"[--target container] [--redirect] [--family 4|6]\n");
+		goto done;
+	}
+	if (firewall && fw.family != 0 && fw.backend != DG_FW_IPTABLES) {
+		fprintf(stderr, "dnsgate: firewall: --family goes with --iptables "
+				"(one nft table holds both families)\n");
+		goto done;
+	}
+	if (command != NULL && !firewall && strcmp(command, "explain") != 0) {
 		fprintf(stderr,
 			"dnsgate: unknown command '%s'. Try 'dnsgate --help'.\n",
 			command);
 		goto done;
 	}
-	if (command != NULL && (argc - optind < 1 || argc - optind > 2)) {
+	if (command != NULL && !firewall &&
+	    (argc - optind < 1 || argc - optind > 2)) {
 		fprintf(stderr, "dnsgate: usage: dnsgate explain NAME [TYPE]\n");
 		goto done;
 	}
@@ -157,7 +232,9 @@ int main(int argc, char **argv)
 				d.errors, d.errors == 1 ? "" : "s");
 		goto done;
 	}
-	if (command != NULL)
+	if (firewall)
+		status = dg_cli_firewall(cfg, &fw, stdout, stderr);
+	else if (command != NULL)
 		status = dg_cli_explain(cfg, argv[optind],
 					argc - optind == 2 ? argv[optind + 1] : NULL,
 					stdout, stderr);

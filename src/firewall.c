@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * firewall: see firewall.h.
+ *
+ * Both backends say the same thing in the same order: first the listeners
+ * (accept / RETURN), then the drops. Accepting on the destination as it is
+ * now, after any DNAT, lets --redirect's translated packets through; the
+ * drop on the original destination port catches a DNAT done by someone else
+ * (Docker's embedded resolver) that moved the port away from 53.
+ *
+ * A listener on a wildcard address (0.0.0.0, ::) is reached only through a
+ * local address, so it is matched as "leaves through lo" on its port: never
+ * as "any address", which would let every resolver on that port through.
+ */
+#include "firewall.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+/* The ports dropped unless they lead to a listener: DNS, DoT and DoQ,
+ * mDNS, LLMNR. */
+#define DG_FW_PORTS_NFT "{ 53, 853, 5353, 5355 }"
+#define DG_FW_PORTS_IPT "53,853,5353,5355"
+static const unsigned dropped_ports[] = { 53, 853, 5353, 5355 };
+
+static const char chain[] = "DNSGATE";
+
+int dg_firewall_target_from_str(const char *s, enum dg_firewall_target *out)
+{
+	if (strcmp(s, "container") == 0) {
+		*out = DG_FW_CONTAINER;
+		return 0;
+	}
+	return DG_EMALFORMED;
+}
+
+/* A listener as the rules need it: bare address text, port, wildcard. */
+struct listener {
+	int family; /* 4 or 6 */
+	char addr[INET6_ADDRSTRLEN];
+	unsigned port;
+	bool wildcard;
+};
+
+static void listener_get(const struct dg_addr *a, struct listener *l)
+{
+	static const uint8_t any6[16];
+
+	l->port = dg_addr_port(a);
+	if (a->u.sa.sa_family == AF_INET) {
+		l->family = 4;
+		l->wildcard = a->u.in4.sin_addr.s_addr == htonl(INADDR_ANY);
+		inet_ntop(AF_INET, &a->u.in4.sin_addr, l->addr, sizeof(l->addr));
+	} else {
+		l->family = 6;
+		l->wildcard = memcmp(&a->u.in6.sin6_addr, any6, 16) == 0;
+		inet_ntop(AF_INET6, &a->u.in6.sin6_addr, l->addr,
+			  sizeof(l->addr));
+	}
+}
+
+static bool family_has_listener(const struct dg_config *cfg, int family)
+{
+	struct listener l;
+
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		listener_get(&cfg->listen.v[i], &l);
+		if (l.family == family)
+			return true;
+	}
+	return false;
+}
+
+static void write_header(const struct dg_config *cfg,
+			 const struct dg_firewall_options *opt, FILE *out)
+{
+	char text[DG_ADDR_STRLEN];
+
+	fprintf(out, "# dnsgate companion firewall, target container (the "
+		     "sandbox's own network namespace), %s%s\n",
+		opt->backend == DG_FW_NFT ? "nftables" : "iptables",
+		opt->redirect ? ", stray port 53 redirected to dnsgate" : "");
+	fprintf(out, "# generated from %s\n",
+		cfg->path != NULL ? cfg->path
+				  : "the embedded default and the command line");
+	fprintf(out, "# DNS allowed only to:");
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		dg_addr_format(&cfg->listen.v[i], text, sizeof(text));
+		fprintf(out, " %s", text);
+	}
+	fprintf(out, "\n# Every other packet to port 53, 853, 5353 or 5355 "
+		     "(UDP or TCP, IPv4 or IPv6)\n# is %s.\n",
+		opt->redirect ? "dropped, except port 53 of a family with a "
+				"listener: DNATed to it"
+			      : "dropped");
+}
+
+/* One rule a listener: traffic to it gets `verdict`. */
+static void nft_listener_rules(const struct dg_config *cfg, FILE *out,
+			       const char *verdict)
+{
+	struct listener l;
+
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		listener_get(&cfg->listen.v[i], &l);
+		if (l.wildcard)
+			fprintf(out, "\t\tmeta nfproto ipv%d oifname \"lo\" "
+				     "meta l4proto { tcp, udp } th dport %u "
+				     "%s\n", l.family, l.port, verdict);
+		else
+			fprintf(out, "\t\t%s daddr %s meta l4proto { tcp, udp } "
+				     "th dport %u %s\n",
+				l.family == 4 ? "ip" : "ip6", l.addr, l.port,
+				verdict);
+	}
+}
+
+/* The nat chain: a listener's own traffic stays, other port 53 goes to the
+ * first listener of its family. Priority -100 is dstnat, a name nft 1.0
+ * accepts only for prerouting. */
+static void nft_redirect(const struct dg_config *cfg, FILE *out)
+{
+	struct listener l;
+	bool done[2] = { false, false };
+
+	fprintf(out, "\tchain nat_output {\n"
+		     "\t\ttype nat hook output priority -100; policy accept;\n");
+	nft_listener_rules(cfg, out, "return");
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		listener_get(&cfg->listen.v[i], &l);
+		if (done[l.family == 6])
+			continue;
+		done[l.family == 6] = true;
+		for (int p = 0; p < 2; p++) {
+			const char *proto = p == 0 ? "udp" : "tcp";
+
+			if (l.wildcard)
+				fprintf(out, "\t\tmeta nfproto ipv%d %s dport 53 "
+					     "redirect to :%u\n",
+					l.family, proto, l.port);
+			else if (l.family == 4)
+				fprintf(out, "\t\tmeta nfproto ipv4 %s dport 53 "
+					     "dnat ip to %s:%u\n",
+					proto, l.addr, l.port);
+			else
+				fprintf(out, "\t\tmeta nfproto ipv6 %s dport 53 "
+					     "dnat ip6 to [%s]:%u\n",
+					proto, l.addr, l.port);
+		}
+	}
+	fprintf(out, "\t}\n");
+}
+
+static void write_nft(const struct dg_config *cfg,
+		      const struct dg_firewall_options *opt, FILE *out)
+{
+	fprintf(out, "#\n"
+		     "# Apply: nft -f - (again to replace: the table is "
+		     "created empty, deleted, then\n"
+		     "# written whole, so it exists once).\n"
+		     "# Remove: nft delete table inet dnsgate\n");
+	for (int f = 4; f <= 6; f += 2)
+		if (!family_has_listener(cfg, f))
+			fprintf(out, "# No IPv%d listener: all IPv%d DNS is "
+				     "dropped.\n", f, f);
+	fprintf(out, "table inet dnsgate {}\n"
+		     "delete table inet dnsgate\n"
+		     "table inet dnsgate {\n"
+		     "\tchain output {\n"
+		     "\t\ttype filter hook output priority filter; "
+		     "policy accept;\n");
+	nft_listener_rules(cfg, out, "accept");
+	fprintf(out, "\t\tmeta l4proto { tcp, udp } th dport " DG_FW_PORTS_NFT
+		     " drop\n"
+		     "\t\t# the port before a DNAT: Docker's 127.0.0.11:53 "
+		     "goes to a random port\n"
+		     );
+	/* One protocol and one port a rule: nft 1.0 has no type for
+	 * proto-dst under a set of protocols, nor for a set of ports, and
+	 * then neither prints nor (for the set) orders the bytes right. */
+	for (int p = 0; p < 2; p++)
+		for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports); i++)
+			fprintf(out, "\t\tmeta l4proto %s ct original "
+				     "proto-dst %u drop\n",
+				p == 0 ? "udp" : "tcp", dropped_ports[i]);
+	fprintf(out, "\t}\n");
+	if (opt->redirect)
+		nft_redirect(cfg, out);
+	fprintf(out, "}\n");
+}
+
+/* `-d ADDR/LEN` or `-o lo`: where a listener of this family is reached. */
+static void ipt_dest(const struct listener *l, FILE *out)
+{
+	if (l->wildcard)
+		fprintf(out, "-o lo");
+	else
+		fprintf(out, "-d %s/%d", l->addr, l->family == 4 ? 32 : 128);
+}
+
+static void write_ipt_family(const struct dg_config *cfg,
+			     const struct dg_firewall_options *opt, int family,
+			     FILE *out)
+{
+	static const char *const protos[] = { "udp", "tcp" };
+	struct listener l, first = { 0 };
+	bool have = false;
+
+	fprintf(out, "*filter\n:%s - [0:0]\n-F %s\n", chain, chain);
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		listener_get(&cfg->listen.v[i], &l);
+		if (l.family != family)
+			continue;
+		if (!have)
+			first = l;
+		have = true;
+		for (int p = 0; p < 2; p++) {
+			fprintf(out, "-A %s ", chain);
+			ipt_dest(&l, out);
+			fprintf(out, " -p %s -m %s --dport %u -j RETURN\n",
+				protos[p], protos[p], l.port);
+		}
+	}
+	for (int p = 0; p < 2; p++)
+		fprintf(out, "-A %s -p %s -m multiport --dports "
+			     DG_FW_PORTS_IPT " -j DROP\n", chain, protos[p]);
+	/* --ctorigdstport takes one port (or a range): one rule each. */
+	for (int p = 0; p < 2; p++)
+		for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports); i++)
+			fprintf(out, "-A %s -p %s -m conntrack --ctorigdstport "
+				     "%u -j DROP\n",
+				chain, protos[p], dropped_ports[i]);
+	fprintf(out, "COMMIT\n");
+	if (!opt->redirect || !have)
+		return;
+
+	fprintf(out, "*nat\n:%s - [0:0]\n-F %s\n", chain, chain);
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		listener_get(&cfg->listen.v[i], &l);
+		if (l.family != family)
+			continue;
+		for (int p = 0; p < 2; p++) {
+			fprintf(out, "-A %s ", chain);
+			ipt_dest(&l, out);
+			fprintf(out, " -p %s -m %s --dport %u -j RETURN\n",
+				protos[p], protos[p], l.port);
+		}
+	}
+	for (int p = 0; p < 2; p++) {
+		fprintf(out, "-A %s -p %s -m %s --dport 53 ", chain, protos[p],
+			protos[p]);
+		if (first.wildcard)
+			fprintf(out, "-j REDIRECT --to-ports %u\n", first.port);
+		else if (family == 4)
+			fprintf(out, "-j DNAT --to-destination %s:%u\n",
+				first.addr, first.port);
+		else
+			fprintf(out, "-j DNAT --to-destination [%s]:%u\n",
+				first.addr, first.port);
+	}
+	fprintf(out, "COMMIT\n");
+}
+
+static void write_ipt(const struct dg_config *cfg,
+		      const struct dg_firewall_options *opt, FILE *out)
+{
+	const char *tables = opt->redirect ? "filter and nat" : "filter";
+
+	/*
+	 * Restore format has no "add unless present", so the jump from
+	 * OUTPUT is not in it: the chain is flushed and refilled on every
+	 * apply, and the jump is added by a check-then-insert, once.
+	 */
+	fprintf(out, "#\n"
+		     "# For iptables-restore --noflush (IPv4) and "
+		     "ip6tables-restore --noflush (IPv6;\n"
+		     "# --family 4|6 prints one half alone). The %s chain "
+		     "(%s) is flushed and\n"
+		     "# refilled on every apply; then jump to it from OUTPUT "
+		     "once, only if absent:\n"
+		     "#   iptables -C OUTPUT -j %s 2>/dev/null || "
+		     "iptables -I OUTPUT 1 -j %s\n",
+		chain, tables, chain, chain);
+	if (opt->redirect)
+		fprintf(out, "#   iptables -t nat -C OUTPUT -j %s 2>/dev/null || "
+			     "iptables -t nat -I OUTPUT 1 -j %s\n",
+			chain, chain);
+	fprintf(out, "# (ip6tables likewise). Remove:\n"
+		     "#   iptables -D OUTPUT -j %s; iptables -F %s; "
+		     "iptables -X %s\n", chain, chain, chain);
+	if (opt->redirect)
+		fprintf(out, "#   iptables -t nat -D OUTPUT -j %s; iptables -t nat "
+			     "-F %s; iptables -t nat -X %s\n",
+			chain, chain, chain);
+	fprintf(out, "# (ip6tables likewise).\n");
+	for (int f = 4; f <= 6; f += 2) {
+		if (opt->family != 0 && opt->family != f)
+			continue;
+		if (opt->family == 0 && f == 6)
+			fprintf(out, "# ip6tables-restore\n");
+		if (!family_has_listener(cfg, f))
+			fprintf(out, "# No IPv%d listener: all IPv%d DNS is "
+				     "dropped.\n", f, f);
+		write_ipt_family(cfg, opt, f, out);
+	}
+}
+
+int dg_firewall_write(const struct dg_config *cfg,
+		      const struct dg_firewall_options *opt, FILE *out)
+{
+	write_header(cfg, opt, out);
+	if (opt->backend == DG_FW_NFT)
+		write_nft(cfg, opt, out);
+	else
+		write_ipt(cfg, opt, out);
+	if (fflush(out) != 0 || ferror(out))
+		return -EIO;
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * firewall: the companion rules (DESIGN.md "Companion firewall") as text,
+ * from the configuration's listeners. Pure: writes only to the FILE* it is
+ * given, so the unit tests read the text and the integration tests apply it
+ * in network namespaces.
+ *
+ * Target `container`, for the sandbox's own network namespace (the output
+ * path): DNS (UDP and TCP) only to the dnsgate listeners, address and port;
+ * every other packet to port 53, 853 (DoT, DoQ), 5353 (mDNS) or 5355
+ * (LLMNR) dropped, IPv4 and IPv6, whether that is its destination port now
+ * or was before a DNAT (Docker's 127.0.0.11:53 becomes a random port). With
+ * `redirect`, stray port-53 traffic is DNATed to the first listener of its
+ * family instead; a family with no listener is still dropped.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+
+enum dg_firewall_backend { DG_FW_NFT, DG_FW_IPTABLES };
+enum dg_firewall_target { DG_FW_CONTAINER };
+
+struct dg_firewall_options {
+	enum dg_firewall_backend backend;
+	enum dg_firewall_target target;
+	bool redirect;  /* DNAT stray port 53 to dnsgate instead of dropping */
+	/* iptables only: 4 or 6 prints that half alone, ready for
+	 * iptables-restore or ip6tables-restore; 0 prints both, the IPv6 half
+	 * after a `# ip6tables-restore` line. */
+	int family;
+};
+
+/* "container"; @return 0, or DG_EMALFORMED for an unknown target. */
+DG_NODISCARD int dg_firewall_target_from_str(const char *s,
+					     enum dg_firewall_target *out);
+
+/*
+ * Write the rules for cfg's listeners to out, with a header naming the
+ * configuration (cfg->path, or the embedded default and command line), the
+ * target, and how to apply and remove them.
+ * @return 0, or -EIO when writing to out failed.
+ */
+DG_NODISCARD int dg_firewall_write(const struct dg_config *cfg,
+				   const struct dg_firewall_options *opt,
+				   FILE *out);

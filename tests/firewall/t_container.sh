@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# t_container: `dnsgate firewall --target container`, nft and iptables,
+# applied in a sandbox network namespace and tested with real packets.
+#
+# Three namespaces this test creates (and deletes on exit, whatever happens),
+# joined by veth pairs with test-only addresses; the router forwards:
+#   sandbox  10.99.1.2    fd99:1::2    the rules under test go here
+#   router   10.99.1.1    fd99:1::1    dnsgate on port 53 (these are its
+#            10.99.2.1    fd99:2::1    listeners), ldns-testns upstream on
+#                                      its own 127.0.0.1
+#   outside  10.99.2.2    fd99:2::2    a rogue resolver (dnsmasq: every name
+#                                      is 198.51.100.66) on 53/udp+tcp and a
+#                                      TCP listener on 853
+# In the sandbox, a second rogue dnsmasq on 127.0.0.11:5399 with a DNAT of
+# 127.0.0.11:53 to it plays Docker's embedded resolver: only a match on the
+# original destination port catches that path.
+# For each backend: (a) the allowed name resolves through dnsgate, (b) every
+# path to a rogue resolver fails (UDP 53, TCP 53, TCP 853, IPv4 and IPv6,
+# and the DNATed 127.0.0.11), (c) with --redirect a query to the rogue
+# address is answered by dnsgate under its policy, (d) applying twice leaves
+# one copy and removing the rules restores what was there before.
+. "$srcdir/tests/integration/lib.sh"
+need ip ss python3 dnsmasq nft iptables-restore ip6tables-restore "$DIG" "$LDNS_TESTNS"
+DNSGATE=${DNSGATE:-$srcdir/src/dnsgate}
+[ "$(id -u)" = 0 ] || skip_all "needs root to create network namespaces"
+
+SB=dgfw-sb-$$
+RT=dgfw-rt-$$
+OUT=dgfw-out-$$
+made=()
+cleanup_ns() {
+	local ns
+	stop_all
+	for ns in "${made[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup_ns EXIT
+trap 'exit 130' INT TERM HUP
+for ns in "$SB" "$RT" "$OUT"; do
+	ip netns add "$ns" 2>/dev/null || skip_all "cannot create a network namespace"
+	made+=("$ns")
+	ip netns exec "$ns" ip link set lo up || skip_all "cannot bring up lo in a namespace"
+done
+# Probe both backends once in the sandbox, where nothing depends on them.
+ip netns exec "$SB" nft list ruleset >/dev/null 2>&1 || skip_all "nft does not work here"
+ip netns exec "$SB" iptables -S >/dev/null 2>&1 &&
+	ip netns exec "$SB" ip6tables -S >/dev/null 2>&1 || skip_all "iptables does not work here"
+echo "# iptables: $(iptables -V)"
+
+sb() { ip netns exec "$SB" "$@"; }
+
+# Topology. nodad: the IPv6 addresses are usable at once.
+ip link add sb0 netns "$SB" type veth peer name rt0 netns "$RT" &&
+ip link add rt1 netns "$RT" type veth peer name out0 netns "$OUT" || {
+	echo "# cannot create veth pairs"; exit 99; }
+addr() { # addr NS DEV V4/LEN V6/LEN
+	ip -n "$1" addr add "$3" dev "$2" &&
+	ip -n "$1" addr add "$4" dev "$2" nodad &&
+	ip -n "$1" link set "$2" up
+}
+addr "$SB" sb0 10.99.1.2/24 fd99:1::2/64 &&
+addr "$RT" rt0 10.99.1.1/24 fd99:1::1/64 &&
+addr "$RT" rt1 10.99.2.1/24 fd99:2::1/64 &&
+addr "$OUT" out0 10.99.2.2/24 fd99:2::2/64 &&
+ip -n "$SB" route add default via 10.99.1.1 &&
+ip -n "$SB" -6 route add default via fd99:1::1 &&
+ip -n "$OUT" route add default via 10.99.2.1 &&
+ip -n "$OUT" -6 route add default via fd99:2::1 &&
+ip netns exec "$RT" sysctl -qw net.ipv4.ip_forward=1 &&
+ip netns exec "$RT" sysctl -qw net.ipv6.conf.all.forwarding=1 || {
+	echo "# cannot set up the topology"; exit 99; }
+
+# nsbg NS LOG COMMAND...: start COMMAND in NS (ip exec()s it, so $! is its
+# PID), recorded for stop_all.
+nsbg() {
+	local ns=$1 log=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	pids+=("$!")
+}
+bound() { # bound NS PROTO(u|t) ADDR PORT
+	ip netns exec "$1" ss -Hln"$2" "src $3:$4" 2>/dev/null | grep -q .
+}
+
+# The rogue resolvers and the DoT stand-in.
+nsbg "$OUT" "$tmp/rogue.log" dnsmasq -k --conf-file=/dev/null --no-resolv \
+	--no-hosts --user=root --group=root --pid-file="$tmp/rogue.pid" \
+	--bind-interfaces --listen-address=10.99.2.2 --listen-address=fd99:2::2 \
+	--address=/#/198.51.100.66 --port=53
+nsbg "$SB" "$tmp/rogue11.log" dnsmasq -k --conf-file=/dev/null --no-resolv \
+	--no-hosts --user=root --group=root --pid-file="$tmp/rogue11.pid" \
+	--bind-interfaces --listen-address=127.0.0.11 \
+	--address=/#/198.51.100.66 --port=5399
+cat >"$tmp/dot.py" <<'EOF'
+# dot.py: accept TCP connections on [::]:853 (IPv4 too) and close them.
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", 853))
+s.listen(16)
+while True:
+    s.accept()[0].close()
+EOF
+nsbg "$OUT" "$tmp/dot.log" python3 "$tmp/dot.py"
+
+# dnsgate in the router, its upstream on the router's loopback.
+up_port=5300
+nsbg "$RT" "$tmp/up.log" stdbuf -oL "$LDNS_TESTNS" -v -p "$up_port" \
+	"$srcdir/tests/integration/data/basic.testns"
+cat >"$tmp/dnsgate.conf" <<EOF
+[server]
+listen = 10.99.1.1:53, [fd99:1::1]:53
+[upstream]
+servers = 127.0.0.1:$up_port
+[policy]
+allow = www.example.com
+EOF
+nsbg "$RT" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
+wait_until 5 bound "$OUT" u 10.99.2.2 53 && wait_until 5 bound "$OUT" t '*' 853 &&
+	wait_until 5 bound "$SB" u 127.0.0.11 5399 &&
+	wait_until 5 grep -q "Listening on port" "$tmp/up.log" &&
+	wait_until 5 grep -q "listening on" "$tmp/dnsgate.log" || {
+	echo "# a server did not start:"; sed 's/^/#   /' "$tmp"/*.log; exit 99; }
+
+# Docker's embedded resolver, as its rules do it: 127.0.0.11:53 DNATed to
+# the port the resolver really listens on.
+docker_sim() { # docker_sim add|del
+	if [ "$1" = add ]; then
+		printf '%s\n' 'table ip dockersim {' \
+			'chain output { type nat hook output priority -100; policy accept;' \
+			'ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:5399' \
+			'ip daddr 127.0.0.11 tcp dport 53 dnat to 127.0.0.11:5399' '}' '}' |
+			sb nft -f -
+	else
+		sb nft delete table ip dockersim
+	fi
+}
+
+rogue=198.51.100.66
+allowed=192.0.2.10
+
+# a SERVER NAME [dig options]: the A records (or the status) from the
+# sandbox, one try of one second.
+a() {
+	local server=$1 name=$2 out
+	shift 2
+	out=$(sb "$DIG" @"$server" "$name" A +time=1 +tries=1 "$@" 2>&1)
+	if printf '%s\n' "$out" | grep -q 'status: NOERROR'; then
+		printf '%s\n' "$out" | awk '$4 == "A" { print $5 }' | sort | paste -sd' '
+	elif printf '%s\n' "$out" | grep -q 'status:'; then
+		printf '%s\n' "$out" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'
+	else
+		echo "no answer"
+	fi
+}
+# tcp_open ADDR PORT: a TCP connection from the sandbox succeeds in 2 s.
+tcp_open() {
+	sb timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+}
+
+
+# Every path to a rogue resolver: PREFIX WANT (the answer every query gets).
+rogue_paths() {
+	local label=$1 want=$2 server open_want
+	for server in 10.99.2.2 fd99:2::2; do
+		is "$(a "$server" www.example.com)" "$want" "$label: UDP 53 to $server"
+		is "$(a "$server" www.example.com +tcp)" "$want" "$label: TCP 53 to $server"
+	done
+	is "$(a 127.0.0.11 www.example.com)" "$want" "$label: UDP 127.0.0.11:53 (DNATed)"
+	is "$(a 127.0.0.11 www.example.com +tcp)" "$want" "$label: TCP 127.0.0.11:53 (DNATed)"
+	[ "$want" = "$rogue" ] && open_want=0 || open_want=1
+	for server in 10.99.2.2 fd99:2::2; do
+		tcp_open "$server" 853
+		[ $? = 0 ]
+		is "$?" "$open_want" "$label: TCP 853 to $server $([ $open_want = 0 ] && echo connects || echo fails)"
+	done
+}
+
+# The rules: gen ARGS... prints them for this configuration.
+gen() {
+	"$DNSGATE" -c "$tmp/dnsgate.conf" firewall "$@"
+}
+
+# Snapshot of the sandbox's firewall, to compare: the nft tables (but the
+# iptables-nft ones, which stay behind empty once created) and every rule
+# and user chain, nft and iptables.
+snapshot() {
+	sb nft list tables 2>/dev/null | grep -v '^table ip6\? \(filter\|nat\)$'
+	# (nft warns on iptables-nft's tables, and cannot show its xt DNAT.)
+	sb nft list ruleset 2>/dev/null | grep -Ev '^[[:space:]]*(table|chain|type|}|$)' |
+		sed 's/packets [0-9]* bytes [0-9]*//'
+	{ sb iptables-save; sb ip6tables-save; } 2>/dev/null | grep -E '^(-A|:DNSGATE)'
+}
+
+# Apply with a backend: apply nft|iptables [--redirect].
+apply() {
+	local backend=$1 redirect=${2:-} tbl
+	if [ "$backend" = nft ]; then
+		gen --nft $redirect | sb nft -f -
+		return
+	fi
+	gen --iptables --family 4 $redirect | sb iptables-restore --noflush || return 1
+	gen --iptables --family 6 $redirect | sb ip6tables-restore --noflush || return 1
+	for ipt in iptables ip6tables; do
+		for tbl in filter ${redirect:+nat}; do
+			sb $ipt -t "$tbl" -C OUTPUT -j DNSGATE 2>/dev/null ||
+				sb $ipt -t "$tbl" -I OUTPUT 1 -j DNSGATE || return 1
+		done
+	done
+}
+# remove nft|iptables: as the generated header says.
+remove() {
+	local ipt tbl
+	if [ "$1" = nft ]; then
+		sb nft delete table inet dnsgate
+		return
+	fi
+	for ipt in iptables ip6tables; do
+		for tbl in filter nat; do
+			sb $ipt -t "$tbl" -S DNSGATE >/dev/null 2>&1 || continue
+			sb $ipt -t "$tbl" -D OUTPUT -j DNSGATE &&
+				sb $ipt -t "$tbl" -F DNSGATE &&
+				sb $ipt -t "$tbl" -X DNSGATE || return 1
+		done
+	done
+}
+# One copy: the rule count of the backend's own view.
+copies() {
+	if [ "$1" = nft ]; then
+		sb nft list tables | grep -c 'inet dnsgate'
+	else
+		sb iptables -S OUTPUT | grep -c -- '-j DNSGATE'
+	fi
+}
+
+# Control: with no rules, the rogue resolvers answer (the test is real).
+# First wait until every server answers (IPv6 neighbours, a slow start).
+docker_sim add || { echo "# cannot add the Docker stand-in"; exit 99; }
+answers() { [ "$(a "$1" www.example.com)" = "$2" ]; }
+for s in 10.99.2.2 fd99:2::2 127.0.0.11; do
+	wait_until 5 answers "$s" "$rogue" || echo "# $s does not answer yet"
+done
+for s in 10.99.1.1 fd99:1::1; do
+	wait_until 5 answers "$s" "$allowed" || echo "# $s does not answer yet"
+done
+rogue_paths "no rules" "$rogue"
+is "$(a 10.99.1.1 www.example.com)" "$allowed" "no rules: dnsgate answers the allowed name"
+before=$(snapshot)
+
+for backend in nft iptables; do
+	# The generated text is what gets applied; keep it in the log.
+	gen --"$backend" | sed 's/^/# /' | head -n 12
+
+	apply "$backend"
+	ok $? "$backend: the rules apply"
+	once=$(snapshot)
+	apply "$backend"
+	ok $? "$backend: the rules apply a second time"
+	is "$(snapshot)" "$once" "$backend: applying twice leaves the same rules"
+	is "$(copies "$backend")" 1 "$backend: one copy (table or OUTPUT jump)"
+	if [ "$backend" = iptables ]; then
+		is "$(sb ip6tables -S OUTPUT | grep -c -- '-j DNSGATE')" 1 \
+			"iptables: one ip6tables OUTPUT jump"
+	fi
+
+	# (a) the allowed name through dnsgate, both families, UDP and TCP.
+	for server in 10.99.1.1 fd99:1::1; do
+		is "$(a "$server" www.example.com)" "$allowed" "$backend: allowed name via dnsgate $server (UDP)"
+		is "$(a "$server" www.example.com +tcp)" "$allowed" "$backend: allowed name via dnsgate $server (TCP)"
+	done
+	is "$(a 10.99.1.1 denied.example.org)" NXDOMAIN "$backend: dnsgate still denies a name not listed"
+	# (b) every rogue path fails.
+	rogue_paths "$backend" "no answer"
+
+	# (d) removal restores reachability and the prior rules.
+	remove "$backend"
+	ok $? "$backend: the rules are removed as the header says"
+	is "$(snapshot)" "$before" "$backend: removal restores the prior rules"
+	rogue_paths "$backend removed" "$rogue"
+
+	# (c) --redirect: the rogue addresses are answered by dnsgate. The
+	# Docker stand-in is another nat chain at the same priority: whose
+	# DNAT wins would be an accident of order, so it steps aside here.
+	docker_sim del
+	apply "$backend" --redirect
+	ok $? "$backend --redirect: the rules apply"
+	once=$(snapshot)
+	apply "$backend" --redirect
+	is "$(snapshot)" "$once" "$backend --redirect: applying twice leaves the same rules"
+	for server in 10.99.2.2 fd99:2::2; do
+		is "$(a "$server" www.example.com)" "$allowed" "$backend --redirect: UDP to $server answered by dnsgate with the upstream's data"
+		is "$(a "$server" www.example.com +tcp)" "$allowed" "$backend --redirect: TCP to $server answered by dnsgate"
+		is "$(a "$server" denied.example.org)" NXDOMAIN "$backend --redirect: a name not listed, sent to $server, is denied by dnsgate"
+		tcp_open "$server" 853
+		is "$?" 124 "$backend --redirect: TCP 853 to $server still fails"
+	done
+	is "$(a 10.99.1.1 www.example.com)" "$allowed" "$backend --redirect: dnsgate itself still answers"
+	remove "$backend"
+	ok $? "$backend --redirect: the rules are removed"
+	docker_sim add
+	is "$(snapshot)" "$before" "$backend --redirect: removal restores the prior rules"
+	is "$(a 10.99.2.2 www.example.com)" "$rogue" "$backend --redirect removed: the rogue resolver answers again"
+done
+
+# The denied names above never reached the upstream.
+is "$(grep -c 'denied.example.org' "$tmp/up.log")" 0 "no denied name reached the upstream"
+done_testing

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_firewall: the generated text holds the rules that matter. Whether
+ * they work is shown with real packets by tests/firewall/; here, that each
+ * listener, family and option turns into the rule it should.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "firewall.h"
+#include "tap.h"
+
+static char *gen(const char *const *listen, size_t n, const char *path,
+		 enum dg_firewall_backend backend, bool redirect, int family)
+{
+	struct dg_addr a[4];
+	struct dg_config cfg = { .path = (char *)path };
+	struct dg_firewall_options opt = { .backend = backend,
+					   .target = DG_FW_CONTAINER,
+					   .redirect = redirect,
+					   .family = family };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	for (size_t i = 0; i < n; i++)
+		if (dg_addr_parse(listen[i], 53, &a[i]) != 0)
+			return NULL;
+	cfg.listen.v = a;
+	cfg.listen.n = n;
+	if (out == NULL || dg_firewall_write(&cfg, &opt, out) != 0)
+		return NULL;
+	fclose(out);
+	return text;
+}
+
+static bool has(const char *text, const char *s)
+{
+	return text != NULL && strstr(text, s) != NULL;
+}
+
+static int count(const char *text, const char *s)
+{
+	int n = 0;
+
+	for (const char *p = text; p != NULL && (p = strstr(p, s)) != NULL;
+	     p += strlen(s))
+		n++;
+	return n;
+}
+
+int main(void)
+{
+	static const char *const v4[] = { "10.99.1.1", "10.99.1.2:5300" };
+	static const char *const both[] = { "10.99.1.1", "[fd99:1::1]:53" };
+	static const char *const wild[] = { "0.0.0.0:5353" };
+	enum dg_firewall_target t;
+	char *s;
+
+	ok(dg_firewall_target_from_str("container", &t) == 0 &&
+	   t == DG_FW_CONTAINER, "target container");
+	ok(dg_firewall_target_from_str("docker", &t) != 0,
+	   "an unknown target is refused");
+
+	s = gen(v4, 2, "/etc/dnsgate/dnsgate.conf", DG_FW_NFT, false, 0);
+	ok(has(s, "generated from /etc/dnsgate/dnsgate.conf"),
+	   "nft: the header names the config");
+	ok(has(s, "table inet dnsgate {}\ndelete table inet dnsgate\n"
+		  "table inet dnsgate {\n"),
+	   "nft: the table is created, deleted and rewritten (idempotent)");
+	ok(has(s, "ip daddr 10.99.1.1 meta l4proto { tcp, udp } th dport 53 "
+		  "accept"), "nft: the listener on 53 is allowed");
+	ok(has(s, "ip daddr 10.99.1.2 meta l4proto { tcp, udp } th dport 5300 "
+		  "accept"), "nft: a listener on another port, on that port");
+	ok(has(s, "th dport { 53, 853, 5353, 5355 } drop"),
+	   "nft: 53, 853, 5353, 5355 dropped otherwise");
+	ok(has(s, "meta l4proto udp ct original proto-dst 53 drop") &&
+	   has(s, "meta l4proto tcp ct original proto-dst 5355 drop"),
+	   "nft: the port before a DNAT is dropped too");
+	ok(has(s, "No IPv6 listener: all IPv6 DNS is dropped"),
+	   "nft: a family without a listener is named as dropped");
+	ok(!has(s, "nat_output"), "nft: no nat chain without --redirect");
+	ok(has(s, "nft delete table inet dnsgate"), "nft: says how to remove");
+	free(s);
+
+	s = gen(both, 2, NULL, DG_FW_NFT, true, 0);
+	ok(has(s, "the embedded default and the command line"),
+	   "nft: no config file named as such");
+	ok(has(s, "type nat hook output priority -100"),
+	   "nft --redirect: a nat output chain");
+	ok(has(s, "meta nfproto ipv4 udp dport 53 dnat ip to 10.99.1.1:53") &&
+	   has(s, "meta nfproto ipv4 tcp dport 53 dnat ip to 10.99.1.1:53"),
+	   "nft --redirect: IPv4 port 53 to the IPv4 listener");
+	ok(has(s, "meta nfproto ipv6 udp dport 53 dnat ip6 to [fd99:1::1]:53"),
+	   "nft --redirect: IPv6 port 53 to the IPv6 listener");
+	ok(has(s, "ip6 daddr fd99:1::1 meta l4proto { tcp, udp } th dport 53 "
+		  "return"), "nft --redirect: the listener's own traffic stays");
+	free(s);
+
+	s = gen(wild, 1, NULL, DG_FW_NFT, true, 0);
+	ok(has(s, "meta nfproto ipv4 oifname \"lo\" meta l4proto { tcp, udp } "
+		  "th dport 5353 accept"),
+	   "nft: a wildcard listener is reached only through lo");
+	ok(!has(s, "dnat"), "nft: a wildcard listener is redirected to, "
+			    "not DNATed to 0.0.0.0");
+	ok(has(s, "redirect to :5353"), "nft: redirect to the local port");
+	free(s);
+
+	s = gen(v4, 2, "x.conf", DG_FW_IPTABLES, false, 0);
+	ok(has(s, "*filter\n:DNSGATE - [0:0]\n-F DNSGATE\n"),
+	   "iptables: the chain is declared and flushed");
+	is_int(count(s, "*filter"), 2, "iptables: both halves by default");
+	ok(has(s, "# ip6tables-restore\n"), "iptables: the IPv6 half is marked");
+	ok(has(s, "-A DNSGATE -d 10.99.1.1/32 -p udp -m udp --dport 53 -j RETURN"),
+	   "iptables: the listener returns");
+	ok(has(s, "-A DNSGATE -d 10.99.1.2/32 -p tcp -m tcp --dport 5300 -j "
+		  "RETURN"), "iptables: a listener on another port");
+	ok(has(s, "-A DNSGATE -p tcp -m conntrack --ctorigdstport 853 -j DROP"),
+	   "iptables: the port before a DNAT is dropped too");
+	ok(has(s, "iptables -C OUTPUT -j DNSGATE 2>/dev/null || "
+		  "iptables -I OUTPUT 1 -j DNSGATE"),
+	   "iptables: says how the jump is kept single");
+	ok(!has(s, "-A OUTPUT") && !has(s, "-I OUTPUT 1 -j DNSGATE\n*"),
+	   "iptables: the restore text itself never adds a jump");
+	ok(!has(s, "*nat"), "iptables: no nat table without --redirect");
+	free(s);
+
+	s = gen(both, 2, "x.conf", DG_FW_IPTABLES, true, 6);
+	is_int(count(s, "*filter"), 1, "iptables --family 6: one half");
+	ok(!has(s, "-d 10.99.1.1"), "iptables --family 6: no IPv4 rule");
+	ok(has(s, "-j DNAT --to-destination [fd99:1::1]:53"),
+	   "iptables --redirect: DNAT to the IPv6 listener");
+	free(s);
+
+	s = gen(v4, 2, "x.conf", DG_FW_IPTABLES, true, 6);
+	ok(has(s, "No IPv6 listener") && !has(s, "*nat"),
+	   "iptables --redirect, no IPv6 listener: IPv6 dropped, no nat");
+	free(s);
+
+	return done_testing();
+}
