@@ -68,17 +68,17 @@ run --query-log "$tmp/q.log" --upstream 127.0.0.1:5399 --allow a.example --check
 tap_match "$(out)" "query_log = $tmp/q.log" "--query-log FILE is taken"
 
 # firewall: the backend is required, one only; targets are checked.
-run --listen 10.0.0.53:53 firewall --nft
+run --listen 10.0.0.53:53 --allow x.example firewall --nft
 tap_status 0 "firewall --nft exits 0"
 tap_match "$(out)" "table inet dnsgate" "and prints an nftables table"
-run --listen 10.0.0.53:53 firewall --iptables --family 4
+run --listen 10.0.0.53:53 --allow x.example firewall --iptables --family 4
 tap_status 0 "firewall --iptables --family 4 exits 0"
 tap_match "$(out)" ":DNSGATE - [0:0]" "and prints an iptables-restore chain"
-run --listen 10.0.0.53:53 firewall
+run --listen 10.0.0.53:53 --allow x.example firewall
 tap_status 2 "firewall without --nft or --iptables exits 2"
-run --listen 10.0.0.53:53 firewall --nft --iptables
+run --listen 10.0.0.53:53 --allow x.example firewall --nft --iptables
 tap_status 2 "firewall with both backends exits 2"
-run --listen 10.0.0.53:53 firewall --nft --target docker
+run --listen 10.0.0.53:53 --allow x.example firewall --nft --target docker
 tap_status 2 "an unknown target exits 2"
 tap_match "$(err)" "unknown target 'docker'" "naming the target"
 run --listen 10.0.0.53:53 --nft explain x.example
