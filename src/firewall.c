@@ -25,11 +25,16 @@
 static const unsigned dropped_ports[] = { 53, 853, 5353, 5355 };
 
 static const char chain[] = "DNSGATE";
+static const char user_chain[] = "DNSGATE-USER";
 
 int dg_firewall_target_from_str(const char *s, enum dg_firewall_target *out)
 {
 	if (strcmp(s, "container") == 0) {
 		*out = DG_FW_CONTAINER;
+		return 0;
+	}
+	if (strcmp(s, "docker-user") == 0) {
+		*out = DG_FW_DOCKER_USER;
 		return 0;
 	}
 	return DG_EMALFORMED;
@@ -77,8 +82,10 @@ static void write_header(const struct dg_config *cfg,
 {
 	char text[DG_ADDR_STRLEN];
 
-	fprintf(out, "# dnsgate companion firewall, target container (the "
-		     "sandbox's own network namespace), %s%s\n",
+	fprintf(out, "# dnsgate companion firewall, target %s, %s%s\n",
+		opt->target == DG_FW_DOCKER_USER
+			? "docker-user (the host's forward path)"
+			: "container (the sandbox's own network namespace)",
 		opt->backend == DG_FW_NFT ? "nftables" : "iptables",
 		opt->redirect ? ", stray port 53 redirected to dnsgate" : "");
 	fprintf(out, "# generated from %s\n",
@@ -88,6 +95,16 @@ static void write_header(const struct dg_config *cfg,
 	for (size_t i = 0; i < cfg->listen.n; i++) {
 		dg_addr_format(&cfg->listen.v[i], text, sizeof(text));
 		fprintf(out, " %s", text);
+	}
+	if (opt->target == DG_FW_DOCKER_USER) {
+		fprintf(out, "\n# Every other packet forwarded from");
+		for (size_t i = 0; i < opt->n_subnets; i++) {
+			dg_prefix_format(&opt->subnets[i], text, sizeof(text));
+			fprintf(out, " %s", text);
+		}
+		fprintf(out, "\n# to port 53, 853, 5353 or 5355 (UDP or TCP) "
+			     "is dropped; other sources are not touched.\n");
+		return;
 	}
 	fprintf(out, "\n# Every other packet to port 53, 853, 5353 or 5355 "
 		     "(UDP or TCP, IPv4 or IPv6)\n# is %s.\n",
@@ -306,11 +323,192 @@ static void write_ipt(const struct dg_config *cfg,
 	}
 }
 
+/*
+ * Target docker-user. The rules see forwarded packets only, so a listener
+ * on a wildcard address (dnsgate on the host itself) is reached through
+ * INPUT and needs no rule here; a listener in a container or on another
+ * host is forwarded to and is allowed by address and port. Only packets
+ * from the --subnet prefixes are matched: the host's other traffic is not
+ * this target's business.
+ */
+
+static bool family_has_subnet(const struct dg_firewall_options *opt,
+			      int family)
+{
+	sa_family_t af = family == 4 ? AF_INET : AF_INET6;
+
+	for (size_t i = 0; i < opt->n_subnets; i++)
+		if (opt->subnets[i].family == af)
+			return true;
+	return false;
+}
+
+static bool family_has_forward_listener(const struct dg_config *cfg,
+					int family)
+{
+	struct listener l;
+
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		listener_get(&cfg->listen.v[i], &l);
+		if (l.family == family && !l.wildcard)
+			return true;
+	}
+	return false;
+}
+
+/* The lines every docker-user form shares: what each family gets. */
+static void du_family_notes(const struct dg_config *cfg,
+			    const struct dg_firewall_options *opt, FILE *out)
+{
+	struct listener l;
+
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		listener_get(&cfg->listen.v[i], &l);
+		if (l.wildcard)
+			fprintf(out, "# Listener %s port %u is a wildcard: "
+				     "reached on this host (INPUT), not "
+				     "forwarded; no rule.\n", l.addr, l.port);
+	}
+	for (int f = 4; f <= 6; f += 2) {
+		if (!family_has_subnet(opt, f))
+			fprintf(out, "# No IPv%d --subnet: no IPv%d rules.\n",
+				f, f);
+		else if (!family_has_forward_listener(cfg, f))
+			fprintf(out, "# No forwarded IPv%d listener: all DNS "
+				     "from the IPv%d subnets is dropped.\n",
+				f, f);
+	}
+}
+
+static void write_nft_docker_user(const struct dg_config *cfg,
+				  const struct dg_firewall_options *opt,
+				  FILE *out)
+{
+	char net[DG_ADDR_STRLEN];
+	struct listener l;
+
+	fprintf(out, "#\n"
+		     "# Apply: nft -f - (again to replace: the table is "
+		     "created empty, deleted, then\n"
+		     "# written whole, so it exists once). Docker's own rules "
+		     "are iptables: this\n"
+		     "# table hooks forward before them (priority filter - 10); "
+		     "an accept here\n"
+		     "# still leaves the packet to Docker's rules.\n"
+		     "# Remove: nft delete table inet dnsgate_docker\n");
+	du_family_notes(cfg, opt, out);
+	fprintf(out, "table inet dnsgate_docker {}\n"
+		     "delete table inet dnsgate_docker\n"
+		     "table inet dnsgate_docker {\n"
+		     "\tchain forward {\n"
+		     "\t\ttype filter hook forward priority filter - 10; "
+		     "policy accept;\n");
+	for (size_t s = 0; s < opt->n_subnets; s++) {
+		const struct dg_prefix *p = &opt->subnets[s];
+		const char *ip = p->family == AF_INET ? "ip" : "ip6";
+		int family = p->family == AF_INET ? 4 : 6;
+
+		dg_prefix_format(p, net, sizeof(net));
+		for (size_t i = 0; i < cfg->listen.n; i++) {
+			listener_get(&cfg->listen.v[i], &l);
+			if (l.family != family || l.wildcard)
+				continue;
+			fprintf(out, "\t\t%s saddr %s %s daddr %s meta l4proto "
+				     "{ tcp, udp } th dport %u accept\n",
+				ip, net, ip, l.addr, l.port);
+		}
+		fprintf(out, "\t\t%s saddr %s meta l4proto { tcp, udp } "
+			     "th dport " DG_FW_PORTS_NFT " drop\n", ip, net);
+		/* A DNAT on the host (a published port) may have moved the
+		 * port: the original one counts too. */
+		for (int q = 0; q < 2; q++)
+			for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports); i++)
+				fprintf(out, "\t\t%s saddr %s meta l4proto %s ct "
+					     "original proto-dst %u drop\n",
+					ip, net, q == 0 ? "udp" : "tcp",
+					dropped_ports[i]);
+	}
+	fprintf(out, "\t}\n}\n");
+}
+
+static void write_ipt_docker_user(const struct dg_config *cfg,
+				  const struct dg_firewall_options *opt,
+				  FILE *out)
+{
+	static const char *const protos[] = { "udp", "tcp" };
+	char net[DG_ADDR_STRLEN];
+	struct listener l;
+
+	fprintf(out, "#\n"
+		     "# For iptables-restore --noflush (IPv4) and "
+		     "ip6tables-restore --noflush (IPv6;\n"
+		     "# --family 4|6 prints one half alone). The %s chain "
+		     "(filter) is flushed\n"
+		     "# and refilled on every apply; then jump to it from "
+		     "DOCKER-USER (Docker creates\n"
+		     "# that chain) once, only if absent:\n"
+		     "#   iptables -C DOCKER-USER -j %s 2>/dev/null || "
+		     "iptables -I DOCKER-USER 1 -j %s\n"
+		     "# (ip6tables likewise). Remove:\n"
+		     "#   iptables -D DOCKER-USER -j %s; iptables -F %s; "
+		     "iptables -X %s\n"
+		     "# (ip6tables likewise). A listener returns to "
+		     "DOCKER-USER: Docker's rules still apply.\n",
+		user_chain, user_chain, user_chain, user_chain, user_chain,
+		user_chain);
+	du_family_notes(cfg, opt, out);
+	for (int f = 4; f <= 6; f += 2) {
+		sa_family_t af = f == 4 ? AF_INET : AF_INET6;
+
+		if (opt->family != 0 && opt->family != f)
+			continue;
+		if (opt->family == 0 && f == 6)
+			fprintf(out, "# ip6tables-restore\n");
+		/* Declared and flushed even with no subnet of this family:
+		 * a re-apply without it must not leave the old rules. */
+		fprintf(out, "*filter\n:%s - [0:0]\n-F %s\n", user_chain,
+			user_chain);
+		for (size_t s = 0; s < opt->n_subnets; s++) {
+			if (opt->subnets[s].family != af)
+				continue;
+			dg_prefix_format(&opt->subnets[s], net, sizeof(net));
+			for (size_t i = 0; i < cfg->listen.n; i++) {
+				listener_get(&cfg->listen.v[i], &l);
+				if (l.family != f || l.wildcard)
+					continue;
+				for (int q = 0; q < 2; q++)
+					fprintf(out, "-A %s -s %s -d %s/%d -p %s -m "
+						     "%s --dport %u -j RETURN\n",
+						user_chain, net, l.addr,
+						f == 4 ? 32 : 128, protos[q],
+						protos[q], l.port);
+			}
+			for (int q = 0; q < 2; q++)
+				fprintf(out, "-A %s -s %s -p %s -m multiport "
+					     "--dports " DG_FW_PORTS_IPT
+					     " -j DROP\n",
+					user_chain, net, protos[q]);
+			for (int q = 0; q < 2; q++)
+				for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports);
+				     i++)
+					fprintf(out, "-A %s -s %s -p %s -m conntrack "
+						     "--ctorigdstport %u -j DROP\n",
+						user_chain, net, protos[q],
+						dropped_ports[i]);
+		}
+		fprintf(out, "COMMIT\n");
+	}
+}
+
 int dg_firewall_write(const struct dg_config *cfg,
 		      const struct dg_firewall_options *opt, FILE *out)
 {
 	write_header(cfg, opt, out);
-	if (opt->backend == DG_FW_NFT)
+	if (opt->target == DG_FW_DOCKER_USER && opt->backend == DG_FW_NFT)
+		write_nft_docker_user(cfg, opt, out);
+	else if (opt->target == DG_FW_DOCKER_USER)
+		write_ipt_docker_user(cfg, opt, out);
+	else if (opt->backend == DG_FW_NFT)
 		write_nft(cfg, opt, out);
 	else
 		write_ipt(cfg, opt, out);

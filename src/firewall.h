@@ -12,6 +12,13 @@
  * or was before a DNAT (Docker's 127.0.0.11:53 becomes a random port). With
  * `redirect`, stray port-53 traffic is DNATed to the first listener of its
  * family instead; a family with no listener is still dropped.
+ *
+ * Target `docker-user`, for the host's forward path (Docker's DOCKER-USER
+ * chain; for nft a table of its own hooked on forward before Docker's
+ * iptables filter): packets forwarded from the given sandbox subnets to
+ * port 53, 853, 5353 or 5355 go only to the dnsgate listeners, address and
+ * port. Only those subnets are touched; a family with no subnet gets no
+ * rules.
  */
 #pragma once
 
@@ -21,7 +28,7 @@
 #include "config.h"
 
 enum dg_firewall_backend { DG_FW_NFT, DG_FW_IPTABLES };
-enum dg_firewall_target { DG_FW_CONTAINER };
+enum dg_firewall_target { DG_FW_CONTAINER, DG_FW_DOCKER_USER };
 
 struct dg_firewall_options {
 	enum dg_firewall_backend backend;
@@ -31,9 +38,13 @@ struct dg_firewall_options {
 	 * iptables-restore or ip6tables-restore; 0 prints both, the IPv6 half
 	 * after a `# ip6tables-restore` line. */
 	int family;
+	/* docker-user only: the sandbox subnets, IPv4 and IPv6 mixed. The
+	 * caller owns the array; it must outlive dg_firewall_write. */
+	const struct dg_prefix *subnets;
+	size_t n_subnets;
 };
 
-/* "container"; @return 0, or DG_EMALFORMED for an unknown target. */
+/* "container" or "docker-user"; @return 0, or DG_EMALFORMED for an unknown target. */
 DG_NODISCARD int dg_firewall_target_from_str(const char *s,
 					     enum dg_firewall_target *out);
 

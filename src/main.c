@@ -23,6 +23,8 @@ static const char usage_text[] =
 	"                                              or tinyproxy filter as a zones file\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables [--target container]\n"
 	"                        [--redirect] [--family 4|6]\n"
+	"       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
+	"                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
 	"                                              print firewall rules that leave\n"
 	"                                              the listeners the only resolver\n"
 	"\n"
@@ -48,8 +50,13 @@ static const char usage_text[] =
 	"Firewall options (the firewall command only):\n"
 	"      --nft, --iptables rules for nft -f -, or for iptables-restore\n"
 	"                        --noflush and ip6tables-restore --noflush\n"
-	"      --target container  where the rules go: container (the sandbox's\n"
-	"                        own network namespace; the default)\n"
+	"      --target container|docker-user  where the rules go: container\n"
+	"                        (the sandbox's own network namespace; the\n"
+	"                        default) or docker-user (the host's forward\n"
+	"                        path: Docker's DOCKER-USER chain, or an nft\n"
+	"                        table hooked on forward)\n"
+	"      --subnet CIDR     docker-user: a sandbox network whose forwarded\n"
+	"                        DNS may reach only dnsgate (repeatable; required)\n"
 	"      --redirect        DNAT stray port-53 traffic to dnsgate instead of\n"
 	"                        dropping it\n"
 	"      --family 4|6      iptables: print only the IPv4 or the IPv6 half\n"
@@ -78,6 +85,7 @@ enum {
 	OPT_TARGET,
 	OPT_REDIRECT,
 	OPT_FAMILY,
+	OPT_SUBNET,
 };
 
 static const struct option options[] = {
@@ -93,6 +101,7 @@ static const struct option options[] = {
 	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "redirect", no_argument, NULL, OPT_REDIRECT },
 	{ "family", required_argument, NULL, OPT_FAMILY },
+	{ "subnet", required_argument, NULL, OPT_SUBNET },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -102,6 +111,7 @@ int main(int argc, char **argv)
 {
 	/* Each repeatable option holds at most argc values. */
 	const char **lists = calloc((size_t)argc * 4 + 4, sizeof(*lists));
+	struct dg_prefix *subnets = calloc((size_t)argc + 1, sizeof(*subnets));
 	struct dg_overrides ov = { 0 };
 	const char *config_path = NULL;
 	const char *command = NULL;
@@ -114,7 +124,7 @@ int main(int argc, char **argv)
 	int status = DG_EXIT_USAGE;
 	int c, rc;
 
-	if (lists == NULL) {
+	if (lists == NULL || subnets == NULL) {
 		fprintf(stderr, "dnsgate: out of memory\n");
 		return DG_EXIT_USAGE;
 	}
@@ -122,6 +132,7 @@ int main(int argc, char **argv)
 	ov.upstream = lists + argc + 1;
 	ov.zones = lists + 2 * (argc + 1);
 	ov.allow = lists + 3 * (argc + 1);
+	fw.subnets = subnets;
 	while ((c = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -154,7 +165,7 @@ int main(int argc, char **argv)
 		case OPT_TARGET:
 			if (dg_firewall_target_from_str(optarg, &fw.target) != 0) {
 				fprintf(stderr, "dnsgate: firewall: unknown target "
-						"'%s' (known: container)\n",
+						"'%s' (known: container, docker-user)\n",
 					optarg);
 				goto done;
 			}
@@ -171,6 +182,16 @@ int main(int argc, char **argv)
 				goto done;
 			}
 			fw.family = optarg[0] - '0';
+			fw_options = true;
+			break;
+		case OPT_SUBNET:
+			if (dg_prefix_parse(optarg, &subnets[fw.n_subnets]) != 0) {
+				fprintf(stderr, "dnsgate: firewall: --subnet: '%s' is "
+						"not a prefix (ADDR/LEN, no host bits "
+						"set)\n", optarg);
+				goto done;
+			}
+			fw.n_subnets++;
 			fw_options = true;
 			break;
 		case 'h':
@@ -196,13 +217,32 @@ int main(int argc, char **argv)
 	}
 	firewall = command != NULL && strcmp(command, "firewall") == 0;
 	if (fw_options && !firewall) {
-		fprintf(stderr, "dnsgate: --nft, --iptables, --target, --redirect "
-				"and --family go with the firewall command\n");
+		fprintf(stderr, "dnsgate: --nft, --iptables, --target, --redirect, "
+				"--family and --subnet go with the firewall "
+				"command\n");
 		goto done;
 	}
 	if (firewall && (fw_backends != 1 || optind < argc)) {
 		fprintf(stderr, "dnsgate: usage: dnsgate firewall --nft|--iptables "
-				"[--target container] [--redirect] [--family 4|6]\n");
+				"[--target container] [--redirect] [--family 4|6]\n"
+				"       dnsgate firewall --nft|--iptables --target "
+				"docker-user --subnet CIDR... [--family 4|6]\n");
+		goto done;
+	}
+	if (firewall && fw.target == DG_FW_DOCKER_USER && fw.n_subnets == 0) {
+		fprintf(stderr, "dnsgate: firewall: --target docker-user needs "
+				"--subnet CIDR (the sandbox networks; repeatable)\n");
+		goto done;
+	}
+	if (firewall && fw.target == DG_FW_DOCKER_USER && fw.redirect) {
+		fprintf(stderr, "dnsgate: firewall: --redirect goes with --target "
+				"container\n");
+		goto done;
+	}
+	if (firewall && fw.target == DG_FW_CONTAINER && fw.n_subnets > 0) {
+		fprintf(stderr, "dnsgate: firewall: --subnet goes with --target "
+				"docker-user (the container target is the "
+				"sandbox's own namespace)\n");
 		goto done;
 	}
 	if (firewall && fw.family != 0 && fw.backend != DG_FW_IPTABLES) {
@@ -245,5 +285,6 @@ int main(int argc, char **argv)
 done:
 	dg_config_free(cfg);
 	free(lists);
+	free(subnets);
 	return status;
 }

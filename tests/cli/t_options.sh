@@ -84,4 +84,43 @@ tap_match "$(err)" "unknown target 'docker'" "naming the target"
 run --listen 10.0.0.53:53 --nft explain x.example
 tap_status 2 "a firewall option without 'firewall' exits 2"
 
+# docker-user: --subnet required, and only there.
+run --listen 10.0.0.53:53 --allow x.example firewall --nft --target docker-user \
+	--subnet 172.18.0.0/16 --subnet fd00:18::/64
+tap_status 0 "firewall --target docker-user --subnet exits 0"
+tap_match "$(out)" "table inet dnsgate_docker {" "and prints its own nft table"
+tap_match "$(out)" "ip saddr 172.18.0.0/16 ip daddr 10.0.0.53" \
+	"scoped to the IPv4 subnet"
+tap_match "$(out)" "ip6 saddr fd00:18::/64 meta l4proto" \
+	"and to the IPv6 subnet"
+run --listen 10.0.0.53:53 --allow x.example firewall --iptables --target docker-user \
+	--subnet 172.18.0.0/16 --family 4
+tap_status 0 "firewall --iptables --target docker-user exits 0"
+tap_match "$(out)" ":DNSGATE-USER - [0:0]" "and prints the DNSGATE-USER chain"
+tap_match "$(out)" "iptables -C DOCKER-USER -j DNSGATE-USER" \
+	"and the one-time jump from DOCKER-USER"
+run --listen 10.0.0.53:53 --allow x.example firewall --nft --target docker-user
+tap_status 2 "docker-user without --subnet exits 2"
+tap_match "$(err)" "--target docker-user needs --subnet CIDR" \
+	"naming the missing --subnet"
+tap_is "$(out)" "" "docker-user without --subnet prints no rules"
+run --listen 10.0.0.53:53 --allow x.example firewall --nft --subnet 172.18.0.0/16
+tap_status 2 "--subnet with the container target exits 2"
+tap_match "$(err)" "--subnet goes with --target docker-user" \
+	"saying where --subnet goes"
+run --listen 10.0.0.53:53 --allow x.example firewall --iptables --target container \
+	--subnet 172.18.0.0/16
+tap_status 2 "--subnet with an explicit --target container exits 2"
+run --listen 10.0.0.53:53 --allow x.example firewall --nft --target docker-user --subnet bogus
+tap_status 2 "a bad --subnet exits 2"
+tap_match "$(err)" "--subnet: 'bogus' is not a prefix" "naming the bad --subnet"
+run --listen 10.0.0.53:53 --allow x.example firewall --nft --target docker-user \
+	--subnet 172.18.0.1/16
+tap_status 2 "a --subnet with host bits set exits 2"
+run --listen 10.0.0.53:53 --allow x.example firewall --nft --target docker-user \
+	--subnet 172.18.0.0/16 --redirect
+tap_status 2 "--redirect with docker-user exits 2"
+run --listen 10.0.0.53:53 --subnet 172.18.0.0/16 explain x.example
+tap_status 2 "--subnet without 'firewall' exits 2"
+
 tap_done

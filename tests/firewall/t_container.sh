@@ -20,6 +20,7 @@
 # address is answered by dnsgate under its policy, (d) applying twice leaves
 # one copy and removing the rules restores what was there before.
 . "$srcdir/tests/integration/lib.sh"
+. "$srcdir/tests/firewall/lib.sh"
 need ip ss python3 dnsmasq nft iptables-restore ip6tables-restore "$DIG" "$LDNS_TESTNS"
 DNSGATE=${DNSGATE:-$srcdir/src/dnsgate}
 [ "$(id -u)" = 0 ] || skip_all "needs root to create network namespaces"
@@ -27,27 +28,9 @@ DNSGATE=${DNSGATE:-$srcdir/src/dnsgate}
 SB=dgfw-sb-$$
 RT=dgfw-rt-$$
 OUT=dgfw-out-$$
-made=()
-cleanup_ns() {
-	local ns
-	stop_all
-	for ns in "${made[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup_ns EXIT
-trap 'exit 130' INT TERM HUP
-for ns in "$SB" "$RT" "$OUT"; do
-	ip netns add "$ns" 2>/dev/null || skip_all "cannot create a network namespace"
-	made+=("$ns")
-	ip netns exec "$ns" ip link set lo up || skip_all "cannot bring up lo in a namespace"
-done
+make_namespaces "$SB" "$RT" "$OUT"
 # Probe both backends once in the sandbox, where nothing depends on them.
-ip netns exec "$SB" nft list ruleset >/dev/null 2>&1 || skip_all "nft does not work here"
-ip netns exec "$SB" iptables -S >/dev/null 2>&1 &&
-	ip netns exec "$SB" ip6tables -S >/dev/null 2>&1 || skip_all "iptables does not work here"
-echo "# iptables: $(iptables -V)"
+probe_backends "$SB"
 
 sb() { ip netns exec "$SB" "$@"; }
 
@@ -55,11 +38,6 @@ sb() { ip netns exec "$SB" "$@"; }
 ip link add sb0 netns "$SB" type veth peer name rt0 netns "$RT" &&
 ip link add rt1 netns "$RT" type veth peer name out0 netns "$OUT" || {
 	echo "# cannot create veth pairs"; exit 99; }
-addr() { # addr NS DEV V4/LEN V6/LEN
-	ip -n "$1" addr add "$3" dev "$2" &&
-	ip -n "$1" addr add "$4" dev "$2" nodad &&
-	ip -n "$1" link set "$2" up
-}
 addr "$SB" sb0 10.99.1.2/24 fd99:1::2/64 &&
 addr "$RT" rt0 10.99.1.1/24 fd99:1::1/64 &&
 addr "$RT" rt1 10.99.2.1/24 fd99:2::1/64 &&
@@ -72,39 +50,12 @@ ip netns exec "$RT" sysctl -qw net.ipv4.ip_forward=1 &&
 ip netns exec "$RT" sysctl -qw net.ipv6.conf.all.forwarding=1 || {
 	echo "# cannot set up the topology"; exit 99; }
 
-# nsbg NS LOG COMMAND...: start COMMAND in NS (ip exec()s it, so $! is its
-# PID), recorded for stop_all.
-nsbg() {
-	local ns=$1 log=$2
-	shift 2
-	ip netns exec "$ns" "$@" >"$log" 2>&1 &
-	pids+=("$!")
-}
-bound() { # bound NS PROTO(u|t) ADDR PORT
-	ip netns exec "$1" ss -Hln"$2" "src $3:$4" 2>/dev/null | grep -q .
-}
-
 # The rogue resolvers and the DoT stand-in.
-nsbg "$OUT" "$tmp/rogue.log" dnsmasq -k --conf-file=/dev/null --no-resolv \
-	--no-hosts --user=root --group=root --pid-file="$tmp/rogue.pid" \
-	--bind-interfaces --listen-address=10.99.2.2 --listen-address=fd99:2::2 \
-	--address=/#/198.51.100.66 --port=53
+start_rogue "$OUT" 10.99.2.2 fd99:2::2
 nsbg "$SB" "$tmp/rogue11.log" dnsmasq -k --conf-file=/dev/null --no-resolv \
 	--no-hosts --user=root --group=root --pid-file="$tmp/rogue11.pid" \
 	--bind-interfaces --listen-address=127.0.0.11 \
 	--address=/#/198.51.100.66 --port=5399
-cat >"$tmp/dot.py" <<'EOF'
-# dot.py: accept TCP connections on [::]:853 (IPv4 too) and close them.
-import socket
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", 853))
-s.listen(16)
-while True:
-    s.accept()[0].close()
-EOF
-nsbg "$OUT" "$tmp/dot.log" python3 "$tmp/dot.py"
 
 # dnsgate in the router, its upstream on the router's loopback.
 up_port=5300

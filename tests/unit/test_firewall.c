@@ -34,6 +34,38 @@ static char *gen(const char *const *listen, size_t n, const char *path,
 	return text;
 }
 
+/* The docker-user rules for these listeners and subnets. */
+static char *gen_du(const char *const *listen, size_t n,
+		    const char *const *subnet, size_t n_subnet,
+		    enum dg_firewall_backend backend, int family)
+{
+	struct dg_addr a[4];
+	struct dg_prefix p[4];
+	struct dg_config cfg = { .path = (char *)"du.conf" };
+	struct dg_firewall_options opt = { .backend = backend,
+					   .target = DG_FW_DOCKER_USER,
+					   .family = family,
+					   .subnets = p,
+					   .n_subnets = n_subnet };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	for (size_t i = 0; i < n; i++)
+		if (dg_addr_parse(listen[i], 53, &a[i]) != 0)
+			return NULL;
+	for (size_t i = 0; i < n_subnet; i++)
+		if (dg_prefix_parse(subnet[i], &p[i]) != 0)
+			return NULL;
+	cfg.listen.v = a;
+	cfg.listen.n = n;
+	out = open_memstream(&text, &len);
+	if (out == NULL || dg_firewall_write(&cfg, &opt, out) != 0)
+		return NULL;
+	fclose(out);
+	return text;
+}
+
 static bool has(const char *text, const char *s)
 {
 	return text != NULL && strstr(text, s) != NULL;
@@ -59,6 +91,8 @@ int main(void)
 
 	ok(dg_firewall_target_from_str("container", &t) == 0 &&
 	   t == DG_FW_CONTAINER, "target container");
+	ok(dg_firewall_target_from_str("docker-user", &t) == 0 &&
+	   t == DG_FW_DOCKER_USER, "target docker-user");
 	ok(dg_firewall_target_from_str("docker", &t) != 0,
 	   "an unknown target is refused");
 
@@ -136,6 +170,111 @@ int main(void)
 	ok(has(s, "No IPv6 listener") && !has(s, "*nat"),
 	   "iptables --redirect, no IPv6 listener: IPv6 dropped, no nat");
 	free(s);
+
+	/* docker-user: the host's forward path, scoped to --subnet. */
+	{
+		static const char *const du_listen[] = {
+			"10.98.3.2", "[fd98:3::2]:5300", "0.0.0.0:5353"
+		};
+		static const char *const nets[] = { "10.98.1.0/24",
+						    "fd98:1::/64",
+						    "172.18.0.0/16" };
+		static const char *const nets4[] = { "10.98.1.0/24" };
+
+		s = gen_du(du_listen, 3, nets, 3, DG_FW_NFT, 0);
+		ok(has(s, "target docker-user") &&
+		   has(s, "generated from du.conf"),
+		   "docker-user nft: the header names target and config");
+		ok(has(s, "table inet dnsgate_docker {}\n"
+			  "delete table inet dnsgate_docker\n"
+			  "table inet dnsgate_docker {\n"),
+		   "docker-user nft: its own table, created, deleted, rewritten");
+		ok(has(s, "type filter hook forward priority filter - 10; "
+			  "policy accept;"),
+		   "docker-user nft: a forward chain before Docker's filter");
+		ok(has(s, "ip saddr 10.98.1.0/24 ip daddr 10.98.3.2 meta l4proto "
+			  "{ tcp, udp } th dport 53 accept"),
+		   "docker-user nft: subnet to the IPv4 listener allowed");
+		ok(has(s, "ip6 saddr fd98:1::/64 ip6 daddr fd98:3::2 meta l4proto "
+			  "{ tcp, udp } th dport 5300 accept"),
+		   "docker-user nft: the IPv6 subnet to the IPv6 listener, its port");
+		ok(!has(s, "ip6 saddr fd98:1::/64 ip6 daddr 10.98") &&
+		   !has(s, "ip saddr 10.98.1.0/24 ip daddr fd98"),
+		   "docker-user nft: no rule mixes the families");
+		ok(has(s, "ip saddr 172.18.0.0/16 meta l4proto { tcp, udp } th "
+			  "dport { 53, 853, 5353, 5355 } drop") &&
+		   has(s, "ip6 saddr fd98:1::/64 meta l4proto { tcp, udp } th "
+			  "dport { 53, 853, 5353, 5355 } drop"),
+		   "docker-user nft: each subnet's other DNS dropped");
+		ok(has(s, "ip saddr 10.98.1.0/24 meta l4proto tcp ct original "
+			  "proto-dst 853 drop"),
+		   "docker-user nft: the port before a host DNAT counts");
+		ok(!has(s, "th dport 5353 accept") &&
+		   has(s, "Listener 0.0.0.0 port 5353 is a wildcard"),
+		   "docker-user nft: a wildcard listener gets no forward rule");
+		is_int(count(s, " drop\n"), 3 * 9,
+		       "docker-user nft: drops only for the three subnets");
+		ok(!has(s, "saddr 0.0.0.0") && !has(s, "hook output"),
+		   "docker-user nft: nothing unscoped, no output chain");
+		free(s);
+
+		s = gen_du(du_listen, 2, nets4, 1, DG_FW_NFT, 0);
+		ok(has(s, "No IPv6 --subnet: no IPv6 rules."),
+		   "docker-user nft: a family without a subnet is named");
+		ok(!has(s, "ip6 saddr"), "docker-user nft: and gets no rule");
+		free(s);
+
+		s = gen_du(du_listen, 3, nets, 3, DG_FW_IPTABLES, 0);
+		ok(has(s, "*filter\n:DNSGATE-USER - [0:0]\n-F DNSGATE-USER\n"),
+		   "docker-user iptables: the named chain is declared and "
+		   "flushed");
+		is_int(count(s, "*filter"), 2,
+		       "docker-user iptables: both halves by default");
+		ok(has(s, "-A DNSGATE-USER -s 10.98.1.0/24 -d 10.98.3.2/32 -p udp "
+			  "-m udp --dport 53 -j RETURN") &&
+		   has(s, "-A DNSGATE-USER -s 10.98.1.0/24 -d 10.98.3.2/32 -p tcp "
+			  "-m tcp --dport 53 -j RETURN"),
+		   "docker-user iptables: the listener returns to DOCKER-USER");
+		ok(has(s, "-A DNSGATE-USER -s fd98:1::/64 -d fd98:3::2/128 -p udp "
+			  "-m udp --dport 5300 -j RETURN"),
+		   "docker-user iptables: the IPv6 listener, its port");
+		ok(has(s, "-A DNSGATE-USER -s 172.18.0.0/16 -p tcp -m multiport "
+			  "--dports 53,853,5353,5355 -j DROP"),
+		   "docker-user iptables: each subnet's other DNS dropped");
+		ok(has(s, "-A DNSGATE-USER -s 10.98.1.0/24 -p udp -m conntrack "
+			  "--ctorigdstport 53 -j DROP"),
+		   "docker-user iptables: the port before a host DNAT counts");
+		ok(has(s, "iptables -C DOCKER-USER -j DNSGATE-USER 2>/dev/null || "
+			  "iptables -I DOCKER-USER 1 -j DNSGATE-USER"),
+		   "docker-user iptables: says how the jump is kept single");
+		ok(has(s, "iptables -D DOCKER-USER -j DNSGATE-USER; "
+			  "iptables -F DNSGATE-USER; iptables -X DNSGATE-USER"),
+		   "docker-user iptables: says how to remove");
+		ok(!has(s, "-A DOCKER-USER") && !has(s, "-A FORWARD") &&
+		   !has(s, "OUTPUT"),
+		   "docker-user iptables: the restore text adds no jump");
+		ok(!has(s, "-A DNSGATE-USER -p") && !has(s, "*nat"),
+		   "docker-user iptables: every rule is scoped to a subnet");
+		free(s);
+
+		s = gen_du(du_listen, 2, nets4, 1, DG_FW_IPTABLES, 6);
+		is_int(count(s, "*filter"), 1,
+		       "docker-user iptables --family 6: one half");
+		ok(has(s, "No IPv6 --subnet: no IPv6 rules.") &&
+		   !has(s, "-A DNSGATE-USER"),
+		   "docker-user iptables, no IPv6 subnet: the chain is only "
+		   "flushed");
+		free(s);
+
+		s = gen_du(du_listen + 1, 1, nets4, 1, DG_FW_IPTABLES, 4);
+		ok(has(s, "No forwarded IPv4 listener: all DNS from the IPv4 "
+			  "subnets is dropped") &&
+		   !has(s, "RETURN") && has(s, "-A DNSGATE-USER -s 10.98.1.0/24 "
+					       "-p udp -m multiport"),
+		   "docker-user iptables: a subnet with no listener of its "
+		   "family: all dropped");
+		free(s);
+	}
 
 	return done_testing();
 }

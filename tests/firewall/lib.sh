@@ -1,0 +1,74 @@
+# lib.sh: what the firewall tests share (sourced after
+# tests/integration/lib.sh, whose TAP helpers, pids and stop_all it uses).
+# Namespaces made here are deleted on exit, whatever happens.
+
+made=()
+cleanup_ns() {
+	local ns
+	stop_all
+	for ns in "${made[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup_ns EXIT
+trap 'exit 130' INT TERM HUP
+
+# make_namespaces NS...: each with lo up; skip the test where this host
+# cannot make them.
+make_namespaces() {
+	local ns
+	for ns in "$@"; do
+		ip netns add "$ns" 2>/dev/null || skip_all "cannot create a network namespace"
+		made+=("$ns")
+		ip netns exec "$ns" ip link set lo up || skip_all "cannot bring up lo in a namespace"
+	done
+}
+
+# probe_backends NS: nft and iptables both work in NS, or the test skips.
+probe_backends() {
+	ip netns exec "$1" nft list ruleset >/dev/null 2>&1 || skip_all "nft does not work here"
+	ip netns exec "$1" iptables -S >/dev/null 2>&1 &&
+		ip netns exec "$1" ip6tables -S >/dev/null 2>&1 || skip_all "iptables does not work here"
+	echo "# iptables: $(iptables -V)"
+}
+
+addr() { # addr NS DEV V4/LEN V6/LEN; nodad: the IPv6 address is usable at once
+	ip -n "$1" addr add "$3" dev "$2" &&
+	ip -n "$1" addr add "$4" dev "$2" nodad &&
+	ip -n "$1" link set "$2" up
+}
+
+# nsbg NS LOG COMMAND...: start COMMAND in NS (ip exec()s it, so $! is its
+# PID), recorded for stop_all.
+nsbg() {
+	local ns=$1 log=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	pids+=("$!")
+}
+bound() { # bound NS PROTO(u|t) ADDR PORT
+	ip netns exec "$1" ss -Hln"$2" "src $3:$4" 2>/dev/null | grep -q .
+}
+
+# start_rogue NS V4 V6: a rogue resolver (dnsmasq: every name is
+# 198.51.100.66) on V4 and V6 port 53, and a DoT stand-in accepting TCP
+# on 853, in NS.
+start_rogue() {
+	nsbg "$1" "$tmp/rogue.log" dnsmasq -k --conf-file=/dev/null --no-resolv \
+		--no-hosts --user=root --group=root --pid-file="$tmp/rogue.pid" \
+		--bind-interfaces --listen-address="$2" --listen-address="$3" \
+		--address=/#/198.51.100.66 --port=53
+	cat >"$tmp/dot.py" <<'PY'
+# dot.py: accept TCP connections on [::]:853 (IPv4 too) and close them.
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", 853))
+s.listen(16)
+while True:
+    s.accept()[0].close()
+PY
+	nsbg "$1" "$tmp/dot.log" python3 "$tmp/dot.py"
+}
