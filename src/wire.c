@@ -361,11 +361,14 @@ int dg_wire_parse_answer(const uint8_t *pkt, size_t len, const uint8_t *qname,
 		rc = DG_EMALFORMED;
 		goto fail;
 	}
-	if (rcode == DG_RCODE_NXDOMAIN || count == 0)
-		ttl = clamp(negative_ttl(p, t), t->min_ttl < t->negative_ttl
-							? t->min_ttl
-							: t->negative_ttl,
-			    t->negative_ttl);
+	if (rcode == DG_RCODE_NXDOMAIN || count == 0) {
+		/* min_ttl raises a negative TTL, but never past negative_ttl,
+		 * which caps it whatever the SOA says. */
+		uint32_t floor = t->min_ttl < t->negative_ttl ? t->min_ttl
+							      : t->negative_ttl;
+
+		ttl = clamp(negative_ttl(p, t), floor, t->negative_ttl);
+	}
 	a = malloc(sizeof(*a) + ldns_buffer_position(buf));
 	if (a == NULL) {
 		rc = DG_ENOMEM;
