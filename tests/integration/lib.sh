@@ -122,17 +122,23 @@ start_upstream() {
 # e.g. --upstream 127.0.0.1:$up_port --allow '*.example.com'. In ARGS,
 # @DG_PORT@ stands for that port (e.g. --listen '[::1]:@DG_PORT@').
 start_dnsgate() {
-	local i
 	DG_PORT=$(free_port) || exit 99
 	"$DNSGATE" --listen "127.0.0.1:$DG_PORT" "${@//@DG_PORT@/$DG_PORT}" >"$tmp/dnsgate.log" 2>&1 &
 	DG_PID=$!
 	pids+=("$DG_PID")
+	wait_listening "$DG_PID" "$tmp/dnsgate.log"
+}
+
+# wait_listening PID LOG: until the dnsgate PID logs that it listens (5 s
+# at most); a dnsgate that died or never got there ends the test.
+wait_listening() {
+	local i
 	for i in $(seq 50); do
-		grep -q "listening on" "$tmp/dnsgate.log" 2>/dev/null && return 0
-		kill -0 "$DG_PID" 2>/dev/null || break
+		grep -q "listening on" "$2" 2>/dev/null && return 0
+		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate.log"
+	echo "# dnsgate did not start:"; sed 's/^/#   /' "$2"
 	exit 99
 }
 

@@ -273,16 +273,9 @@ sink_total() {
 # Start dnsgate in the namespace on 127.0.0.1:53 with the config in FILE.
 DG_PID=
 ns_dnsgate() { # ns_dnsgate CONF LOG
-	local i
 	nsbg "$2" "$DNSGATE" -c "$1"
 	DG_PID=$BG_PID
-	for i in $(seq 50); do
-		grep -q "listening on" "$2" 2>/dev/null && return 0
-		kill -0 "$DG_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# dnsgate did not start:"; sed 's/^/#   /' "$2"
-	exit 99
+	wait_listening "$DG_PID" "$2"
 }
 
 # run NAME SERVER SECONDS [dns2tcpc ARGS...]: dns2tcpc (through SERVER) on
