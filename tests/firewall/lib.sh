@@ -72,3 +72,21 @@ while True:
 PY
 	nsbg "$1" "$tmp/dot.log" python3 "$tmp/dot.py"
 }
+
+# start_resolver NS V4 V6: in NS, an ldns-testns upstream (basic.testns) on
+# its loopback and dnsgate on V4:53 and [V6]:53 forwarding to it, allowing
+# www.example.com. Logs: $tmp/up.log, $tmp/dnsgate.log.
+start_resolver() {
+	local up_port=5300
+	nsbg "$1" "$tmp/up.log" stdbuf -oL "$LDNS_TESTNS" -v -p "$up_port" \
+		"$srcdir/tests/integration/data/basic.testns"
+	cat >"$tmp/dnsgate.conf" <<EOC
+[server]
+listen = $2:53, [$3]:53
+[upstream]
+servers = 127.0.0.1:$up_port
+[policy]
+allow = www.example.com
+EOC
+	nsbg "$1" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
+}

@@ -58,18 +58,7 @@ nsbg "$SB" "$tmp/rogue11.log" dnsmasq -k --conf-file=/dev/null --no-resolv \
 	--address=/#/198.51.100.66 --port=5399
 
 # dnsgate in the router, its upstream on the router's loopback.
-up_port=5300
-nsbg "$RT" "$tmp/up.log" stdbuf -oL "$LDNS_TESTNS" -v -p "$up_port" \
-	"$srcdir/tests/integration/data/basic.testns"
-cat >"$tmp/dnsgate.conf" <<EOF
-[server]
-listen = 10.99.1.1:53, [fd99:1::1]:53
-[upstream]
-servers = 127.0.0.1:$up_port
-[policy]
-allow = www.example.com
-EOF
-nsbg "$RT" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
+start_resolver "$RT" 10.99.1.1 fd99:1::1
 wait_until 5 bound "$OUT" u 10.99.2.2 53 && wait_until 5 bound "$OUT" t '*' 853 &&
 	wait_until 5 bound "$SB" u 127.0.0.11 5399 &&
 	wait_until 5 grep -q "Listening on port" "$tmp/up.log" &&

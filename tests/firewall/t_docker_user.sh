@@ -89,18 +89,7 @@ EOF
 
 # dnsgate in its own namespace, reached through the router; its upstream on
 # that namespace's loopback.
-up_port=5300
-nsbg "$DG" "$tmp/up.log" stdbuf -oL "$LDNS_TESTNS" -v -p "$up_port" \
-	"$srcdir/tests/integration/data/basic.testns"
-cat >"$tmp/dnsgate.conf" <<EOF
-[server]
-listen = 10.98.3.2:53, [fd98:3::2]:53
-[upstream]
-servers = 127.0.0.1:$up_port
-[policy]
-allow = www.example.com
-EOF
-nsbg "$DG" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
+start_resolver "$DG" 10.98.3.2 fd98:3::2
 wait_until 5 bound "$OUT" u 10.98.2.2 53 && wait_until 5 bound "$OUT" t '*' 853 &&
 	wait_until 5 grep -q "Listening on port" "$tmp/up.log" &&
 	wait_until 5 grep -q "listening on" "$tmp/dnsgate.log" || {
