@@ -81,6 +81,12 @@ int dg_cli_import(char *const *files, int n, FILE *out, FILE *err)
 int dg_cli_firewall(const struct dg_config *cfg,
 		    const struct dg_firewall_options *opt, FILE *out, FILE *err)
 {
+	if (opt->target == DG_FW_HOST && cfg->user == NULL) {
+		fprintf(err, "dnsgate: firewall: --target host needs the user "
+			     "dnsgate runs as ([server] user or --user): only "
+			     "that user may reach port 53 and 853 elsewhere\n");
+		return DG_EXIT_USAGE;
+	}
 	if (dg_firewall_write(cfg, opt, out) != 0) {
 		fprintf(err, "dnsgate: firewall: cannot write the rules: %s\n",
 			strerror(errno));

@@ -311,6 +311,28 @@ static void set_limit_length(struct load *l, const struct key *k,
 		lim->max_name_length = (unsigned)n;
 }
 
+/* A user name as useradd takes it, or a uid: it is also written into the
+ * host firewall rules (`meta skuid`, `--uid-owner`), so nothing else.
+ * Empty in a file means none. */
+static bool user_name_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 32 || v[0] == '-')
+		return false;
+	return strspn(v, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+static void set_user(struct load *l, const struct key *k, const char *v)
+{
+	if (*v != '\0' && !user_name_valid(v)) {
+		key_error(l, k, "'%s' is not a user name or uid", v);
+		return;
+	}
+	set_string(l, k, v);
+}
+
 static void set_query_log(struct load *l, const struct key *k, const char *v)
 {
 	if (*v == '\0') {
@@ -392,7 +414,7 @@ static void set_group_zones(struct load *l, const struct key *k,
 
 static const struct key keys[] = {
 	{ "server", "listen", set_addrs, CFG(listen), DEFAULT_LISTEN_PORT, 0, true },
-	{ "server", "user", set_string, CFG(user), 0, 0, false },
+	{ "server", "user", set_user, CFG(user), 0, 0, false },
 	{ "server", "tcp_idle_timeout_ms", set_uint, CFG(tcp_idle_timeout_ms), 100, 3600000, false },
 	{ "server", "max_tcp_clients", set_uint, CFG(max_tcp_clients), 1, 1000000, false },
 	{ "server", "max_udp_size", set_uint, CFG(max_udp_size), 512, 4096, false },
@@ -717,6 +739,17 @@ static void override_addrs(struct dg_addrs *dst, const char *flag,
 	}
 }
 
+static int replace_string(char **dst, const char *v)
+{
+	char *copy = strdup(v);
+
+	if (copy == NULL)
+		return DG_ENOMEM;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
 static int apply_overrides(struct dg_config *cfg, const struct dg_overrides *ov,
 			   struct dg_diag *d)
 {
@@ -734,14 +767,14 @@ static int apply_overrides(struct dg_config *cfg, const struct dg_overrides *ov,
 			if (strings_push(&cfg->allow, ov->allow[i], 0) != 0)
 				return DG_ENOMEM;
 	}
-	if (ov->query_log != NULL) {
-		char *q = strdup(ov->query_log);
-
-		if (q == NULL)
-			return DG_ENOMEM;
-		free(cfg->query_log);
-		cfg->query_log = q;
-	}
+	if (ov->query_log != NULL &&
+	    replace_string(&cfg->query_log, ov->query_log) != 0)
+		return DG_ENOMEM;
+	if (ov->user != NULL && !user_name_valid(ov->user))
+		dg_diag_error(d, "command line", 0,
+			      "--user: '%s' is not a user name or uid", ov->user);
+	else if (ov->user != NULL && replace_string(&cfg->user, ov->user) != 0)
+		return DG_ENOMEM;
 	return 0;
 }
 

@@ -107,6 +107,7 @@ struct dg_overrides {
 	const char **allow;
 	size_t n_allow;
 	const char *query_log;
+	const char *user;
 	/* Where to find upstreams when none are configured. */
 	const char *resolv_conf;
 	/* Refuse a configuration without upstreams (serving, --check). */

@@ -6,7 +6,10 @@
  * (accept / RETURN), then the drops. Accepting on the destination as it is
  * now, after any DNAT, lets --redirect's translated packets through; the
  * drop on the original destination port catches a DNAT done by someone else
- * (Docker's embedded resolver) that moved the port away from 53.
+ * (Docker's embedded resolver) that moved the port away from 53. That drop
+ * looks at packets in the original direction only: a listener on this host
+ * (target host) sends its replies on a connection whose original port is
+ * 53 too.
  *
  * A listener on a wildcard address (0.0.0.0, ::) is reached only through a
  * local address, so it is matched as "leaves through lo" on its port: never
@@ -35,6 +38,10 @@ int dg_firewall_target_from_str(const char *s, enum dg_firewall_target *out)
 	}
 	if (strcmp(s, "docker-user") == 0) {
 		*out = DG_FW_DOCKER_USER;
+		return 0;
+	}
+	if (strcmp(s, "host") == 0) {
+		*out = DG_FW_HOST;
 		return 0;
 	}
 	return DG_EMALFORMED;
@@ -82,10 +89,14 @@ static void write_header(const struct dg_config *cfg,
 {
 	char text[DG_ADDR_STRLEN];
 
+	static const char *const targets[] = {
+		[DG_FW_CONTAINER] = "container (the sandbox's own network namespace)",
+		[DG_FW_DOCKER_USER] = "docker-user (the host's forward path)",
+		[DG_FW_HOST] = "host (this machine's own output path)",
+	};
+
 	fprintf(out, "# dnsgate companion firewall, target %s, %s%s\n",
-		opt->target == DG_FW_DOCKER_USER
-			? "docker-user (the host's forward path)"
-			: "container (the sandbox's own network namespace)",
+		targets[opt->target],
 		opt->backend == DG_FW_NFT ? "nftables" : "iptables",
 		opt->redirect ? ", stray port 53 redirected to dnsgate" : "");
 	fprintf(out, "# generated from %s\n",
@@ -106,6 +117,9 @@ static void write_header(const struct dg_config *cfg,
 			     "is dropped; other sources are not touched.\n");
 		return;
 	}
+	if (opt->target == DG_FW_HOST)
+		fprintf(out, "\n# and, from user %s (dnsgate's own), to port 53 "
+			     "and 853 anywhere.", cfg->user);
 	fprintf(out, "\n# Every other packet to port 53, 853, 5353 or 5355 "
 		     "(UDP or TCP, IPv4 or IPv6)\n# is %s.\n",
 		opt->redirect ? "dropped, except port 53 of a family with a "
@@ -133,10 +147,33 @@ static void nft_listener_rules(const struct dg_config *cfg, FILE *out,
 	}
 }
 
+/* Target host: dnsgate's own user reaches its upstreams, on port 53 (DNS)
+ * or 853 (DoT); its traffic is neither dropped nor redirected. */
+static void nft_owner_rule(const struct dg_config *cfg,
+			   const struct dg_firewall_options *opt, FILE *out,
+			   const char *verdict)
+{
+	if (opt->target == DG_FW_HOST)
+		fprintf(out, "\t\tmeta skuid \"%s\" meta l4proto { tcp, udp } "
+			     "th dport { 53, 853 } %s\n", cfg->user, verdict);
+}
+
+static void ipt_owner_rules(const struct dg_config *cfg,
+			    const struct dg_firewall_options *opt, FILE *out)
+{
+	if (opt->target != DG_FW_HOST)
+		return;
+	for (int p = 0; p < 2; p++)
+		fprintf(out, "-A %s -m owner --uid-owner %s -p %s -m multiport "
+			     "--dports 53,853 -j RETURN\n",
+			chain, cfg->user, p == 0 ? "udp" : "tcp");
+}
+
 /* The nat chain: a listener's own traffic stays, other port 53 goes to the
  * first listener of its family. Priority -100 is dstnat, a name nft 1.0
  * accepts only for prerouting. */
-static void nft_redirect(const struct dg_config *cfg, FILE *out)
+static void nft_redirect(const struct dg_config *cfg,
+			 const struct dg_firewall_options *opt, FILE *out)
 {
 	struct listener l;
 	bool done[2] = { false, false };
@@ -144,6 +181,7 @@ static void nft_redirect(const struct dg_config *cfg, FILE *out)
 	fprintf(out, "\tchain nat_output {\n"
 		     "\t\ttype nat hook output priority -100; policy accept;\n");
 	nft_listener_rules(cfg, out, "return");
+	nft_owner_rule(cfg, opt, out, "return");
 	for (size_t i = 0; i < cfg->listen.n; i++) {
 		listener_get(&cfg->listen.v[i], &l);
 		if (done[l.family == 6])
@@ -188,22 +226,24 @@ static void write_nft(const struct dg_config *cfg,
 		     "\t\ttype filter hook output priority filter; "
 		     "policy accept;\n");
 	nft_listener_rules(cfg, out, "accept");
+	nft_owner_rule(cfg, opt, out, "accept");
 	fprintf(out, "\t\tmeta l4proto { tcp, udp } th dport " DG_FW_PORTS_NFT
 		     " drop\n"
 		     "\t\t# the port before a DNAT: Docker's 127.0.0.11:53 "
-		     "goes to a random port\n"
-		     );
+		     "goes to a random port;\n"
+		     "\t\t# original direction only: a local listener's "
+		     "replies pass\n");
 	/* One protocol and one port a rule: nft 1.0 has no type for
 	 * proto-dst under a set of protocols, nor for a set of ports, and
 	 * then neither prints nor (for the set) orders the bytes right. */
 	for (int p = 0; p < 2; p++)
 		for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports); i++)
-			fprintf(out, "\t\tmeta l4proto %s ct original "
-				     "proto-dst %u drop\n",
+			fprintf(out, "\t\tmeta l4proto %s ct direction original "
+				     "ct original proto-dst %u drop\n",
 				p == 0 ? "udp" : "tcp", dropped_ports[i]);
 	fprintf(out, "\t}\n");
 	if (opt->redirect)
-		nft_redirect(cfg, out);
+		nft_redirect(cfg, opt, out);
 	fprintf(out, "}\n");
 }
 
@@ -239,14 +279,15 @@ static void write_ipt_family(const struct dg_config *cfg,
 				protos[p], protos[p], l.port);
 		}
 	}
+	ipt_owner_rules(cfg, opt, out);
 	for (int p = 0; p < 2; p++)
 		fprintf(out, "-A %s -p %s -m multiport --dports "
 			     DG_FW_PORTS_IPT " -j DROP\n", chain, protos[p]);
 	/* --ctorigdstport takes one port (or a range): one rule each. */
 	for (int p = 0; p < 2; p++)
 		for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports); i++)
-			fprintf(out, "-A %s -p %s -m conntrack --ctorigdstport "
-				     "%u -j DROP\n",
+			fprintf(out, "-A %s -p %s -m conntrack --ctdir ORIGINAL "
+				     "--ctorigdstport %u -j DROP\n",
 				chain, protos[p], dropped_ports[i]);
 	fprintf(out, "COMMIT\n");
 	if (!opt->redirect || !have)
@@ -264,6 +305,7 @@ static void write_ipt_family(const struct dg_config *cfg,
 				protos[p], protos[p], l.port);
 		}
 	}
+	ipt_owner_rules(cfg, opt, out);
 	for (int p = 0; p < 2; p++) {
 		fprintf(out, "-A %s -p %s -m %s --dport 53 ", chain, protos[p],
 			protos[p]);
@@ -424,7 +466,8 @@ static void write_nft_docker_user(const struct dg_config *cfg,
 		for (int q = 0; q < 2; q++)
 			for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports); i++)
 				fprintf(out, "\t\t%s saddr %s meta l4proto %s ct "
-					     "original proto-dst %u drop\n",
+					     "direction original ct original "
+					     "proto-dst %u drop\n",
 					ip, net, q == 0 ? "udp" : "tcp",
 					dropped_ports[i]);
 	}
@@ -492,7 +535,8 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 				for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports);
 				     i++)
 					fprintf(out, "-A %s -s %s -p %s -m conntrack "
-						     "--ctorigdstport %u -j DROP\n",
+						     "--ctdir ORIGINAL --ctorigdstport "
+						     "%u -j DROP\n",
 						user_chain, net, protos[q],
 						dropped_ports[i]);
 		}
@@ -503,6 +547,8 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 int dg_firewall_write(const struct dg_config *cfg,
 		      const struct dg_firewall_options *opt, FILE *out)
 {
+	if (opt->target == DG_FW_HOST && cfg->user == NULL)
+		return DG_EMALFORMED;
 	write_header(cfg, opt, out);
 	if (opt->target == DG_FW_DOCKER_USER && opt->backend == DG_FW_NFT)
 		write_nft_docker_user(cfg, opt, out);

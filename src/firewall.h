@@ -19,6 +19,12 @@
  * port 53, 853, 5353 or 5355 go only to the dnsgate listeners, address and
  * port. Only those subnets are touched; a family with no subnet gets no
  * rules.
+ *
+ * Target `host`, for a plain host where dnsgate runs as a user of its own
+ * ([server] user): the container rules on the host's output path, plus one
+ * exception, that user may reach port 53 and 853 anywhere (its upstreams).
+ * Every other process reaches only the listeners; with `redirect`, its
+ * stray port-53 traffic is DNATed to them, dnsgate's own never.
  */
 #pragma once
 
@@ -28,7 +34,7 @@
 #include "config.h"
 
 enum dg_firewall_backend { DG_FW_NFT, DG_FW_IPTABLES };
-enum dg_firewall_target { DG_FW_CONTAINER, DG_FW_DOCKER_USER };
+enum dg_firewall_target { DG_FW_CONTAINER, DG_FW_DOCKER_USER, DG_FW_HOST };
 
 struct dg_firewall_options {
 	enum dg_firewall_backend backend;
@@ -44,15 +50,16 @@ struct dg_firewall_options {
 	size_t n_subnets;
 };
 
-/* "container" or "docker-user"; @return 0, or DG_EMALFORMED for an unknown target. */
+/* "container", "docker-user" or "host"; @return 0, or DG_EMALFORMED for an unknown target. */
 DG_NODISCARD int dg_firewall_target_from_str(const char *s,
 					     enum dg_firewall_target *out);
 
 /*
  * Write the rules for cfg's listeners to out, with a header naming the
  * configuration (cfg->path, or the embedded default and command line), the
- * target, and how to apply and remove them.
- * @return 0, or -EIO when writing to out failed.
+ * target, and how to apply and remove them. Target host needs cfg->user.
+ * @return 0, DG_EMALFORMED for target host without cfg->user, or -EIO when
+ * writing to out failed.
  */
 DG_NODISCARD int dg_firewall_write(const struct dg_config *cfg,
 				   const struct dg_firewall_options *opt,

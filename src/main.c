@@ -21,8 +21,8 @@ static const char usage_text[] =
 	"       dnsgate [OPTIONS] explain NAME [TYPE]  say whether NAME is allowed and why\n"
 	"       dnsgate import FILE...                 print a host list, Squid dstdomain\n"
 	"                                              or tinyproxy filter as a zones file\n"
-	"       dnsgate [OPTIONS] firewall --nft|--iptables [--target container]\n"
-	"                        [--redirect] [--family 4|6]\n"
+	"       dnsgate [OPTIONS] firewall --nft|--iptables\n"
+	"                        [--target container|host] [--redirect] [--family 4|6]\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
 	"                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
 	"                                              print firewall rules that leave\n"
@@ -45,16 +45,21 @@ static const char usage_text[] =
 	"                        --zones and --allow together replace the file's\n"
 	"                        zones= and allow=\n"
 	"      --query-log stderr|syslog|off|FILE   where the query log goes\n"
+	"      --user USER       after binding, run as USER (replaces [server]\n"
+	"                        user); the host firewall lets only USER reach\n"
+	"                        port 53 and 853 elsewhere\n"
 	"      --check           validate and print the effective configuration\n"
 	"\n"
 	"Firewall options (the firewall command only):\n"
 	"      --nft, --iptables rules for nft -f -, or for iptables-restore\n"
 	"                        --noflush and ip6tables-restore --noflush\n"
-	"      --target container|docker-user  where the rules go: container\n"
-	"                        (the sandbox's own network namespace; the\n"
-	"                        default) or docker-user (the host's forward\n"
+	"      --target container|docker-user|host  where the rules go:\n"
+	"                        container (the sandbox's own network namespace;\n"
+	"                        the default), docker-user (the host's forward\n"
 	"                        path: Docker's DOCKER-USER chain, or an nft\n"
-	"                        table hooked on forward)\n"
+	"                        table hooked on forward) or host (this machine's\n"
+	"                        output path; only dnsgate's user, [server] user\n"
+	"                        or --user, reaches port 53 and 853 elsewhere)\n"
 	"      --subnet CIDR     docker-user: a sandbox network whose forwarded\n"
 	"                        DNS may reach only dnsgate (repeatable; required)\n"
 	"      --redirect        DNAT stray port-53 traffic to dnsgate instead of\n"
@@ -79,6 +84,7 @@ enum {
 	OPT_ZONES,
 	OPT_ALLOW,
 	OPT_QUERY_LOG,
+	OPT_USER,
 	OPT_CHECK,
 	OPT_NFT,
 	OPT_IPTABLES,
@@ -95,6 +101,7 @@ static const struct option options[] = {
 	{ "zones", required_argument, NULL, OPT_ZONES },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "query-log", required_argument, NULL, OPT_QUERY_LOG },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "nft", no_argument, NULL, OPT_NFT },
 	{ "iptables", no_argument, NULL, OPT_IPTABLES },
@@ -153,6 +160,9 @@ int main(int argc, char **argv)
 		case OPT_QUERY_LOG:
 			ov.query_log = optarg;
 			break;
+		case OPT_USER:
+			ov.user = optarg;
+			break;
 		case OPT_CHECK:
 			check = true;
 			break;
@@ -165,7 +175,7 @@ int main(int argc, char **argv)
 		case OPT_TARGET:
 			if (dg_firewall_target_from_str(optarg, &fw.target) != 0) {
 				fprintf(stderr, "dnsgate: firewall: unknown target "
-						"'%s' (known: container, docker-user)\n",
+						"'%s' (known: container, docker-user, host)\n",
 					optarg);
 				goto done;
 			}
@@ -224,7 +234,7 @@ int main(int argc, char **argv)
 	}
 	if (firewall && (fw_backends != 1 || optind < argc)) {
 		fprintf(stderr, "dnsgate: usage: dnsgate firewall --nft|--iptables "
-				"[--target container] [--redirect] [--family 4|6]\n"
+				"[--target container|host] [--redirect] [--family 4|6]\n"
 				"       dnsgate firewall --nft|--iptables --target "
 				"docker-user --subnet CIDR... [--family 4|6]\n");
 		goto done;
@@ -236,13 +246,13 @@ int main(int argc, char **argv)
 	}
 	if (firewall && fw.target == DG_FW_DOCKER_USER && fw.redirect) {
 		fprintf(stderr, "dnsgate: firewall: --redirect goes with --target "
-				"container\n");
+				"container or host\n");
 		goto done;
 	}
-	if (firewall && fw.target == DG_FW_CONTAINER && fw.n_subnets > 0) {
+	if (firewall && fw.target != DG_FW_DOCKER_USER && fw.n_subnets > 0) {
 		fprintf(stderr, "dnsgate: firewall: --subnet goes with --target "
-				"docker-user (the container target is the "
-				"sandbox's own namespace)\n");
+				"docker-user (the container and host targets "
+				"cover their whole namespace)\n");
 		goto done;
 	}
 	if (firewall && fw.family != 0 && fw.backend != DG_FW_IPTABLES) {

@@ -123,4 +123,31 @@ tap_status 2 "--redirect with docker-user exits 2"
 run --listen 10.0.0.53:53 --subnet 172.18.0.0/16 explain x.example
 tap_status 2 "--subnet without 'firewall' exits 2"
 
+# firewall --target host: only dnsgate's user may reach 53 and 853 elsewhere.
+run --listen 127.0.0.1:53 --allow x.example firewall --nft --target host
+tap_status 2 "host without a user exits 2"
+tap_match "$(err)" "--target host needs the user dnsgate runs as" \
+	"naming the missing user"
+tap_is "$(out)" "" "host without a user prints no rules"
+run --listen 127.0.0.1:53 --allow x.example --user dnsgate firewall --nft --target host
+tap_status 0 "host with --user exits 0"
+tap_match "$(out)" 'meta skuid "dnsgate" meta l4proto { tcp, udp } th dport { 53, 853 } accept' \
+	"the user from --user reaches 53 and 853"
+printf '[server]\nuser = _dnsgate\n[policy]\nallow = x.example\n' >"$tmp/user.conf"
+run -c "$tmp/user.conf" --listen 127.0.0.1:53 firewall --iptables --target host --family 6
+tap_status 0 "host with [server] user exits 0"
+tap_match "$(out)" "-A DNSGATE -m owner --uid-owner _dnsgate -p tcp -m multiport --dports 53,853 -j RETURN" \
+	"the user from [server] user, for ip6tables"
+run --listen 127.0.0.1:53 --allow x.example --user dnsgate firewall --nft --target host \
+	--subnet 172.18.0.0/16
+tap_status 2 "--subnet with the host target exits 2"
+run --listen 127.0.0.1:53 --allow x.example --user 'a b' --check
+tap_status 2 "a --user that is not a user name exits 2"
+tap_match "$(err)" "--user: 'a b' is not a user name or uid" "naming the bad --user"
+printf '[server]\nuser = x/y\n[policy]\nallow = x.example\n' >"$tmp/baduser.conf"
+run -c "$tmp/baduser.conf" --check
+tap_status 2 "a [server] user that is not a user name exits 2"
+tap_match "$(err)" "baduser.conf:2: user: 'x/y' is not a user name or uid" \
+	"naming the file, line and key"
+
 tap_done

@@ -90,3 +90,86 @@ allow = www.example.com
 EOC
 	nsbg "$1" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
 }
+
+# dig_result: what the dig output on stdin says: its A records, sorted and
+# space separated, its status when not NOERROR, or "no answer".
+dig_result() {
+	local out
+	out=$(cat)
+	if printf '%s\n' "$out" | grep -q 'status: NOERROR'; then
+		printf '%s\n' "$out" | awk '$4 == "A" { print $5 }' | sort | paste -sd' '
+	elif printf '%s\n' "$out" | grep -q 'status:'; then
+		printf '%s\n' "$out" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'
+	else
+		echo "no answer"
+	fi
+}
+
+# dig_a RUN SERVER NAME [dig options]: the dig_result of an A query run by
+# RUN (a command prefix: the namespace, the user), one try of one second.
+dig_a() {
+	local run=$1 server=$2 name=$3
+	shift 3
+	$run "$DIG" @"$server" "$name" A +time=1 +tries=1 "$@" 2>&1 | dig_result
+}
+# tcp_connect RUN ADDR PORT: a TCP connection run by RUN succeeds in 2 s
+# (status 124 when it timed out).
+tcp_connect() {
+	$1 timeout 2 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null
+}
+
+# fw_snapshot NS: the firewall of NS, to compare: the nft tables (but the
+# iptables-nft ones, which stay behind empty once created), every nft rule,
+# and every iptables rule and chain of ours or Docker's, without counters.
+fw_snapshot() {
+	ip netns exec "$1" nft list tables 2>/dev/null | grep -v '^table ip6\? \(filter\|nat\)$'
+	# (nft warns on iptables-nft's tables, and cannot show its xt DNAT.)
+	ip netns exec "$1" nft list ruleset 2>/dev/null |
+		grep -Ev '^[[:space:]]*(table|chain|type|}|$)' |
+		sed 's/packets [0-9]* bytes [0-9]*//'
+	{ ip netns exec "$1" iptables-save; ip netns exec "$1" ip6tables-save; } 2>/dev/null |
+		grep -E '^(-A|:DNSGATE|:DOCKER)' | sed 's/ \[[0-9]*:[0-9]*\]$//'
+}
+
+# The output-path targets (container, host), applied and removed as their
+# header says. `gen ARGS...` (the test's own) prints the rules.
+# fw_apply NS nft|iptables [--redirect]
+fw_apply() {
+	local ns=$1 backend=$2 redirect=${3:-} ipt tbl
+	if [ "$backend" = nft ]; then
+		gen --nft $redirect | ip netns exec "$ns" nft -f -
+		return
+	fi
+	gen --iptables --family 4 $redirect | ip netns exec "$ns" iptables-restore --noflush || return 1
+	gen --iptables --family 6 $redirect | ip netns exec "$ns" ip6tables-restore --noflush || return 1
+	for ipt in iptables ip6tables; do
+		for tbl in filter ${redirect:+nat}; do
+			ip netns exec "$ns" $ipt -t "$tbl" -C OUTPUT -j DNSGATE 2>/dev/null ||
+				ip netns exec "$ns" $ipt -t "$tbl" -I OUTPUT 1 -j DNSGATE || return 1
+		done
+	done
+}
+# fw_remove NS nft|iptables
+fw_remove() {
+	local ns=$1 ipt tbl
+	if [ "$2" = nft ]; then
+		ip netns exec "$ns" nft delete table inet dnsgate
+		return
+	fi
+	for ipt in iptables ip6tables; do
+		for tbl in filter nat; do
+			ip netns exec "$ns" $ipt -t "$tbl" -S DNSGATE >/dev/null 2>&1 || continue
+			ip netns exec "$ns" $ipt -t "$tbl" -D OUTPUT -j DNSGATE &&
+				ip netns exec "$ns" $ipt -t "$tbl" -F DNSGATE &&
+				ip netns exec "$ns" $ipt -t "$tbl" -X DNSGATE || return 1
+		done
+	done
+}
+# fw_copies NS nft|iptables: how many tables, or OUTPUT jumps, hold the rules.
+fw_copies() {
+	if [ "$2" = nft ]; then
+		ip netns exec "$1" nft list tables | grep -c 'inet dnsgate'
+	else
+		ip netns exec "$1" iptables -S OUTPUT | grep -c -- '-j DNSGATE'
+	fi
+}

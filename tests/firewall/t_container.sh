@@ -82,25 +82,9 @@ docker_sim() { # docker_sim add|del
 rogue=198.51.100.66
 allowed=192.0.2.10
 
-# a SERVER NAME [dig options]: the A records (or the status) from the
-# sandbox, one try of one second.
-a() {
-	local server=$1 name=$2 out
-	shift 2
-	out=$(sb "$DIG" @"$server" "$name" A +time=1 +tries=1 "$@" 2>&1)
-	if printf '%s\n' "$out" | grep -q 'status: NOERROR'; then
-		printf '%s\n' "$out" | awk '$4 == "A" { print $5 }' | sort | paste -sd' '
-	elif printf '%s\n' "$out" | grep -q 'status:'; then
-		printf '%s\n' "$out" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'
-	else
-		echo "no answer"
-	fi
-}
-# tcp_open ADDR PORT: a TCP connection from the sandbox succeeds in 2 s.
-tcp_open() {
-	sb timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
-}
-
+# a SERVER NAME [dig options]: what a query from the sandbox gets.
+a() { dig_a sb "$@"; }
+tcp_open() { tcp_connect sb "$@"; }
 
 # Every path to a rogue resolver: PREFIX WANT (the answer every query gets).
 rogue_paths() {
@@ -124,57 +108,10 @@ gen() {
 	"$DNSGATE" -c "$tmp/dnsgate.conf" firewall "$@"
 }
 
-# Snapshot of the sandbox's firewall, to compare: the nft tables (but the
-# iptables-nft ones, which stay behind empty once created) and every rule
-# and user chain, nft and iptables.
-snapshot() {
-	sb nft list tables 2>/dev/null | grep -v '^table ip6\? \(filter\|nat\)$'
-	# (nft warns on iptables-nft's tables, and cannot show its xt DNAT.)
-	sb nft list ruleset 2>/dev/null | grep -Ev '^[[:space:]]*(table|chain|type|}|$)' |
-		sed 's/packets [0-9]* bytes [0-9]*//'
-	{ sb iptables-save; sb ip6tables-save; } 2>/dev/null | grep -E '^(-A|:DNSGATE)'
-}
-
-# Apply with a backend: apply nft|iptables [--redirect].
-apply() {
-	local backend=$1 redirect=${2:-} tbl
-	if [ "$backend" = nft ]; then
-		gen --nft $redirect | sb nft -f -
-		return
-	fi
-	gen --iptables --family 4 $redirect | sb iptables-restore --noflush || return 1
-	gen --iptables --family 6 $redirect | sb ip6tables-restore --noflush || return 1
-	for ipt in iptables ip6tables; do
-		for tbl in filter ${redirect:+nat}; do
-			sb $ipt -t "$tbl" -C OUTPUT -j DNSGATE 2>/dev/null ||
-				sb $ipt -t "$tbl" -I OUTPUT 1 -j DNSGATE || return 1
-		done
-	done
-}
-# remove nft|iptables: as the generated header says.
-remove() {
-	local ipt tbl
-	if [ "$1" = nft ]; then
-		sb nft delete table inet dnsgate
-		return
-	fi
-	for ipt in iptables ip6tables; do
-		for tbl in filter nat; do
-			sb $ipt -t "$tbl" -S DNSGATE >/dev/null 2>&1 || continue
-			sb $ipt -t "$tbl" -D OUTPUT -j DNSGATE &&
-				sb $ipt -t "$tbl" -F DNSGATE &&
-				sb $ipt -t "$tbl" -X DNSGATE || return 1
-		done
-	done
-}
-# One copy: the rule count of the backend's own view.
-copies() {
-	if [ "$1" = nft ]; then
-		sb nft list tables | grep -c 'inet dnsgate'
-	else
-		sb iptables -S OUTPUT | grep -c -- '-j DNSGATE'
-	fi
-}
+snapshot() { fw_snapshot "$SB"; }
+apply() { fw_apply "$SB" "$@"; }
+remove() { fw_remove "$SB" "$@"; }
+copies() { fw_copies "$SB" "$@"; }
 
 # Control: with no rules, the rogue resolvers answer (the test is real).
 # First wait until every server answers (IPv6 neighbours, a slow start).

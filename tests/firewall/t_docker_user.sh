@@ -101,16 +101,9 @@ allowed=192.0.2.10
 # a SRC SERVER NAME [dig options]: the A records (or the status) a query
 # from the sandbox's address SRC gets, one try of one second.
 a() {
-	local src=$1 server=$2 name=$3 out
-	shift 3
-	out=$(sb "$DIG" -b "$src" @"$server" "$name" A +time=1 +tries=1 "$@" 2>&1)
-	if printf '%s\n' "$out" | grep -q 'status: NOERROR'; then
-		printf '%s\n' "$out" | awk '$4 == "A" { print $5 }' | sort | paste -sd' '
-	elif printf '%s\n' "$out" | grep -q 'status:'; then
-		printf '%s\n' "$out" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'
-	else
-		echo "no answer"
-	fi
+	local src=$1
+	shift
+	dig_a sb "$@" -b "$src"
 }
 # tcp_open SRC DST PORT: a TCP connection from the sandbox's SRC succeeds.
 tcp_open() {
@@ -153,15 +146,7 @@ gen() {
 		--subnet 10.98.1.0/24 --subnet fd98:1::/64 "$@"
 }
 
-# Snapshot of the router's firewall, to compare: the nft tables (but the
-# iptables-nft ones), every nft rule, and every iptables rule and chain.
-snapshot() {
-	rt nft list tables 2>/dev/null | grep -v '^table ip6\? \(filter\|nat\)$'
-	rt nft list ruleset 2>/dev/null | grep -Ev '^[[:space:]]*(table|chain|type|}|$)' |
-		sed 's/packets [0-9]* bytes [0-9]*//'
-	{ rt iptables-save; rt ip6tables-save; } 2>/dev/null | grep -E '^(-A|:DNSGATE|:DOCKER)' |
-		sed 's/ \[[0-9]*:[0-9]*\]$//'
-}
+snapshot() { fw_snapshot "$RT"; }
 
 # apply nft|iptables: as the generated header says.
 apply() {

@@ -476,14 +476,15 @@ static void test_lines(void)
 		dg_config_free(cfg);
 	}
 	cfg = check_load("inline comments",
-			 "[server] ; the server\nuser = a;b\n"
+			 "[server] ; the server\n"
 			 "max_tcp_clients = 9 ; nine\n"
+			 "[log]\nquery_log = a;b\n"
 			 "[policy]\nallow = x.example ; one name\n",
 			 &ov, "");
 	if (cfg != NULL) {
-		is_str(cfg->user, "a;b", "';' without a blank before is data");
+		is_str(cfg->query_log, "a;b", "';' without a blank before is data");
 		is_int(cfg->max_tcp_clients, 9, "'; comment' after a value is cut");
-		is_str(strings_str(&cfg->allow), "x.example@5",
+		is_str(strings_str(&cfg->allow), "x.example@6",
 		       "an inline comment is cut from allow");
 		dg_config_free(cfg);
 	}
@@ -506,15 +507,15 @@ static void test_lines(void)
 		dg_config_free(cfg);
 	}
 	cfg = check_load("a 150-byte line",
-			 "[server]\nuser = "
+			 "[log]\nquery_log = "
 			 "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"
 			 "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"
-			 "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\n"
+			 "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\n"
 			 "[policy]\nallow = x.example\n",
 			 &ov, "");
 	if (cfg != NULL) {
-		is_int(strlen(cfg->user), 143, "a long value within bounds is "
-					       "kept whole");
+		is_int(strlen(cfg->query_log), 138, "a long value within bounds is "
+						    "kept whole");
 		dg_config_free(cfg);
 	}
 	cfg = check_load("an empty user", "[server]\nuser =\n[policy]\n"

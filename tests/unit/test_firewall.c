@@ -10,13 +10,16 @@
 #include "firewall.h"
 #include "tap.h"
 
-static char *gen(const char *const *listen, size_t n, const char *path,
-		 enum dg_firewall_backend backend, bool redirect, int family)
+/* The rules for these listeners; target host when user is not NULL. */
+static char *gen_as(const char *const *listen, size_t n, const char *path,
+		    enum dg_firewall_backend backend, bool redirect, int family,
+		    const char *user)
 {
 	struct dg_addr a[4];
-	struct dg_config cfg = { .path = (char *)path };
+	struct dg_config cfg = { .path = (char *)path, .user = (char *)user };
 	struct dg_firewall_options opt = { .backend = backend,
-					   .target = DG_FW_CONTAINER,
+					   .target = user != NULL ? DG_FW_HOST
+								  : DG_FW_CONTAINER,
 					   .redirect = redirect,
 					   .family = family };
 	char *text = NULL;
@@ -32,6 +35,12 @@ static char *gen(const char *const *listen, size_t n, const char *path,
 		return NULL;
 	fclose(out);
 	return text;
+}
+
+static char *gen(const char *const *listen, size_t n, const char *path,
+		 enum dg_firewall_backend backend, bool redirect, int family)
+{
+	return gen_as(listen, n, path, backend, redirect, family, NULL);
 }
 
 /* The docker-user rules for these listeners and subnets. */
@@ -93,6 +102,8 @@ int main(void)
 	   t == DG_FW_CONTAINER, "target container");
 	ok(dg_firewall_target_from_str("docker-user", &t) == 0 &&
 	   t == DG_FW_DOCKER_USER, "target docker-user");
+	ok(dg_firewall_target_from_str("host", &t) == 0 && t == DG_FW_HOST,
+	   "target host");
 	ok(dg_firewall_target_from_str("docker", &t) != 0,
 	   "an unknown target is refused");
 
@@ -108,8 +119,8 @@ int main(void)
 		  "accept"), "nft: a listener on another port, on that port");
 	ok(has(s, "th dport { 53, 853, 5353, 5355 } drop"),
 	   "nft: 53, 853, 5353, 5355 dropped otherwise");
-	ok(has(s, "meta l4proto udp ct original proto-dst 53 drop") &&
-	   has(s, "meta l4proto tcp ct original proto-dst 5355 drop"),
+	ok(has(s, "meta l4proto udp ct direction original ct original proto-dst 53 drop") &&
+	   has(s, "meta l4proto tcp ct direction original ct original proto-dst 5355 drop"),
 	   "nft: the port before a DNAT is dropped too");
 	ok(has(s, "No IPv6 listener: all IPv6 DNS is dropped"),
 	   "nft: a family without a listener is named as dropped");
@@ -149,7 +160,7 @@ int main(void)
 	   "iptables: the listener returns");
 	ok(has(s, "-A DNSGATE -d 10.99.1.2/32 -p tcp -m tcp --dport 5300 -j "
 		  "RETURN"), "iptables: a listener on another port");
-	ok(has(s, "-A DNSGATE -p tcp -m conntrack --ctorigdstport 853 -j DROP"),
+	ok(has(s, "-A DNSGATE -p tcp -m conntrack --ctdir ORIGINAL --ctorigdstport 853 -j DROP"),
 	   "iptables: the port before a DNAT is dropped too");
 	ok(has(s, "iptables -C OUTPUT -j DNSGATE 2>/dev/null || "
 		  "iptables -I OUTPUT 1 -j DNSGATE"),
@@ -206,8 +217,8 @@ int main(void)
 		   has(s, "ip6 saddr fd98:1::/64 meta l4proto { tcp, udp } th "
 			  "dport { 53, 853, 5353, 5355 } drop"),
 		   "docker-user nft: each subnet's other DNS dropped");
-		ok(has(s, "ip saddr 10.98.1.0/24 meta l4proto tcp ct original "
-			  "proto-dst 853 drop"),
+		ok(has(s, "ip saddr 10.98.1.0/24 meta l4proto tcp ct direction "
+			  "original ct original proto-dst 853 drop"),
 		   "docker-user nft: the port before a host DNAT counts");
 		ok(!has(s, "th dport 5353 accept") &&
 		   has(s, "Listener 0.0.0.0 port 5353 is a wildcard"),
@@ -242,7 +253,7 @@ int main(void)
 			  "--dports 53,853,5353,5355 -j DROP"),
 		   "docker-user iptables: each subnet's other DNS dropped");
 		ok(has(s, "-A DNSGATE-USER -s 10.98.1.0/24 -p udp -m conntrack "
-			  "--ctorigdstport 53 -j DROP"),
+			  "--ctdir ORIGINAL --ctorigdstport 53 -j DROP"),
 		   "docker-user iptables: the port before a host DNAT counts");
 		ok(has(s, "iptables -C DOCKER-USER -j DNSGATE-USER 2>/dev/null || "
 			  "iptables -I DOCKER-USER 1 -j DNSGATE-USER"),
@@ -274,6 +285,53 @@ int main(void)
 		   "docker-user iptables: a subnet with no listener of its "
 		   "family: all dropped");
 		free(s);
+	}
+
+	/* Target host: the container rules plus dnsgate's own user. */
+	s = gen_as(both, 2, "h.conf", DG_FW_NFT, true, 0, "dnsgate");
+	ok(has(s, "target host (this machine's own output path)"),
+	   "host: the header names the target");
+	ok(has(s, "from user dnsgate (dnsgate's own), to port 53 and 853"),
+	   "host: the header names the user");
+	ok(has(s, "meta skuid \"dnsgate\" meta l4proto { tcp, udp } th dport "
+		  "{ 53, 853 } accept\n\t\tmeta l4proto { tcp, udp } th dport "
+		  "{ 53, 853, 5353, 5355 } drop"),
+	   "host nft: the user's 53 and 853 accepted, just before the drops");
+	ok(has(s, "meta skuid \"dnsgate\" meta l4proto { tcp, udp } th dport "
+		  "{ 53, 853 } return\n\t\tmeta nfproto ipv4 udp dport 53 dnat"),
+	   "host nft --redirect: the user's queries are not redirected");
+	ok(has(s, "ip daddr 10.99.1.1 meta l4proto { tcp, udp } th dport 53 "
+		  "accept"), "host nft: the listener is allowed");
+	free(s);
+	s = gen_as(both, 2, "h.conf", DG_FW_IPTABLES, true, 4, "dnsgate");
+	ok(count(s, "-A DNSGATE -m owner --uid-owner dnsgate -p udp -m multiport "
+		    "--dports 53,853 -j RETURN\n") == 2,
+	   "host iptables: the user's UDP returns in filter and in nat");
+	ok(has(s, "--uid-owner dnsgate -p tcp -m multiport --dports 53,853 "
+		  "-j RETURN\n-A DNSGATE -p udp -m multiport --dports "
+		  "53,853,5353,5355 -j DROP"),
+	   "host iptables: before the drops");
+	ok(has(s, "--uid-owner dnsgate -p tcp -m multiport --dports 53,853 "
+		  "-j RETURN\n-A DNSGATE -p udp -m udp --dport 53 -j DNAT"),
+	   "host iptables: before the DNAT");
+	free(s);
+	s = gen(both, 2, "c.conf", DG_FW_NFT, true, 0);
+	ok(s != NULL && !has(s, "skuid"), "container: no user exception");
+	free(s);
+	{
+		struct dg_config cfg = { 0 };
+		struct dg_firewall_options opt = { .target = DG_FW_HOST };
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+
+		ok(out != NULL && dg_firewall_write(&cfg, &opt, out) ==
+					  DG_EMALFORMED,
+		   "host without a user: refused");
+		if (out != NULL)
+			fclose(out);
+		ok(len == 0, "and nothing written");
+		free(text);
 	}
 
 	return done_testing();
