@@ -370,6 +370,27 @@ static void set_metrics_listen(struct load *l, const struct key *k,
 	l->cfg->metrics_listen = a;
 }
 
+/* nft_set (A records) and nft_set6 (AAAA): "FAMILY TABLE SET", or off. */
+static void set_nft_set(struct load *l, const struct key *k, const char *v)
+{
+	int af = strcmp(k->name, "nft_set6") == 0 ? AF_INET6 : AF_INET;
+	struct dg_nftset_name *dst = &l->cfg->nft_set[af == AF_INET6];
+	struct dg_nftset_name n;
+	const char *why = NULL;
+	int rc;
+
+	dg_nftset_name_clear(dst);
+	if (*v == '\0' || strcasecmp(v, "off") == 0)
+		return;
+	rc = dg_nftset_name_parse(v, af, &n, &why);
+	if (rc == DG_ENOMEM)
+		oom(l);
+	else if (rc != 0)
+		key_error(l, k, "'%s' %s", v, why);
+	else
+		*dst = n;
+}
+
 static void add_group_client(struct load *l, const struct key *k,
 			     const char *item)
 {
@@ -438,12 +459,15 @@ static const struct key keys[] = {
 	{ "log", "log_allowed", set_bool, CFG(log_allowed), 0, 0, false },
 	{ "log", "level", set_level, 0, 0, 0, false },
 	{ "metrics", "listen", set_metrics_listen, 0, 0, 0, false },
+	{ "firewall", "nft_set", set_nft_set, 0, 0, 0, false },
+	{ "firewall", "nft_set6", set_nft_set, 0, 0, 0, false },
 	{ "group", "clients", set_group_clients, 0, 0, 0, true },
 	{ "group", "zones", set_group_zones, 0, 0, 0, true },
 };
 
 static const char *const sections[] = { "server", "upstream", "policy",
-					"cache",  "log",      "metrics" };
+					"cache",  "log",      "metrics",
+					"firewall" };
 
 /* The defaults of everything but the policy's limits (dg_policy_new). */
 static void config_init_defaults(struct dg_config *cfg)
@@ -499,8 +523,8 @@ static void on_section(struct load *l, const char *name, size_t len)
 		if (!l->section_known)
 			dg_diag_error(l->d, l->file, l->line,
 				      "[%s]: unknown section (expected server, "
-				      "upstream, policy, cache, log, metrics "
-				      "or group NAME)",
+				      "upstream, policy, cache, log, metrics, "
+				      "firewall or group NAME)",
 				      copy);
 		free(copy);
 		return;
@@ -712,6 +736,8 @@ void dg_config_free(struct dg_config *cfg)
 	dg_policy_free(cfg->policy);
 	free(cfg->path);
 	free(cfg->user);
+	dg_nftset_name_clear(&cfg->nft_set[0]);
+	dg_nftset_name_clear(&cfg->nft_set[1]);
 	free(cfg->query_log);
 	free(cfg);
 }
@@ -1087,6 +1113,17 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 		fprintf(out, "listen = %s\n", text);
 	} else {
 		fprintf(out, "listen = off\n");
+	}
+
+	fprintf(out, "\n[firewall]\n");
+	for (int i = 0; i < 2; i++) {
+		char text[600];
+
+		fprintf(out, "%s = %s\n", i ? "nft_set6" : "nft_set",
+			cfg->nft_set[i].table != NULL
+				? dg_nftset_name_format(&cfg->nft_set[i], text,
+							sizeof(text))
+				: "off");
 	}
 
 	for (size_t i = 0; i < cfg->n_groups; i++) {

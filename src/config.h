@@ -21,6 +21,7 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "nftset.h"
 #include "policy.h"
 
 #define DG_DEFAULT_CONFIG_PORT 53
@@ -89,6 +90,10 @@ struct dg_config {
 	/* [metrics] */
 	bool metrics_enabled;
 	struct dg_addr metrics_listen;
+
+	/* [firewall]: the sets A ([0]) and AAAA ([1]) answers are added to;
+	 * table NULL: none. */
+	struct dg_nftset_name nft_set[2];
 
 	struct dg_group *groups;
 	size_t n_groups, cap_groups;

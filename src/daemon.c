@@ -10,7 +10,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <uv.h>
 
@@ -44,8 +48,25 @@ static void on_hup(uv_signal_t *sig, int signum)
 			"the configuration is unchanged\n");
 }
 
-/* After binding port 53 there is nothing left that needs root. */
-static int drop_privileges(const char *user)
+/* CAP_NET_ADMIN alone, effective and permitted, after setuid kept it. */
+static int keep_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	data[CAP_NET_ADMIN / 32].effective = 1u << (CAP_NET_ADMIN % 32);
+	data[CAP_NET_ADMIN / 32].permitted = 1u << (CAP_NET_ADMIN % 32);
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/*
+ * After binding port 53 nothing needs root, but for one thing: adding to
+ * nft sets, where the kernel checks CAP_NET_ADMIN of the sender on every
+ * batch. With [firewall] nft_set that capability is kept, and no other.
+ */
+static int drop_privileges(const char *user, bool net_admin)
 {
 	struct passwd *pw = getpwnam(user);
 
@@ -55,12 +76,16 @@ static int drop_privileges(const char *user)
 	}
 	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
 		return 0;
-	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
-		fprintf(stderr, "dnsgate: cannot switch to user '%s': %s\n", user,
+	if ((net_admin && prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) != 0) ||
+	    setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0 || (net_admin && keep_net_admin() != 0)) {
+		fprintf(stderr, "dnsgate: cannot switch to user '%s'%s: %s\n",
+			user, net_admin ? " keeping CAP_NET_ADMIN" : "",
 			strerror(errno));
 		return -1;
 	}
+	if (net_admin)
+		(void)prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
 	return 0;
 }
 
@@ -121,7 +146,9 @@ int dg_daemon_run(const struct dg_config *cfg)
 	d.sigint.data = &d;
 	d.sigterm.data = &d;
 	rc = dg_server_start(&d.loop, cfg, &d.server);
-	if (rc == 0 && cfg->user != NULL && drop_privileges(cfg->user) != 0) {
+	if (rc == 0 && cfg->user != NULL &&
+	    drop_privileges(cfg->user, cfg->nft_set[0].table != NULL ||
+					       cfg->nft_set[1].table != NULL) != 0) {
 		dg_server_stop(d.server);
 		d.server = NULL;
 		rc = UV_EPERM;

@@ -13,10 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include <ldns/rr.h>
 
 #include "budget.h"
 #include "cache.h"
 #include "listener.h"
+#include "nftset.h"
 #include "policy.h"
 #include "qlog.h"
 #include "scrub.h"
@@ -36,6 +40,7 @@ struct dg_server {
 	struct dg_cache *cache;
 	struct dg_budget *budget;
 	struct dg_qlog *qlog;
+	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
 	uint8_t out[DG_WIRE_MAX];
 };
 
@@ -313,11 +318,30 @@ static int parse_answer(void *arg, const uint8_t *qname, uint16_t qtype,
 	return *out != NULL ? 0 : DG_ENOMEM;
 }
 
+/* The addresses of a fresh answer, scrubbed, to the nft sets: the ones a
+ * client may now connect to, for as long as it may keep them. Cached
+ * copies need nothing: they expire with the elements. */
+static void add_to_nftset(struct dg_server *srv, const struct dg_answer *a)
+{
+	struct dg_rr rr;
+	size_t pos = 0;
+
+	while (dg_answer_next(a, &pos, &rr)) {
+		if (rr.type == LDNS_RR_TYPE_A && rr.rdlen == 4)
+			dg_nftset_add(srv->nftset, AF_INET, rr.rdata, rr.ttl);
+		else if (rr.type == LDNS_RR_TYPE_AAAA && rr.rdlen == 16)
+			dg_nftset_add(srv->nftset, AF_INET6, rr.rdata, rr.ttl);
+	}
+	dg_nftset_flush(srv->nftset);
+}
+
 static void on_answer(void *arg, const uint8_t *qname, uint16_t qtype,
 		      uint16_t qclass, struct dg_answer *a)
 {
 	struct dg_server *srv = arg;
 
+	if (srv->nftset != NULL)
+		add_to_nftset(srv, a);
 	/* Out of memory here only means this answer is not cached. */
 	(void)dg_cache_store(srv->cache, qname, qtype, qclass, a,
 			     uv_now(srv->loop));
@@ -371,6 +395,17 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 			cfg->query_log, uv_strerror(rc));
 		goto fail;
 	}
+	/* Before dnsgate drops root: the kernel checks the socket's opener. */
+	if (cfg->nft_set[0].table != NULL || cfg->nft_set[1].table != NULL) {
+		rc = dg_nftset_open(loop, &cfg->nft_set[0], &cfg->nft_set[1],
+				    &srv->nftset);
+		if (rc != 0) {
+			fprintf(stderr, "dnsgate: cannot open a netlink socket "
+					"for [firewall] nft_set: %s\n",
+				uv_strerror(rc));
+			goto fail;
+		}
+	}
 	rc = dg_listener_open(loop, &lcfg, &srv->listener, &failed);
 	if (rc != 0) {
 		char text[DG_ADDR_STRLEN] = "?";
@@ -386,6 +421,7 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 fail:
 	if (srv->upstream != NULL)
 		dg_upstream_close(srv->upstream);
+	dg_nftset_close(srv->nftset);
 	dg_qlog_close(srv->qlog);
 	dg_budget_free(srv->budget);
 	dg_cache_free(srv->cache);
@@ -399,6 +435,7 @@ void dg_server_stop(struct dg_server *srv)
 	 * waiters release their clients, before the cache goes. */
 	dg_listener_close(srv->listener);
 	dg_upstream_close(srv->upstream);
+	dg_nftset_close(srv->nftset);
 	dg_cache_free(srv->cache);
 	dg_budget_free(srv->budget);
 	dg_qlog_close(srv->qlog);

@@ -389,6 +389,25 @@ fail:
 	return rc;
 }
 
+bool dg_answer_next(const struct dg_answer *a, size_t *pos, struct dg_rr *rr)
+{
+	const uint8_t *p = a->rrs + *pos;
+	size_t owner;
+
+	/* The records were laid out by dg_wire_parse_answer: whole. */
+	if (*pos >= a->len)
+		return false;
+	owner = dg_name_length(p);
+	rr->owner = p;
+	rr->type = get16(p + owner);
+	rr->ttl = get32(p + owner + 4);
+	rr->rdlen = get16(p + owner + 8);
+	rr->rdata = p + owner + 10;
+	rr->len = owner + 10 + rr->rdlen;
+	*pos += rr->len;
+	return true;
+}
+
 size_t dg_wire_encode_answer(const struct dg_answer *a, const uint8_t *pkt,
 			     const struct dg_query_info *q, uint32_t elapsed,
 			     uint32_t negative_ttl, size_t limit, uint8_t *out,
@@ -400,24 +419,20 @@ size_t dg_wire_encode_answer(const struct dg_answer *a, const uint8_t *pkt,
 	size_t pos = DG_WIRE_HEADER + question, src = 0;
 	uint16_t written = 0;
 	bool truncated = false;
+	struct dg_rr rr;
 
 	if (limit > cap)
 		limit = cap;
 	if (limit < pos + tail)
 		return 0;
 	memcpy(out + DG_WIRE_HEADER, pkt + DG_WIRE_HEADER, question);
-	for (uint16_t i = 0; i < a->ancount; i++) {
-		const uint8_t *rr = a->rrs + src;
-		size_t owner = dg_name_length(rr);
-		uint16_t rdlen = get16(rr + owner + 8);
-		size_t rr_len = owner + 10 + rdlen;
+	while (dg_answer_next(a, &src, &rr)) {
+		size_t owner = rr.len - 10 - rr.rdlen;
 		/* Most owners are the question name: point at it (RFC 1035
 		 * 4.1.4), the one compression that needs no dictionary. */
-		bool is_qname = dg_name_equal(rr, q->qname);
-		size_t out_len = (is_qname ? 2 : owner) + 10 + rdlen;
-		uint32_t ttl = get32(rr + owner + 4);
+		bool is_qname = dg_name_equal(rr.owner, q->qname);
+		size_t out_len = (is_qname ? 2 : owner) + 10 + rr.rdlen;
 
-		src += rr_len;
 		if (pos + out_len + tail > limit) {
 			truncated = true;
 			break;
@@ -427,12 +442,12 @@ size_t dg_wire_encode_answer(const struct dg_answer *a, const uint8_t *pkt,
 			out[pos + 1] = DG_WIRE_HEADER;
 			pos += 2;
 		} else {
-			memcpy(out + pos, rr, owner);
+			memcpy(out + pos, rr.owner, owner);
 			pos += owner;
 		}
-		memcpy(out + pos, rr + owner, 10 + (size_t)rdlen);
-		put32(out + pos + 4, ttl > elapsed ? ttl - elapsed : 0);
-		pos += 10 + (size_t)rdlen;
+		memcpy(out + pos, rr.owner + owner, 10 + (size_t)rr.rdlen);
+		put32(out + pos + 4, rr.ttl > elapsed ? rr.ttl - elapsed : 0);
+		pos += 10 + (size_t)rr.rdlen;
 		written++;
 	}
 	if (negative) {

@@ -117,6 +117,20 @@ struct dg_answer {
 	uint8_t rrs[]; /* ancount records: owner, type, class, TTL, rdlength, rdata */
 };
 
+/* One record of an answer, in place in its rrs. */
+struct dg_rr {
+	const uint8_t *owner; /* wire name, uncompressed */
+	uint16_t type;
+	uint32_t ttl;
+	uint16_t rdlen;
+	const uint8_t *rdata;
+	size_t len; /* of the whole record */
+};
+
+/* The record at *pos of a->rrs (start at 0), and *pos moved past it.
+ * @return false after the last one. */
+bool dg_answer_next(const struct dg_answer *a, size_t *pos, struct dg_rr *rr);
+
 /* TTL bounds applied to upstream answers. */
 struct dg_ttl_policy {
 	uint32_t min_ttl;

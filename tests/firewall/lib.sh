@@ -59,18 +59,23 @@ start_rogue() {
 		--no-hosts --user=root --group=root --pid-file="$tmp/rogue.pid" \
 		--bind-interfaces --listen-address="$2" --listen-address="$3" \
 		--address=/#/198.51.100.66 --port=53
-	cat >"$tmp/dot.py" <<'PY'
-# dot.py: accept TCP connections on [::]:853 (IPv4 too) and close them.
-import socket
+	start_tcp_listener "$1" 853
+}
+
+# start_tcp_listener NS PORT: in NS, accept TCP connections on [::]:PORT
+# (IPv4 too) and close them. Log: $tmp/tcpPORT.log.
+start_tcp_listener() {
+	cat >"$tmp/tcp_listener.py" <<'PY'
+import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", 853))
+s.bind(("::", int(sys.argv[1])))
 s.listen(16)
 while True:
     s.accept()[0].close()
 PY
-	nsbg "$1" "$tmp/dot.log" python3 "$tmp/dot.py"
+	nsbg "$1" "$tmp/tcp$2.log" python3 "$tmp/tcp_listener.py" "$2"
 }
 
 # start_resolver NS V4 V6: in NS, an ldns-testns upstream (basic.testns) on

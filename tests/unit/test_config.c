@@ -328,8 +328,29 @@ static void test_key_errors(void)
 	check_error("an unknown section",
 		    "[bogus]\nx = 1\ny = 2\n[policy]\nallow = x.example\n",
 		    "t.conf:1: [bogus]: unknown section (expected server, "
-		    "upstream, policy, cache, log, metrics or group NAME)",
+		    "upstream, policy, cache, log, metrics, firewall or group "
+		    "NAME)",
 		    1);
+	check_error("an nft_set that is not FAMILY TABLE SET",
+		    "[firewall]\nnft_set = dnsgate allowed\n",
+		    "t.conf:2: nft_set: 'dnsgate allowed' is not FAMILY TABLE "
+		    "SET (e.g. inet dnsgate_egress allowed)", 1);
+	check_error("an nft_set of an unknown family",
+		    "[firewall]\nnft_set = bridge t s\n",
+		    "t.conf:2: nft_set: 'bridge t s' has a family that is not "
+		    "inet, ip or ip6", 1);
+	check_error("an nft_set in an ip6 table",
+		    "[firewall]\nnft_set = ip6 t s\n",
+		    "t.conf:2: nft_set: 'ip6 t s' is an ip6 table, which cannot "
+		    "hold IPv4 addresses", 1);
+	check_error("an nft_set6 in an ip table",
+		    "[firewall]\nnft_set6 = ip t s\n",
+		    "t.conf:2: nft_set6: 'ip t s' is an ip table, which cannot "
+		    "hold IPv6 addresses", 1);
+	check_error("an nft_set with a bad name",
+		    "[firewall]\nnft_set = inet t s;x\n",
+		    "t.conf:2: nft_set: 'inet t s;x' has a table or set name that "
+		    "is not 1 to 255 letters, digits or _ . - /", 1);
 	check_error("an unknown key", "[server]\nfrob = 1\n",
 		    "t.conf:2: frob: unknown key in [server]", 1);
 	check_error("a key of another section", "[server]\nservers = 1.2.3.4\n",
