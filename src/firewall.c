@@ -27,6 +27,10 @@
 #define DG_FW_PORTS_IPT "53,853,5353,5355"
 static const unsigned dropped_ports[] = { 53, 853, 5353, 5355 };
 
+/* Docker's embedded resolver, in every container on a user-defined
+ * network. */
+#define DG_FW_DOCKER_DNS "127.0.0.11"
+
 static const char chain[] = "DNSGATE";
 static const char user_chain[] = "DNSGATE-USER";
 
@@ -120,6 +124,11 @@ static void write_header(const struct dg_config *cfg,
 	if (opt->target == DG_FW_HOST)
 		fprintf(out, "\n# and, from user %s (dnsgate's own), to port 53 "
 			     "and 853 anywhere.", cfg->user);
+	if (opt->docker_dns)
+		fprintf(out, "\n# and to Docker's embedded resolver "
+			     DG_FW_DOCKER_DNS ":53, which forwards to the "
+			     "container's dns:\n# servers from this namespace, "
+			     "where these rules leave it dnsgate alone.");
 	fprintf(out, "\n# Every other packet to port 53, 853, 5353 or 5355 "
 		     "(UDP or TCP, IPv4 or IPv6)\n# is %s.\n",
 		opt->redirect ? "dropped, except port 53 of a family with a "
@@ -147,26 +156,44 @@ static void nft_listener_rules(const struct dg_config *cfg, FILE *out,
 	}
 }
 
-/* Target host: dnsgate's own user reaches its upstreams, on port 53 (DNS)
- * or 853 (DoT); its traffic is neither dropped nor redirected. */
-static void nft_owner_rule(const struct dg_config *cfg,
+/*
+ * The exceptions that follow the listeners, in the filter chain and the nat
+ * one. Target host: dnsgate's own user reaches its upstreams, on port 53
+ * (DNS) or 853 (DoT). --docker-dns: the container reaches Docker's embedded
+ * resolver, 127.0.0.11, whose port Docker's own DNAT moved; it forwards to
+ * the container's dns: servers from the container's namespace, where these
+ * same rules let it reach only dnsgate.
+ */
+static void nft_exceptions(const struct dg_config *cfg,
 			   const struct dg_firewall_options *opt, FILE *out,
 			   const char *verdict)
 {
 	if (opt->target == DG_FW_HOST)
 		fprintf(out, "\t\tmeta skuid \"%s\" meta l4proto { tcp, udp } "
 			     "th dport { 53, 853 } %s\n", cfg->user, verdict);
+	if (opt->docker_dns)
+		for (int p = 0; p < 2; p++)
+			fprintf(out, "\t\tip daddr " DG_FW_DOCKER_DNS " meta "
+				     "l4proto %s ct original proto-dst 53 %s\n",
+				p == 0 ? "udp" : "tcp", verdict);
 }
 
-static void ipt_owner_rules(const struct dg_config *cfg,
-			    const struct dg_firewall_options *opt, FILE *out)
+static void ipt_exceptions(const struct dg_config *cfg,
+			   const struct dg_firewall_options *opt, int family,
+			   FILE *out)
 {
-	if (opt->target != DG_FW_HOST)
-		return;
-	for (int p = 0; p < 2; p++)
-		fprintf(out, "-A %s -m owner --uid-owner %s -p %s -m multiport "
-			     "--dports 53,853 -j RETURN\n",
-			chain, cfg->user, p == 0 ? "udp" : "tcp");
+	for (int p = 0; p < 2; p++) {
+		const char *proto = p == 0 ? "udp" : "tcp";
+
+		if (opt->target == DG_FW_HOST)
+			fprintf(out, "-A %s -m owner --uid-owner %s -p %s -m "
+				     "multiport --dports 53,853 -j RETURN\n",
+				chain, cfg->user, proto);
+		if (opt->docker_dns && family == 4)
+			fprintf(out, "-A %s -d " DG_FW_DOCKER_DNS "/32 -p %s -m "
+				     "conntrack --ctorigdstport 53 -j RETURN\n",
+				chain, proto);
+	}
 }
 
 /* The nat chain: a listener's own traffic stays, other port 53 goes to the
@@ -181,7 +208,7 @@ static void nft_redirect(const struct dg_config *cfg,
 	fprintf(out, "\tchain nat_output {\n"
 		     "\t\ttype nat hook output priority -100; policy accept;\n");
 	nft_listener_rules(cfg, out, "return");
-	nft_owner_rule(cfg, opt, out, "return");
+	nft_exceptions(cfg, opt, out, "return");
 	for (size_t i = 0; i < cfg->listen.n; i++) {
 		listener_get(&cfg->listen.v[i], &l);
 		if (done[l.family == 6])
@@ -226,7 +253,7 @@ static void write_nft(const struct dg_config *cfg,
 		     "\t\ttype filter hook output priority filter; "
 		     "policy accept;\n");
 	nft_listener_rules(cfg, out, "accept");
-	nft_owner_rule(cfg, opt, out, "accept");
+	nft_exceptions(cfg, opt, out, "accept");
 	fprintf(out, "\t\tmeta l4proto { tcp, udp } th dport " DG_FW_PORTS_NFT
 		     " drop\n"
 		     "\t\t# the port before a DNAT: Docker's 127.0.0.11:53 "
@@ -279,7 +306,7 @@ static void write_ipt_family(const struct dg_config *cfg,
 				protos[p], protos[p], l.port);
 		}
 	}
-	ipt_owner_rules(cfg, opt, out);
+	ipt_exceptions(cfg, opt, family, out);
 	for (int p = 0; p < 2; p++)
 		fprintf(out, "-A %s -p %s -m multiport --dports "
 			     DG_FW_PORTS_IPT " -j DROP\n", chain, protos[p]);
@@ -305,7 +332,7 @@ static void write_ipt_family(const struct dg_config *cfg,
 				protos[p], protos[p], l.port);
 		}
 	}
-	ipt_owner_rules(cfg, opt, out);
+	ipt_exceptions(cfg, opt, family, out);
 	for (int p = 0; p < 2; p++) {
 		fprintf(out, "-A %s -p %s -m %s --dport 53 ", chain, protos[p],
 			protos[p]);

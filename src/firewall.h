@@ -40,6 +40,9 @@ struct dg_firewall_options {
 	enum dg_firewall_backend backend;
 	enum dg_firewall_target target;
 	bool redirect;  /* DNAT stray port 53 to dnsgate instead of dropping */
+	/* container only: let Docker's embedded resolver (127.0.0.11) be
+	 * reached; its own queries to the dns: servers meet the same rules. */
+	bool docker_dns;
 	/* iptables only: 4 or 6 prints that half alone, ready for
 	 * iptables-restore or ip6tables-restore; 0 prints both, the IPv6 half
 	 * after a `# ip6tables-restore` line. */

@@ -22,7 +22,8 @@ static const char usage_text[] =
 	"       dnsgate import FILE...                 print a host list, Squid dstdomain\n"
 	"                                              or tinyproxy filter as a zones file\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables\n"
-	"                        [--target container|host] [--redirect] [--family 4|6]\n"
+	"                        [--target container|host] [--redirect] [--docker-dns]\n"
+	"                        [--family 4|6]\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
 	"                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
 	"                                              print firewall rules that leave\n"
@@ -64,6 +65,10 @@ static const char usage_text[] =
 	"                        DNS may reach only dnsgate (repeatable; required)\n"
 	"      --redirect        DNAT stray port-53 traffic to dnsgate instead of\n"
 	"                        dropping it\n"
+	"      --docker-dns      container: let the container reach Docker's\n"
+	"                        embedded resolver, 127.0.0.11 (user-defined\n"
+	"                        networks), when its dns: is dnsgate: it forwards\n"
+	"                        from the container, where only dnsgate is reachable\n"
 	"      --family 4|6      iptables: print only the IPv4 or the IPv6 half\n"
 	"                        (default both, the IPv6 half after a line\n"
 	"                        '# ip6tables-restore')\n"
@@ -90,6 +95,7 @@ enum {
 	OPT_IPTABLES,
 	OPT_TARGET,
 	OPT_REDIRECT,
+	OPT_DOCKER_DNS,
 	OPT_FAMILY,
 	OPT_SUBNET,
 };
@@ -107,6 +113,7 @@ static const struct option options[] = {
 	{ "iptables", no_argument, NULL, OPT_IPTABLES },
 	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "redirect", no_argument, NULL, OPT_REDIRECT },
+	{ "docker-dns", no_argument, NULL, OPT_DOCKER_DNS },
 	{ "family", required_argument, NULL, OPT_FAMILY },
 	{ "subnet", required_argument, NULL, OPT_SUBNET },
 	{ "help", no_argument, NULL, 'h' },
@@ -185,6 +192,10 @@ int main(int argc, char **argv)
 			fw.redirect = true;
 			fw_options = true;
 			break;
+		case OPT_DOCKER_DNS:
+			fw.docker_dns = true;
+			fw_options = true;
+			break;
 		case OPT_FAMILY:
 			if (strcmp(optarg, "4") != 0 && strcmp(optarg, "6") != 0) {
 				fprintf(stderr, "dnsgate: firewall: --family is 4 "
@@ -228,13 +239,14 @@ int main(int argc, char **argv)
 	firewall = command != NULL && strcmp(command, "firewall") == 0;
 	if (fw_options && !firewall) {
 		fprintf(stderr, "dnsgate: --nft, --iptables, --target, --redirect, "
-				"--family and --subnet go with the firewall "
-				"command\n");
+				"--docker-dns, --family and --subnet go with "
+				"the firewall command\n");
 		goto done;
 	}
 	if (firewall && (fw_backends != 1 || optind < argc)) {
 		fprintf(stderr, "dnsgate: usage: dnsgate firewall --nft|--iptables "
-				"[--target container|host] [--redirect] [--family 4|6]\n"
+				"[--target container|host] [--redirect] [--docker-dns] "
+				"[--family 4|6]\n"
 				"       dnsgate firewall --nft|--iptables --target "
 				"docker-user --subnet CIDR... [--family 4|6]\n");
 		goto done;
@@ -247,6 +259,12 @@ int main(int argc, char **argv)
 	if (firewall && fw.target == DG_FW_DOCKER_USER && fw.redirect) {
 		fprintf(stderr, "dnsgate: firewall: --redirect goes with --target "
 				"container or host\n");
+		goto done;
+	}
+	if (firewall && fw.target != DG_FW_CONTAINER && fw.docker_dns) {
+		fprintf(stderr, "dnsgate: firewall: --docker-dns goes with --target "
+				"container (Docker's resolver is in the "
+				"container's namespace)\n");
 		goto done;
 	}
 	if (firewall && fw.target != DG_FW_DOCKER_USER && fw.n_subnets > 0) {

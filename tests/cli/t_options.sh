@@ -139,6 +139,14 @@ tap_status 0 "host with [server] user exits 0"
 tap_match "$(out)" "-A DNSGATE -m owner --uid-owner _dnsgate -p tcp -m multiport --dports 53,853 -j RETURN" \
 	"the user from [server] user, for ip6tables"
 run --listen 127.0.0.1:53 --allow x.example --user dnsgate firewall --nft --target host \
+	--docker-dns
+tap_status 2 "--docker-dns with the host target exits 2"
+tap_match "$(err)" "--docker-dns goes with --target container" "saying where it goes"
+run --listen 10.0.0.53:53 --allow x.example firewall --iptables --docker-dns --family 4
+tap_status 0 "--docker-dns with the container target exits 0"
+tap_match "$(out)" "-A DNSGATE -d 127.0.0.11/32 -p udp -m conntrack --ctorigdstport 53 -j RETURN" \
+	"and lets 127.0.0.11 through"
+run --listen 127.0.0.1:53 --allow x.example --user dnsgate firewall --nft --target host \
 	--subnet 172.18.0.0/16
 tap_status 2 "--subnet with the host target exits 2"
 run --listen 127.0.0.1:53 --allow x.example --user 'a b' --check

@@ -138,17 +138,20 @@ fw_snapshot() {
 
 # The output-path targets (container, host), applied and removed as their
 # header says. `gen ARGS...` (the test's own) prints the rules.
-# fw_apply NS nft|iptables [--redirect]
+# fw_apply NS nft|iptables [GEN OPTIONS...]: with --redirect among them,
+# the nat chain too.
 fw_apply() {
-	local ns=$1 backend=$2 redirect=${3:-} ipt tbl
+	local ns=$1 backend=$2 nat= ipt tbl
+	shift 2
+	case " $* " in *" --redirect "*) nat=nat ;; esac
 	if [ "$backend" = nft ]; then
-		gen --nft $redirect | ip netns exec "$ns" nft -f -
+		gen --nft "$@" | ip netns exec "$ns" nft -f -
 		return
 	fi
-	gen --iptables --family 4 $redirect | ip netns exec "$ns" iptables-restore --noflush || return 1
-	gen --iptables --family 6 $redirect | ip netns exec "$ns" ip6tables-restore --noflush || return 1
+	gen --iptables --family 4 "$@" | ip netns exec "$ns" iptables-restore --noflush || return 1
+	gen --iptables --family 6 "$@" | ip netns exec "$ns" ip6tables-restore --noflush || return 1
 	for ipt in iptables ip6tables; do
-		for tbl in filter ${redirect:+nat}; do
+		for tbl in filter $nat; do
 			ip netns exec "$ns" $ipt -t "$tbl" -C OUTPUT -j DNSGATE 2>/dev/null ||
 				ip netns exec "$ns" $ipt -t "$tbl" -I OUTPUT 1 -j DNSGATE || return 1
 		done

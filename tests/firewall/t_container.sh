@@ -13,12 +13,15 @@
 #                                      TCP listener on 853
 # In the sandbox, a second rogue dnsmasq on 127.0.0.11:5399 with a DNAT of
 # 127.0.0.11:53 to it plays Docker's embedded resolver: only a match on the
-# original destination port catches that path.
+# original destination port catches that path. Two more play it as it is
+# with dns: set, forwarding from the sandbox (to dnsgate, to the rogue):
+# with --docker-dns it is reached, and its forwarded queries meet the rules.
 # For each backend: (a) the allowed name resolves through dnsgate, (b) every
 # path to a rogue resolver fails (UDP 53, TCP 53, TCP 853, IPv4 and IPv6,
 # and the DNATed 127.0.0.11), (c) with --redirect a query to the rogue
 # address is answered by dnsgate under its policy, (d) applying twice leaves
-# one copy and removing the rules restores what was there before.
+# one copy and removing the rules restores what was there before, (e) with
+# --docker-dns, 127.0.0.11 answers through dnsgate and nothing else.
 . "$srcdir/tests/integration/lib.sh"
 . "$srcdir/tests/firewall/lib.sh"
 need ip ss python3 dnsmasq nft iptables-restore ip6tables-restore "$DIG" "$LDNS_TESTNS"
@@ -56,23 +59,35 @@ nsbg "$SB" "$tmp/rogue11.log" dnsmasq -k --conf-file=/dev/null --no-resolv \
 	--no-hosts --user=root --group=root --pid-file="$tmp/rogue11.pid" \
 	--bind-interfaces --listen-address=127.0.0.11 \
 	--address=/#/198.51.100.66 --port=5399
+# Docker's embedded resolver as it is when the container's dns: is set:
+# forwarding to those servers from the container's own namespace. One whose
+# dns: is dnsgate (5400), one whose dns: is the rogue (5401).
+for fwd in 5400:10.99.1.1 5401:10.99.2.2; do
+	nsbg "$SB" "$tmp/embedded${fwd%%:*}.log" dnsmasq -k --conf-file=/dev/null \
+		--no-resolv --no-hosts --user=root --group=root \
+		--pid-file="$tmp/embedded${fwd%%:*}.pid" --bind-interfaces \
+		--listen-address=127.0.0.11 --port="${fwd%%:*}" --server="${fwd#*:}" \
+		--cache-size=0
+done
 
 # dnsgate in the router, its upstream on the router's loopback.
 start_resolver "$RT" 10.99.1.1 fd99:1::1
 wait_until 5 bound "$OUT" u 10.99.2.2 53 && wait_until 5 bound "$OUT" t '*' 853 &&
 	wait_until 5 bound "$SB" u 127.0.0.11 5399 &&
+	wait_until 5 bound "$SB" u 127.0.0.11 5400 && wait_until 5 bound "$SB" u 127.0.0.11 5401 &&
 	wait_until 5 grep -q "Listening on port" "$tmp/up.log" &&
 	wait_until 5 grep -q "listening on" "$tmp/dnsgate.log" || {
 	echo "# a server did not start:"; sed 's/^/#   /' "$tmp"/*.log; exit 99; }
 
 # Docker's embedded resolver, as its rules do it: 127.0.0.11:53 DNATed to
-# the port the resolver really listens on.
-docker_sim() { # docker_sim add|del
+# the port the resolver really listens on (5399 unless given).
+docker_sim() { # docker_sim add [PORT] | del
+	local port=${2:-5399}
 	if [ "$1" = add ]; then
 		printf '%s\n' 'table ip dockersim {' \
 			'chain output { type nat hook output priority -100; policy accept;' \
-			'ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:5399' \
-			'ip daddr 127.0.0.11 tcp dport 53 dnat to 127.0.0.11:5399' '}' '}' |
+			"ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:$port" \
+			"ip daddr 127.0.0.11 tcp dport 53 dnat to 127.0.0.11:$port" '}' '}' |
 			sb nft -f -
 	else
 		sb nft delete table ip dockersim
@@ -180,6 +195,38 @@ for backend in nft iptables; do
 	docker_sim add
 	is "$(snapshot)" "$before" "$backend --redirect: removal restores the prior rules"
 	is "$(a 10.99.2.2 www.example.com)" "$rogue" "$backend --redirect removed: the rogue resolver answers again"
+
+	# (e) --docker-dns: Docker's embedded resolver is reached, and is no
+	# bypass: it forwards from this namespace, where only dnsgate is.
+	for extra in "" --redirect; do
+		label="$backend --docker-dns${extra:+ $extra}"
+		docker_sim del
+		docker_sim add 5400
+		apply "$backend" --docker-dns $extra
+		ok $? "$label: the rules apply"
+		once=$(snapshot)
+		apply "$backend" --docker-dns $extra
+		is "$(snapshot)" "$once" "$label: applying twice leaves the same rules"
+		is "$(a 127.0.0.11 www.example.com)" "$allowed" "$label: 127.0.0.11, dns: dnsgate, answers the allowed name (UDP)"
+		is "$(a 127.0.0.11 www.example.com +tcp)" "$allowed" "$label: and over TCP"
+		is "$(a 127.0.0.11 denied.example.org)" NXDOMAIN "$label: a name not listed, through 127.0.0.11, is denied by dnsgate"
+		docker_sim del
+		docker_sim add 5401
+		if [ -z "$extra" ]; then
+			got=$(a 127.0.0.11 www.example.com)
+			[ "$got" != "$rogue" ] && [ "$got" != "$allowed" ]
+			ok $? "$label: 127.0.0.11 with dns: the rogue gets nothing from it ($got)"
+			is "$(a 10.99.2.2 www.example.com)" "no answer" "$label: the rogue itself is still dropped"
+		else
+			is "$(a 127.0.0.11 www.example.com)" "$allowed" "$label: 127.0.0.11 with dns: the rogue is answered by dnsgate"
+			is "$(a 127.0.0.11 denied.example.org)" NXDOMAIN "$label: under its policy"
+		fi
+		remove "$backend"
+		ok $? "$label: the rules are removed"
+		docker_sim del
+		docker_sim add
+		is "$(snapshot)" "$before" "$label: removal restores the prior rules"
+	done
 done
 
 # The denied names above never reached the upstream.

@@ -10,18 +10,12 @@
 #include "firewall.h"
 #include "tap.h"
 
-/* The rules for these listeners; target host when user is not NULL. */
-static char *gen_as(const char *const *listen, size_t n, const char *path,
-		    enum dg_firewall_backend backend, bool redirect, int family,
-		    const char *user)
+/* The rules for these listeners, with these options. */
+static char *gen_with(const char *const *listen, size_t n, const char *path,
+		      const char *user, const struct dg_firewall_options *opt)
 {
 	struct dg_addr a[4];
 	struct dg_config cfg = { .path = (char *)path, .user = (char *)user };
-	struct dg_firewall_options opt = { .backend = backend,
-					   .target = user != NULL ? DG_FW_HOST
-								  : DG_FW_CONTAINER,
-					   .redirect = redirect,
-					   .family = family };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
@@ -31,10 +25,24 @@ static char *gen_as(const char *const *listen, size_t n, const char *path,
 			return NULL;
 	cfg.listen.v = a;
 	cfg.listen.n = n;
-	if (out == NULL || dg_firewall_write(&cfg, &opt, out) != 0)
+	if (out == NULL || dg_firewall_write(&cfg, opt, out) != 0)
 		return NULL;
 	fclose(out);
 	return text;
+}
+
+/* Target host when user is not NULL, else container. */
+static char *gen_as(const char *const *listen, size_t n, const char *path,
+		    enum dg_firewall_backend backend, bool redirect, int family,
+		    const char *user)
+{
+	struct dg_firewall_options opt = { .backend = backend,
+					   .target = user != NULL ? DG_FW_HOST
+								  : DG_FW_CONTAINER,
+					   .redirect = redirect,
+					   .family = family };
+
+	return gen_with(listen, n, path, user, &opt);
 }
 
 static char *gen(const char *const *listen, size_t n, const char *path,
@@ -284,6 +292,39 @@ int main(void)
 					       "-p udp -m multiport"),
 		   "docker-user iptables: a subnet with no listener of its "
 		   "family: all dropped");
+		free(s);
+	}
+
+	/* --docker-dns: 127.0.0.11 reached on its original port 53. */
+	{
+		static const char *const one[] = { "10.99.1.1" };
+		struct dg_firewall_options opt = { .backend = DG_FW_NFT,
+						   .target = DG_FW_CONTAINER,
+						   .redirect = true,
+						   .docker_dns = true };
+
+		s = gen_with(one, 1, "d.conf", NULL, &opt);
+		ok(count(s, "ip daddr 127.0.0.11 meta l4proto udp ct original "
+			    "proto-dst 53 accept\n") == 1,
+		   "docker-dns nft: 127.0.0.11 accepted by its original port");
+		ok(has(s, "ip daddr 127.0.0.11 meta l4proto tcp ct original "
+			  "proto-dst 53 return\n\t\tmeta nfproto ipv4 udp "
+			  "dport 53 dnat"),
+		   "docker-dns nft --redirect: Docker's DNAT is left alone");
+		ok(has(s, "Docker's embedded resolver 127.0.0.11:53"),
+		   "docker-dns: the header says so");
+		free(s);
+		opt.backend = DG_FW_IPTABLES;
+		opt.family = 4;
+		s = gen_with(one, 1, "d.conf", NULL, &opt);
+		ok(count(s, "-A DNSGATE -d 127.0.0.11/32 -p udp -m conntrack "
+			    "--ctorigdstport 53 -j RETURN\n") == 2,
+		   "docker-dns iptables: in filter and in nat");
+		free(s);
+		opt.family = 6;
+		s = gen_with(one, 1, "d.conf", NULL, &opt);
+		ok(s != NULL && count(s, "127.0.0.11") == 1,
+		   "docker-dns: in the IPv6 half, the header only");
 		free(s);
 	}
 
