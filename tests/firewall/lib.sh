@@ -51,14 +51,18 @@ bound() { # bound NS PROTO(u|t) ADDR PORT
 	ip netns exec "$1" ss -Hln"$2" "src $3:$4" 2>/dev/null | grep -q .
 }
 
-# start_rogue NS V4 V6: a rogue resolver (dnsmasq: every name is
-# 198.51.100.66) on V4 and V6 port 53, and a DoT stand-in accepting TCP
-# on 853, in NS.
+# The answers that tell who answered: the rogue's (start_rogue, to every
+# name) and dnsgate's upstream's to www.example.com (basic.testns).
+rogue=198.51.100.66
+allowed=192.0.2.10
+
+# start_rogue NS V4 V6: a rogue resolver (dnsmasq: every name is $rogue)
+# on V4 and V6 port 53, and a DoT stand-in accepting TCP on 853, in NS.
 start_rogue() {
 	nsbg "$1" "$tmp/rogue.log" dnsmasq -k --conf-file=/dev/null --no-resolv \
 		--no-hosts --user=root --group=root --pid-file="$tmp/rogue.pid" \
 		--bind-interfaces --listen-address="$2" --listen-address="$3" \
-		--address=/#/198.51.100.66 --port=53
+		--address=/#/"$rogue" --port=53
 	start_tcp_listener "$1" 853
 }
 
@@ -122,6 +126,175 @@ dig_a() {
 tcp_connect() {
 	$1 timeout 2 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null
 }
+
+# tcp_connect_from RUN SRC ADDR PORT: tcp_connect from the address SRC
+# (empty: any), for a namespace in several networks, one of them under test.
+tcp_connect_from() {
+	[ -f "$tmp/connect.py" ] || cat >"$tmp/connect.py" <<'EOF'
+import socket, sys
+src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM)
+s.settimeout(2)
+try:
+    if src:
+        s.bind((src, 0))
+    s.connect((dst, port))
+except OSError:
+    sys.exit(1)
+EOF
+	$1 python3 "$tmp/connect.py" "$2" "$3" "$4"
+}
+
+# wait_servers NS V4: until the rogue in NS (start_rogue, V4 its IPv4
+# address), the upstream ($tmp/up.log) and dnsgate ($tmp/dnsgate.log) all
+# listen, so that a failure below is the rules' and not a slow start; one
+# that does not ends the test, the logs shown.
+wait_servers() {
+	wait_until 5 bound "$1" u "$2" 53 && wait_until 5 bound "$1" t '*' 853 &&
+		wait_until 5 grep -q "Listening on port" "$tmp/up.log" &&
+		wait_until 5 grep -q "listening on" "$tmp/dnsgate.log" || {
+		echo "# a server did not start:"; sed 's/^/#   /' "$tmp"/*.log; exit 99; }
+}
+
+# await_answer RUN SERVER WANT [dig options]: until SERVER answers RUN's
+# query for www.example.com with WANT (5 s at most: IPv6 neighbours, a slow
+# start), so the control checks test the path, not the start; said if not.
+await_answer() {
+	wait_until 5 answer_is "$@" || echo "# $2 does not answer yet"
+}
+answer_is() { # answer_is RUN SERVER WANT [dig options]: await_answer's test
+	[ "$(dig_a "$1" "$2" www.example.com "${@:4}")" = "$3" ]
+}
+
+# rogue_say: how check_rogue_paths words a path in its messages (@SRC@
+# and @SERVER@ replaced); a test sets its own to keep its messages.
+rogue_say='to @SERVER@'
+
+# check_rogue_paths LABEL WANT RUN PATH...: whether RUN's namespace reaches
+# the rogue resolver, the escape the rules exist to close: each PATH
+# (SERVER, or SRC>SERVER: from RUN's address SRC) gets WANT on UDP and TCP
+# 53, and TCP 853 connects exactly when WANT is the rogue's answer.
+check_rogue_paths() {
+	local label=$1 want=$2 run=$3 path src server say b open_want
+	shift 3
+	[ "$want" = "$rogue" ] && open_want=0 || open_want=1
+	for path in "$@"; do
+		server=${path#*>} src= b=()
+		[ "$path" = "$server" ] || { src=${path%%>*}; b=(-b "$src"); }
+		say=${rogue_say//@SRC@/$src}
+		say=${say//@SERVER@/$server}
+		is "$(dig_a "$run" "$server" www.example.com "${b[@]}")" "$want" \
+			"$label: UDP 53 $say: $want"
+		is "$(dig_a "$run" "$server" www.example.com +tcp "${b[@]}")" "$want" \
+			"$label: TCP 53 $say: $want"
+		tcp_connect_from "$run" "$src" "$server" 853
+		is "$?" "$open_want" "$label: TCP 853 $say $([ $open_want = 0 ] && echo connects || echo fails)"
+	done
+}
+
+# The Docker host stand-in, for rules on a forward path (docker-user): four
+# namespaces, the sandbox ($SB), dnsgate ($DG) and outside ($OUT) each
+# linked to the router ($RT), which forwards. NET is the test's own network
+# number (10.NET.x, fdNET:x::), so each test keeps the addresses its header
+# documents:
+#   sandbox  10.NET.1.2   fdNET:1::2   the client; default route via router
+#   router   10.NET.1.1   fdNET:1::1   the Docker host, where the rules go
+#            10.NET.2.1   fdNET:2::1
+#            10.NET.3.1   fdNET:3::1
+#   dnsgate  10.NET.3.2   fdNET:3::2   dnsgate on port 53, its upstream on
+#                                      its 127.0.0.1 (start_resolver)
+#   outside  10.NET.2.2   fdNET:2::2   the rogue (start_rogue)
+
+# docker_host_namespaces TAG: the four namespaces, TAG$$-sb and so on, named
+# per test and process so that no two runs share one.
+docker_host_namespaces() {
+	SB=$1$$-sb RT=$1$$-rt DG=$1$$-dg OUT=$1$$-out
+	make_namespaces "$SB" "$RT" "$DG" "$OUT"
+}
+sb() { ip netns exec "$SB" "$@"; } # in the sandbox: the traffic under test
+rt() { ip netns exec "$RT" "$@"; } # in the router: where the rules go
+
+gw() { # gw NS V4 V6: default routes, for traffic the router forwards
+	ip -n "$1" route add default via "$2" &&
+	ip -n "$1" -6 route add default via "$3"
+}
+
+# docker_host_topology NET: the links, addresses and routes above; then
+# net4 and net6 (10.NET, fdNET) build the test's addresses.
+docker_host_topology() {
+	net4=10.$1 net6=fd$1
+	ip link add sb0 netns "$SB" type veth peer name rt0 netns "$RT" &&
+	ip link add rt1 netns "$RT" type veth peer name out0 netns "$OUT" &&
+	ip link add rt2 netns "$RT" type veth peer name dg0 netns "$DG" || {
+		echo "# cannot create veth pairs"; exit 99; }
+	addr "$SB" sb0 "$net4.1.2/24" "$net6:1::2/64" &&
+	addr "$RT" rt0 "$net4.1.1/24" "$net6:1::1/64" &&
+	addr "$RT" rt1 "$net4.2.1/24" "$net6:2::1/64" &&
+	addr "$RT" rt2 "$net4.3.1/24" "$net6:3::1/64" &&
+	addr "$OUT" out0 "$net4.2.2/24" "$net6:2::2/64" &&
+	addr "$DG" dg0 "$net4.3.2/24" "$net6:3::2/64" &&
+	gw "$SB" "$net4.1.1" "$net6:1::1" &&
+	gw "$OUT" "$net4.2.1" "$net6:2::1" &&
+	gw "$DG" "$net4.3.1" "$net6:3::1" &&
+	rt sysctl -qw net.ipv4.ip_forward=1 &&
+	rt sysctl -qw net.ipv6.conf.all.forwarding=1 || {
+		echo "# cannot set up the topology"; exit 99; }
+}
+
+# docker_user_chain: Docker's part, which the docker-user rules only jump
+# from: the DOCKER-USER chain, jumped to first from FORWARD, both families.
+docker_user_chain() {
+	local ipt
+	for ipt in iptables ip6tables; do
+		rt $ipt -N DOCKER-USER && rt $ipt -I FORWARD 1 -j DOCKER-USER || {
+			echo "# cannot create the DOCKER-USER stand-in"; exit 99; }
+	done
+}
+
+# docker_host_servers: the rogue outside and dnsgate in its namespace
+# (start_rogue, start_resolver), answering the sandbox before it returns,
+# so the first checks test the paths.
+docker_host_servers() {
+	start_rogue "$OUT" "$net4.2.2" "$net6:2::2"
+	start_resolver "$DG" "$net4.3.2" "$net6:3::2"
+	wait_servers "$OUT" "$net4.2.2"
+	await_answer sb "$net4.2.2" "$rogue" -b "$net4.1.2"
+	await_answer sb "$net6:2::2" "$rogue" -b "$net6:1::2"
+	await_answer sb "$net4.3.2" "$allowed" -b "$net4.1.2"
+	await_answer sb "$net6:3::2" "$allowed" -b "$net6:1::2"
+}
+
+# sandbox_rogue_paths LABEL WANT SRC...: check_rogue_paths from each of the
+# sandbox's addresses SRC to the rogue's address of its family.
+sandbox_rogue_paths() {
+	local label=$1 want=$2 src paths=()
+	shift 2
+	for src in "$@"; do
+		case $src in
+		*:*) paths+=("$src>$net6:2::2") ;;
+		*) paths+=("$src>$net4.2.2") ;;
+		esac
+	done
+	check_rogue_paths "$label" "$want" sb "${paths[@]}"
+}
+
+# sandbox_via_dnsgate LABEL: that the rules leave the sandbox its resolver:
+# the allowed name through dnsgate, forwarded, both families, UDP and TCP;
+# a name not listed is still denied.
+sandbox_via_dnsgate() {
+	local label=$1 src server
+	for server in "$net4.3.2" "$net6:3::2"; do
+		case $server in *:*) src=$net6:1::2 ;; *) src=$net4.1.2 ;; esac
+		is "$(dig_a sb "$server" www.example.com -b "$src")" "$allowed" \
+			"$label: allowed name via dnsgate $server (UDP)"
+		is "$(dig_a sb "$server" www.example.com +tcp -b "$src")" "$allowed" \
+			"$label: allowed name via dnsgate $server (TCP)"
+	done
+	is "$(dig_a sb "$net4.3.2" denied.example.org -b "$net4.1.2")" NXDOMAIN \
+		"$label: dnsgate still denies a name not listed"
+}
+
 
 # fw_snapshot NS: the firewall of NS, to compare: the nft tables (but the
 # iptables-nft ones, which stay behind empty once created), every nft rule,
