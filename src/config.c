@@ -457,6 +457,7 @@ static const struct key keys[] = {
 	{ "cache", "negative_ttl", set_uint, CFG(negative_ttl), 0, 86400, false },
 	{ "log", "query_log", set_query_log, CFG(query_log), 0, 0, false },
 	{ "log", "log_allowed", set_bool, CFG(log_allowed), 0, 0, false },
+	{ "log", "deny_log_rate", set_uint, CFG(deny_log_rate), 0, 1000000, false },
 	{ "log", "level", set_level, 0, 0, 0, false },
 	{ "metrics", "listen", set_metrics_listen, 0, 0, 0, false },
 	{ "firewall", "nft_set", set_nft_set, 0, 0, 0, false },
@@ -485,6 +486,7 @@ static void config_init_defaults(struct dg_config *cfg)
 	cfg->cache_max_entries = 100000;
 	cfg->negative_ttl = 60;
 	cfg->log_allowed = true;
+	cfg->deny_log_rate = 20;
 	cfg->log_level = DG_LOG_INFO;
 	cfg->metrics_enabled = false;
 }
@@ -1103,6 +1105,7 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 	fprintf(out, "query_log = %s\n",
 		cfg->query_log ? cfg->query_log : "stderr");
 	fprintf(out, "log_allowed = %s\n", cfg->log_allowed ? "yes" : "no");
+	fprintf(out, "deny_log_rate = %u\n", cfg->deny_log_rate);
 	fprintf(out, "level = %s\n", dg_log_level_name(cfg->log_level));
 
 	fprintf(out, "\n[metrics]\n");

@@ -85,6 +85,7 @@ struct dg_config {
 	/* [log] */
 	char *query_log; /* "stderr", "syslog", "off" or a file */
 	bool log_allowed;
+	unsigned deny_log_rate; /* denial lines a second a client; 0: all */
 	enum dg_log_level log_level;
 
 	/* [metrics] */

@@ -22,10 +22,18 @@
 
 struct daemon {
 	uv_loop_t loop;
-	uv_signal_t sigint, sigterm, sighup;
+	uv_signal_t sigint, sigterm, sighup, sigusr1;
 	struct dg_server *server;
 	int stop_signal;
 };
+
+static void close_signals(struct daemon *d)
+{
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+	uv_close((uv_handle_t *)&d->sigusr1, NULL);
+}
 
 static void on_stop_signal(uv_signal_t *sig, int signum)
 {
@@ -36,9 +44,21 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
 	d->stop_signal = signum;
 	dg_server_stop(d->server);
 	d->server = NULL;
-	uv_close((uv_handle_t *)&d->sigint, NULL);
-	uv_close((uv_handle_t *)&d->sigterm, NULL);
-	uv_close((uv_handle_t *)&d->sighup, NULL);
+	close_signals(d);
+}
+
+/* logrotate moved the query log: write to a new file of that name. */
+static void on_usr1(uv_signal_t *sig, int signum)
+{
+	struct daemon *d = sig->data;
+	int rc;
+
+	if (d->server == NULL)
+		return;
+	rc = dg_server_reopen_log(d->server);
+	if (rc != 0)
+		fprintf(stderr, "dnsgate: SIGUSR1: cannot reopen the query log: "
+				"%s; writing to the old one\n", uv_strerror(rc));
 }
 
 /* Reload is not built yet; SIGHUP's default action would kill us. */
@@ -143,8 +163,10 @@ int dg_daemon_run(const struct dg_config *cfg)
 	uv_signal_init(&d.loop, &d.sigint);
 	uv_signal_init(&d.loop, &d.sigterm);
 	uv_signal_init(&d.loop, &d.sighup);
+	uv_signal_init(&d.loop, &d.sigusr1);
 	d.sigint.data = &d;
 	d.sigterm.data = &d;
+	d.sigusr1.data = &d;
 	rc = dg_server_start(&d.loop, cfg, &d.server);
 	if (rc == 0 && cfg->user != NULL &&
 	    drop_privileges(cfg->user, cfg->nft_set[0].table != NULL ||
@@ -154,14 +176,13 @@ int dg_daemon_run(const struct dg_config *cfg)
 		rc = UV_EPERM;
 	}
 	if (rc != 0) {
-		uv_close((uv_handle_t *)&d.sigint, NULL);
-		uv_close((uv_handle_t *)&d.sigterm, NULL);
-		uv_close((uv_handle_t *)&d.sighup, NULL);
+		close_signals(&d);
 		status = 1;
 	} else {
 		uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
 		uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
 		uv_signal_start(&d.sighup, on_hup, SIGHUP);
+		uv_signal_start(&d.sigusr1, on_usr1, SIGUSR1);
 		announce(cfg);
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);

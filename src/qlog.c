@@ -12,11 +12,33 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <uv.h>
+
 #include "name.h"
+
+/* Clients the limiter tells apart at once; a collision hands the slot
+ * over, after the old client's summary. */
+#define LIMIT_SLOTS 1024
+#define MILLI 1000
+/* The limit in all, as a multiple of a client's. */
+#define LIMIT_TOTAL_FACTOR 16
+
+struct limit_slot {
+	uint64_t key;        /* 0: free */
+	struct dg_addr client;
+	uint64_t milli;      /* tokens, in thousandths */
+	uint64_t refill_ms;
+	uint64_t held;       /* lines held back since the last summary */
+	uint64_t since_ms;   /* when the first of them was */
+};
 
 struct dg_qlog {
 	FILE *f;      /* NULL: syslog */
 	bool owned;   /* f is ours to close */
+	char *path;   /* a file sink's name, to reopen */
+	unsigned rate;  /* denial lines a second a client; 0: no limit */
+	struct limit_slot total;
+	struct limit_slot *slots;
 };
 
 static const struct {
@@ -77,19 +99,28 @@ static void put_fmt(char *buf, size_t size, size_t *n, const char *fmt, ...)
 		*n += (size_t)w;
 }
 
-size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size)
+/* "2023-11-14T22:13:20.123Z" */
+static void put_ts(char *buf, size_t size, size_t *n, uint64_t ms)
 {
-	char name[DG_NAME_STRLEN], client[DG_ADDR_STRLEN], type[16], ts[40];
-	time_t secs = (time_t)(r->time_ms / 1000);
+	char ts[40];
+	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
-	size_t n = 0;
 
 	gmtime_r(&secs, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	put_fmt(buf, size, n, "%s.%03uZ", ts, (unsigned)(ms % 1000));
+}
+
+size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size)
+{
+	char name[DG_NAME_STRLEN], client[DG_ADDR_STRLEN], type[16];
+	size_t n = 0;
+
 	dg_name_to_str(r->name, name, sizeof(name));
 	dg_addr_format(r->client, client, sizeof(client));
-	put_fmt(buf, size, &n, "{\"ts\":\"%s.%03uZ\",\"client\":\"", ts,
-		(unsigned)(r->time_ms % 1000));
+	put_fmt(buf, size, &n, "{\"ts\":\"");
+	put_ts(buf, size, &n, r->time_ms);
+	put_fmt(buf, size, &n, "\",\"client\":\"");
 	put_json(buf, size, &n, client);
 	put_fmt(buf, size, &n, "\",\"proto\":\"%s\",\"name\":\"",
 		r->tcp ? "tcp" : "udp");
@@ -105,52 +136,236 @@ size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size)
 		put_json(buf, size, &n, r->entry);
 		put_fmt(buf, size, &n, "\"");
 	}
-	put_fmt(buf, size, &n, ",\"rcode\":%u,\"cached\":%s}\n", r->rcode,
+	put_fmt(buf, size, &n, ",\"rcode\":%u,\"cached\":%s", r->rcode,
 		r->cached ? "true" : "false");
+	if (r->upstream != NULL) {
+		dg_addr_format(r->upstream, client, sizeof(client));
+		put_fmt(buf, size, &n, ",\"upstream\":\"");
+		put_json(buf, size, &n, client);
+		put_fmt(buf, size, &n, "\",\"upstream_ms\":%u", r->upstream_ms);
+	}
+	if (r->has_answer)
+		put_fmt(buf, size, &n, ",\"answers\":%u,\"scrubbed\":%u",
+			r->answers, r->scrubbed);
+	put_fmt(buf, size, &n, "}\n");
 	if (size > 0)
 		buf[n < size ? n : size - 1] = '\0';
 	return n;
 }
 
-int dg_qlog_open(const char *target, struct dg_qlog **out)
+static int qlog_new(FILE *f, bool owned, unsigned deny_rate,
+		    struct dg_qlog **out)
 {
-	struct dg_qlog *q;
+	struct dg_qlog *q = calloc(1, sizeof(*q));
 
-	if (target == NULL || strcmp(target, "off") == 0) {
-		*out = NULL;
-		return 0;
-	}
-	q = calloc(1, sizeof(*q));
 	if (q == NULL)
 		return -ENOMEM;
-	if (strcmp(target, "stderr") == 0) {
-		q->f = stderr;
-	} else if (strcmp(target, "syslog") == 0) {
-		openlog("dnsgate", LOG_PID, LOG_DAEMON);
-	} else {
-		q->f = fopen(target, "a");
-		if (q->f == NULL) {
-			int err = errno;
-
+	q->f = f;
+	q->owned = owned;
+	q->rate = deny_rate;
+	if (deny_rate > 0) {
+		q->slots = calloc(LIMIT_SLOTS, sizeof(*q->slots));
+		if (q->slots == NULL) {
 			free(q);
-			return -err;
+			return -ENOMEM;
 		}
-		q->owned = true;
-		/* One record a line, whole, even if we die next. */
-		setvbuf(q->f, NULL, _IOLBF, 0);
 	}
 	*out = q;
 	return 0;
 }
 
+int dg_qlog_open_stream(FILE *f, unsigned deny_rate, struct dg_qlog **out)
+{
+	return qlog_new(f, false, deny_rate, out);
+}
+
+/* One record a line, whole, even if we die next. */
+static FILE *open_append(const char *path)
+{
+	FILE *f = fopen(path, "a");
+
+	if (f != NULL)
+		setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
+int dg_qlog_open(const char *target, unsigned deny_rate, struct dg_qlog **out)
+{
+	FILE *f;
+	int rc;
+
+	if (target == NULL || strcmp(target, "off") == 0) {
+		*out = NULL;
+		return 0;
+	}
+	if (strcmp(target, "stderr") == 0)
+		return qlog_new(stderr, false, deny_rate, out);
+	if (strcmp(target, "syslog") == 0) {
+		rc = qlog_new(NULL, false, deny_rate, out);
+		if (rc == 0)
+			openlog("dnsgate", LOG_PID, LOG_DAEMON);
+		return rc;
+	}
+	f = open_append(target);
+	if (f == NULL)
+		return -errno;
+	rc = qlog_new(f, true, deny_rate, out);
+	if (rc == 0)
+		(*out)->path = strdup(target);
+	if (rc == 0 && (*out)->path == NULL) {
+		dg_qlog_close(*out);
+		rc = -ENOMEM;
+	}
+	if (rc != 0)
+		fclose(f);
+	return rc;
+}
+
+int dg_qlog_reopen(struct dg_qlog *q)
+{
+	FILE *f;
+
+	if (q == NULL || q->path == NULL)
+		return 0;
+	f = open_append(q->path);
+	if (f == NULL)
+		return -errno;
+	fclose(q->f);
+	q->f = f;
+	return 0;
+}
+
+static void put_line(struct dg_qlog *q, char *line, size_t n)
+{
+	if (q->f != NULL) {
+		fwrite(line, 1, n, q->f);
+	} else {
+		line[n - 1] = '\0';
+		syslog(LOG_INFO, "%s", line);
+	}
+}
+
+/* What a slot held back, as one line: the client, how many, since when. */
+static void write_summary(struct dg_qlog *q, struct limit_slot *s,
+			  uint64_t now_ms)
+{
+	char line[512], client[DG_ADDR_STRLEN];
+	size_t n = 0;
+
+	if (s->held == 0)
+		return;
+	dg_addr_format(&s->client, client, sizeof(client));
+	put_fmt(line, sizeof(line), &n, "{\"ts\":\"");
+	put_ts(line, sizeof(line), &n, now_ms);
+	put_fmt(line, sizeof(line), &n, "\",\"client\":\"");
+	put_json(line, sizeof(line), &n, client);
+	put_fmt(line, sizeof(line), &n,
+		"\",\"verdict\":\"deny\",\"suppressed\":%llu,\"since\":\"",
+		(unsigned long long)s->held);
+	put_ts(line, sizeof(line), &n, s->since_ms);
+	put_fmt(line, sizeof(line), &n, "\"}\n");
+	s->held = 0;
+	if (n < sizeof(line))
+		put_line(q, line, n);
+}
+
+/* Refill at rate a second up to rate, then take one if there is one. */
+static bool take(struct limit_slot *s, uint64_t rate, uint64_t now_ms)
+{
+	uint64_t full = rate * MILLI;
+
+	/* The wall clock: when it steps back, start again from there. */
+	if (now_ms > s->refill_ms) {
+		uint64_t elapsed = now_ms - s->refill_ms;
+		uint64_t refill = (elapsed > 1000 ? 1000 : elapsed) * rate;
+
+		s->milli = s->milli + refill > full ? full : s->milli + refill;
+	}
+	s->refill_ms = now_ms;
+	if (s->milli < MILLI)
+		return false;
+	s->milli -= MILLI;
+	return true;
+}
+
+static uint64_t client_key(const struct dg_addr *a)
+{
+	uint64_t h = 14695981039346656037ull;
+	const uint8_t *p;
+	size_t n;
+
+	if (a->u.sa.sa_family == AF_INET) {
+		p = (const uint8_t *)&a->u.in4.sin_addr;
+		n = 4;
+	} else {
+		p = a->u.in6.sin6_addr.s6_addr;
+		n = 8; /* the /64 */
+	}
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	h ^= a->u.sa.sa_family;
+	return h ? h : 1;
+}
+
+/* A denial line may be written: the client's bucket and the total's. */
+static bool limit_allows(struct dg_qlog *q, const struct dg_addr *client,
+			 uint64_t now_ms)
+{
+	uint64_t key = client_key(client);
+	struct limit_slot *s = &q->slots[key % LIMIT_SLOTS];
+
+	if (s->key != key) {
+		write_summary(q, s, now_ms);
+		memset(s, 0, sizeof(*s));
+		s->key = key;
+		s->client = *client;
+		s->milli = (uint64_t)q->rate * MILLI;
+		s->refill_ms = now_ms;
+	}
+	if (q->total.key == 0) {
+		q->total.key = 1;
+		q->total.milli = (uint64_t)q->rate * LIMIT_TOTAL_FACTOR * MILLI;
+		q->total.refill_ms = now_ms;
+	}
+	/* Both refill; a line takes from both or from neither. */
+	if (take(s, q->rate, now_ms)) {
+		if (take(&q->total, (uint64_t)q->rate * LIMIT_TOTAL_FACTOR,
+			 now_ms)) {
+			write_summary(q, s, now_ms);
+			return true;
+		}
+		s->milli += MILLI;
+	}
+	if (s->held++ == 0)
+		s->since_ms = now_ms;
+	return false;
+}
+
+void dg_qlog_tick(struct dg_qlog *q, uint64_t now_ms)
+{
+	if (q == NULL || q->slots == NULL)
+		return;
+	for (size_t i = 0; i < LIMIT_SLOTS; i++)
+		write_summary(q, &q->slots[i], now_ms);
+}
+
 void dg_qlog_close(struct dg_qlog *q)
 {
+	uv_timeval64_t now;
+
 	if (q == NULL)
 		return;
+	if (q->slots != NULL && uv_gettimeofday(&now) == 0)
+		dg_qlog_tick(q, (uint64_t)now.tv_sec * 1000 +
+					(uint64_t)now.tv_usec / 1000);
 	if (q->owned)
 		fclose(q->f);
 	else if (q->f == NULL)
 		closelog();
+	free(q->slots);
+	free(q->path);
 	free(q);
 }
 
@@ -161,13 +376,11 @@ void dg_qlog_write(struct dg_qlog *q, const struct dg_qlog_record *r)
 
 	if (q == NULL)
 		return;
+	if (!r->allow && q->slots != NULL &&
+	    !limit_allows(q, r->client, r->time_ms))
+		return;
 	n = dg_qlog_format(r, line, sizeof(line));
 	if (n >= sizeof(line))
 		return; /* cannot happen with DG_QLOG_LINE; never a cut line */
-	if (q->f != NULL) {
-		fwrite(line, 1, n, q->f);
-	} else {
-		line[n - 1] = '\0';
-		syslog(LOG_INFO, "%s", line);
-	}
+	put_line(q, line, n);
 }

@@ -31,6 +31,7 @@
 /* Queries in flight on one TCP connection, RFC 7766 6.2.1.1 suggests a
  * bound; Unbound's default incoming-num-tcp queries is of this order. */
 #define TCP_PIPELINE 32
+#define QLOG_TICK_MS 10000
 
 struct dg_server {
 	uv_loop_t *loop;
@@ -41,6 +42,7 @@ struct dg_server {
 	struct dg_budget *budget;
 	struct dg_qlog *qlog;
 	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
+	uv_timer_t *qlog_tick;    /* summaries of held-back denial lines */
 	uint8_t out[DG_WIRE_MAX];
 };
 
@@ -64,37 +66,36 @@ static size_t reply_limit(const struct dg_server *srv,
 	return dg_wire_udp_limit(q, srv->cfg->max_udp_size);
 }
 
-/* One query log line, when the sink is on and the verdict is logged. */
-static void log_query(struct dg_server *srv, const struct dg_client *c,
-		      const struct dg_query_info *q, bool allow,
-		      enum dg_reason reason, const struct dg_entry *e,
-		      unsigned rcode, bool cached)
+/* The log wants the wall clock; uv_now is monotonic. */
+static uint64_t wall_ms(uv_loop_t *loop)
 {
-	char entry[DG_ENTRY_STRLEN];
-	struct dg_qlog_record r = {
-		.time_ms = uv_now(srv->loop),
-		.client = &c->addr,
-		.tcp = c->transport == DG_TRANSPORT_TCP,
-		.name = q->qname,
-		.qtype = q->qtype,
-		.allow = allow,
-		.reason = reason,
-		.rcode = rcode,
-		.cached = cached,
-	};
 	uv_timeval64_t now;
 
-	if (srv->qlog == NULL || (allow && !srv->cfg->log_allowed))
+	if (uv_gettimeofday(&now) != 0)
+		return uv_now(loop);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_usec / 1000;
+}
+
+/* One query log line, when the sink is on and the verdict is logged: r
+ * holds what the caller knows of the outcome; the rest is filled here. */
+static void log_query(struct dg_server *srv, const struct dg_client *c,
+		      const struct dg_query_info *q, const struct dg_entry *e,
+		      struct dg_qlog_record *r)
+{
+	char entry[DG_ENTRY_STRLEN];
+
+	if (srv->qlog == NULL || (r->allow && !srv->cfg->log_allowed))
 		return;
-	/* uv_now is monotonic; the log wants the wall clock. */
-	if (uv_gettimeofday(&now) == 0)
-		r.time_ms = (uint64_t)now.tv_sec * 1000 +
-			    (uint64_t)now.tv_usec / 1000;
+	r->time_ms = wall_ms(srv->loop);
+	r->client = &c->addr;
+	r->tcp = c->transport == DG_TRANSPORT_TCP;
+	r->name = q->qname;
+	r->qtype = q->qtype;
 	if (e != NULL) {
 		dg_zones_format_entry(srv->cfg->policy, e, entry, sizeof(entry));
-		r.entry = entry;
+		r->entry = entry;
 	}
-	dg_qlog_write(srv->qlog, &r);
+	dg_qlog_write(srv->qlog, r);
 }
 
 /* An answer with no records: errors and denials. */
@@ -111,6 +112,24 @@ static void reply_empty(struct dg_server *srv, const struct dg_client *c,
 		dg_listener_reply(c, srv->out, n);
 }
 
+/* SERVFAIL for an allowed question: no upstream answered (w says which
+ * was tried last), or there was none to ask. */
+static void servfail(struct dg_server *srv, const struct dg_client *c,
+		     const uint8_t *msg, size_t len,
+		     const struct dg_query_info *q, const struct dg_entry *e,
+		     const struct dg_fetch_waiter *w)
+{
+	struct dg_qlog_record r = { .allow = true,
+				    .rcode = DG_RCODE_SERVFAIL };
+
+	reply_empty(srv, c, msg, len, q, true, DG_RCODE_SERVFAIL, false);
+	if (w != NULL) {
+		r.upstream = w->server;
+		r.upstream_ms = w->fetch_ms;
+	}
+	log_query(srv, c, q, e, &r);
+}
+
 /* Deny a parsed question: NODATA for a denied type on a name that exists,
  * else the configured rcode. Nothing of it goes anywhere but back. */
 static void deny(struct dg_server *srv, const struct dg_client *c,
@@ -118,6 +137,7 @@ static void deny(struct dg_server *srv, const struct dg_client *c,
 		 const struct dg_verdict *v)
 {
 	unsigned rcode;
+	struct dg_qlog_record r = { .allow = false, .reason = v->reason };
 
 	if (v->reason == DG_REASON_QTYPE && v->name_allowed)
 		rcode = DG_RCODE_NOERROR;
@@ -126,23 +146,37 @@ static void deny(struct dg_server *srv, const struct dg_client *c,
 	else
 		rcode = DG_RCODE_NXDOMAIN;
 	reply_empty(srv, c, msg, len, q, true, rcode, rcode != DG_RCODE_REFUSED);
-	log_query(srv, c, q, false, v->reason, v->entry, rcode, false);
+	r.rcode = rcode;
+	log_query(srv, c, q, v->entry, &r);
 }
 
+/* An answer, from the cache (w NULL) or just fetched (w). */
 static void reply_answer(struct dg_server *srv, const struct dg_client *c,
 			 const uint8_t *msg, const struct dg_query_info *q,
 			 const struct dg_entry *e, const struct dg_answer *a,
-			 uint32_t elapsed, bool cached)
+			 uint32_t elapsed, const struct dg_fetch_waiter *w)
 {
 	size_t n = dg_wire_encode_answer(a, msg, q, elapsed,
 					 srv->cfg->negative_ttl,
 					 reply_limit(srv, c, q), srv->out,
 					 sizeof(srv->out));
+	struct dg_qlog_record r = {
+		.allow = a->reason == DG_REASON_NONE,
+		.reason = (enum dg_reason)a->reason,
+		.rcode = a->rcode,
+		.cached = w == NULL,
+		.has_answer = a->reason == DG_REASON_NONE,
+		.answers = a->ancount,
+		.scrubbed = a->scrubbed,
+	};
 
 	if (n > 0)
 		dg_listener_reply(c, srv->out, n);
-	log_query(srv, c, q, a->reason == DG_REASON_NONE,
-		  (enum dg_reason)a->reason, e, a->rcode, cached);
+	if (w != NULL) {
+		r.upstream = w->server;
+		r.upstream_ms = w->fetch_ms;
+	}
+	log_query(srv, c, q, e, &r);
 }
 
 static void query_finish(struct query *qr)
@@ -159,10 +193,10 @@ static void on_fetch_done(struct dg_fetch_waiter *w, int status,
 
 	if (status == 0)
 		reply_answer(srv, &qr->client, qr->msg, &qr->info, qr->entry, a,
-			     0, false);
+			     0, w);
 	else if (status != UV_ECANCELED)
-		reply_empty(srv, &qr->client, qr->msg, qr->len, &qr->info, true,
-			    DG_RCODE_SERVFAIL, false);
+		servfail(srv, &qr->client, qr->msg, qr->len, &qr->info,
+			 qr->entry, w);
 	query_finish(qr);
 }
 
@@ -174,8 +208,7 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 	int rc;
 
 	if (qr == NULL) {
-		reply_empty(srv, client, msg, len, info, true,
-			    DG_RCODE_SERVFAIL, false);
+		servfail(srv, client, msg, len, info, e, NULL);
 		return;
 	}
 	qr->srv = srv;
@@ -190,8 +223,7 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 			    info->qclass, &qr->waiter);
 	if (rc != 0) {
 		/* Past max_inflight: SERVFAIL now rather than queue. */
-		reply_empty(srv, client, msg, len, info, true,
-			    DG_RCODE_SERVFAIL, false);
+		servfail(srv, client, msg, len, info, e, NULL);
 		query_finish(qr);
 	}
 }
@@ -253,7 +285,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 				 info.qclass, uv_now(srv->loop), &elapsed);
 	if (cached != NULL) {
 		reply_answer(srv, client, msg, &info, v.entry, cached, elapsed,
-			     true);
+			     NULL);
 		return;
 	}
 	/* Any name but a new one that would reach the upstream again pays
@@ -347,6 +379,43 @@ static void on_answer(void *arg, const uint8_t *qname, uint16_t qtype,
 			     uv_now(srv->loop));
 }
 
+static void on_qlog_tick(uv_timer_t *t)
+{
+	struct dg_server *srv = t->data;
+
+	dg_qlog_tick(srv->qlog, wall_ms(srv->loop));
+}
+
+static void free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Summaries every QLOG_TICK_MS: a client whose flood stopped gets its own
+ * before the next query of anyone. */
+static int start_qlog_tick(struct dg_server *srv)
+{
+	int rc;
+
+	srv->qlog_tick = malloc(sizeof(*srv->qlog_tick));
+	if (srv->qlog_tick == NULL)
+		return UV_ENOMEM;
+	rc = uv_timer_init(srv->loop, srv->qlog_tick);
+	if (rc != 0) {
+		free(srv->qlog_tick);
+		srv->qlog_tick = NULL;
+		return rc;
+	}
+	srv->qlog_tick->data = srv;
+	return uv_timer_start(srv->qlog_tick, on_qlog_tick, QLOG_TICK_MS,
+			      QLOG_TICK_MS);
+}
+
+int dg_server_reopen_log(struct dg_server *srv)
+{
+	return dg_qlog_reopen(srv->qlog);
+}
+
 int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 		    struct dg_server **out)
 {
@@ -389,12 +458,15 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 		goto fail;
 	}
 	rc = dg_qlog_open(cfg->query_log ? cfg->query_log : "stderr",
-			  &srv->qlog);
+			  cfg->deny_log_rate, &srv->qlog);
 	if (rc != 0) {
 		fprintf(stderr, "dnsgate: cannot open the query log %s: %s\n",
 			cfg->query_log, uv_strerror(rc));
 		goto fail;
 	}
+	if (srv->qlog != NULL && cfg->deny_log_rate > 0 &&
+	    (rc = start_qlog_tick(srv)) != 0)
+		goto fail;
 	/* Before dnsgate drops root: the kernel checks the socket's opener. */
 	if (cfg->nft_set[0].table != NULL || cfg->nft_set[1].table != NULL) {
 		rc = dg_nftset_open(loop, &cfg->nft_set[0], &cfg->nft_set[1],
@@ -421,6 +493,8 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 fail:
 	if (srv->upstream != NULL)
 		dg_upstream_close(srv->upstream);
+	if (srv->qlog_tick != NULL)
+		uv_close((uv_handle_t *)srv->qlog_tick, free_handle);
 	dg_nftset_close(srv->nftset);
 	dg_qlog_close(srv->qlog);
 	dg_budget_free(srv->budget);
@@ -435,6 +509,8 @@ void dg_server_stop(struct dg_server *srv)
 	 * waiters release their clients, before the cache goes. */
 	dg_listener_close(srv->listener);
 	dg_upstream_close(srv->upstream);
+	if (srv->qlog_tick != NULL)
+		uv_close((uv_handle_t *)srv->qlog_tick, free_handle);
 	dg_nftset_close(srv->nftset);
 	dg_cache_free(srv->cache);
 	dg_budget_free(srv->budget);

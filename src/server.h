@@ -28,6 +28,10 @@ struct dg_server;
 DG_NODISCARD int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 				 struct dg_server **out);
 
+/* Reopen the query log file (SIGUSR1, after logrotate); the old one stays
+ * when that fails. @return 0 or a negative errno. */
+DG_NODISCARD int dg_server_reopen_log(struct dg_server *srv);
+
 /* Close everything; queries in flight are dropped. Handles finish closing
  * on the loop; the server memory is freed here. */
 void dg_server_stop(struct dg_server *srv);

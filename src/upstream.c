@@ -45,6 +45,7 @@ struct fetch {
 	uint32_t hash;
 	struct dg_fetch_waiter *waiters;
 	struct attempt *att;
+	uint64_t start_ms;
 	size_t server;
 	int last_error;
 	uint16_t id;
@@ -148,6 +149,9 @@ static void fetch_finish(struct fetch *f, int status, struct dg_answer *a)
 	struct fetch **slot = table_slot(up, f->qname, f->qtype, f->qclass,
 					 f->hash);
 	struct dg_fetch_waiter *w = f->waiters;
+	size_t last = f->server < up->cfg.n_servers ? f->server
+						    : up->cfg.n_servers - 1;
+	uint64_t elapsed = uv_now(up->loop) - f->start_ms;
 
 	/* Unlink first: a callback may start a fetch for the same key. */
 	*slot = f->chain;
@@ -161,6 +165,8 @@ static void fetch_finish(struct fetch *f, int status, struct dg_answer *a)
 
 		w->fetch = NULL;
 		w->next = NULL;
+		w->server = status == UV_ECANCELED ? NULL : &up->servers[last];
+		w->fetch_ms = elapsed > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed;
 		w->cb(w, status, a);
 		w = next;
 	}
@@ -454,6 +460,7 @@ int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
 	f->qclass = qclass;
 	dg_name_lower(f->qname, qname);
 	f->last_error = DG_ETIMEOUT;
+	f->start_ms = uv_now(up->loop);
 	if (fetch_begin(f) != 0) {
 		free(f);
 		return DG_EBUSY;

@@ -67,6 +67,10 @@ struct dg_fetch_waiter {
 	dg_fetch_cb cb;
 	struct dg_fetch_waiter *next;
 	struct fetch *fetch;
+	/* Set before cb, for the query log: the server that answered, or
+	 * the last one tried (NULL: none was), and the fetch's time. */
+	const struct dg_addr *server;
+	uint32_t fetch_ms;
 };
 
 struct dg_upstream;

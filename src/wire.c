@@ -378,6 +378,9 @@ int dg_wire_parse_answer(const uint8_t *pkt, size_t len, const uint8_t *qname,
 	a->rcode = (uint8_t)rcode;
 	a->reason = 0;
 	a->ancount = count;
+	a->scrubbed = (uint16_t)(report->private_removed +
+				 report->offchain_removed +
+				 report->hints_removed);
 	a->ttl = ttl;
 	a->len = ldns_buffer_position(buf);
 	memcpy(a->rrs, ldns_buffer_begin(buf), a->len);

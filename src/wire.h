@@ -112,6 +112,7 @@ struct dg_answer {
 	uint8_t rcode;
 	uint8_t reason;  /* an enum dg_reason when the answer is a denial */
 	uint16_t ancount;
+	uint16_t scrubbed; /* records and address hints scrubbing removed */
 	uint32_t ttl;  /* how long it may be kept, clamped */
 	size_t len;    /* bytes of rrs */
 	uint8_t rrs[]; /* ancount records: owner, type, class, TTL, rdlength, rdata */
