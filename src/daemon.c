@@ -22,6 +22,9 @@
 
 struct daemon {
 	uv_loop_t loop;
+	const char *path;            /* for reloads: the file, or NULL */
+	const struct dg_overrides *ov;
+	unsigned reloads, reload_failures;
 	uv_signal_t sigint, sigterm, sighup, sigusr1;
 	struct dg_server *server;
 	int stop_signal;
@@ -61,11 +64,40 @@ static void on_usr1(uv_signal_t *sig, int signum)
 				"%s; writing to the old one\n", uv_strerror(rc));
 }
 
-/* Reload is not built yet; SIGHUP's default action would kill us. */
+/* Read everything again; swap only a configuration without errors. */
 static void on_hup(uv_signal_t *sig, int signum)
 {
-	fprintf(stderr, "dnsgate: SIGHUP: reloading is not supported yet; "
-			"the configuration is unchanged\n");
+	struct daemon *d = sig->data;
+	struct dg_config *cfg = NULL;
+	struct dg_diag diag;
+	int rc;
+
+	if (d->server == NULL)
+		return;
+	dg_diag_init(&diag, stderr);
+	rc = dg_config_load(d->path, d->ov, &diag, &cfg);
+	if (rc == 0) {
+		rc = dg_server_reload(d->server, cfg);
+		if (rc != 0)
+			dg_config_free(cfg);
+	}
+	if (rc != 0) {
+		d->reload_failures++;
+		if (rc == DG_ECONFIG)
+			fprintf(stderr, "dnsgate: reload: %u error%s in the "
+					"configuration; still serving the "
+					"previous one\n",
+				diag.errors, diag.errors == 1 ? "" : "s");
+		else
+			fprintf(stderr, "dnsgate: reload: %s; still serving the "
+					"previous configuration\n",
+				uv_strerror(rc));
+		return;
+	}
+	d->reloads++;
+	fprintf(stderr, "dnsgate: reloaded %s: %zu allowlist entries\n",
+		d->path != NULL ? d->path : "the embedded default",
+		dg_policy_count(cfg->policy));
 }
 
 /* CAP_NET_ADMIN alone, effective and permitted, after setuid kept it. */
@@ -148,9 +180,10 @@ static void announce(const struct dg_config *cfg)
 	}
 }
 
-int dg_daemon_run(const struct dg_config *cfg)
+int dg_daemon_run(const struct dg_config *cfg, const char *path,
+		  const struct dg_overrides *ov)
 {
-	struct daemon d = { 0 };
+	struct daemon d = { .path = path, .ov = ov };
 	int rc, status = 0;
 
 	/* A client closing its TCP connection must not kill the process. */
@@ -167,6 +200,7 @@ int dg_daemon_run(const struct dg_config *cfg)
 	d.sigint.data = &d;
 	d.sigterm.data = &d;
 	d.sigusr1.data = &d;
+	d.sighup.data = &d;
 	rc = dg_server_start(&d.loop, cfg, &d.server);
 	if (rc == 0 && cfg->user != NULL &&
 	    drop_privileges(cfg->user, cfg->nft_set[0].table != NULL ||

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * daemon: the process around the server. Owns the libuv loop, the signal
- * handlers (SIGINT and SIGTERM stop; SIGPIPE is ignored; SIGHUP, until
- * reload exists, only says so), the switch to an
- * unprivileged user after binding, and the shutdown order: every handle
- * closed, then uv_loop_close() must succeed — a handle left open is a bug
- * and makes the exit status say so.
+ * handlers (SIGINT and SIGTERM stop; SIGHUP reloads; SIGUSR1 reopens the
+ * query log; SIGPIPE is ignored), the switch to an unprivileged user after
+ * binding, and the shutdown order: every handle closed, then
+ * uv_loop_close() must succeed — a handle left open is a bug and makes the
+ * exit status say so.
+ *
+ * A reload reads the configuration as at start (the same file and
+ * command-line overrides), all of it, zones files included; only a
+ * configuration without errors replaces the running one, otherwise its
+ * FILE:LINE errors are printed and the running one stays.
  */
 #pragma once
 
 #include "config.h"
 
-/* Serve until SIGINT/SIGTERM. @return the process exit status. */
-int dg_daemon_run(const struct dg_config *cfg);
+/* Serve cfg until SIGINT/SIGTERM; path and ov are what it was loaded
+ * from, for SIGHUP. @return the process exit status. */
+int dg_daemon_run(const struct dg_config *cfg, const char *path,
+		  const struct dg_overrides *ov);

@@ -80,6 +80,9 @@ static const char usage_text[] =
 	"below), NAME depth=N (NAME and up to N labels below); types=T1,T2\n"
 	"narrows the query types; private=allow keeps private addresses.\n"
 	"\n"
+	"Signals: HUP reloads the configuration, USR1 reopens the query log\n"
+	"file, INT and TERM stop.\n"
+	"\n"
 	"Exit status: 0 success (explain: allowed), 1 explain: denied,\n"
 	"2 a bad option, configuration or input.\n";
 
@@ -309,7 +312,7 @@ int main(int argc, char **argv)
 	else if (check)
 		status = dg_cli_check(cfg, stdout);
 	else
-		status = dg_daemon_run(cfg);
+		status = dg_daemon_run(cfg, config_path, &ov);
 done:
 	dg_config_free(cfg);
 	free(lists);

@@ -33,9 +33,19 @@
 #define TCP_PIPELINE 32
 #define QLOG_TICK_MS 10000
 
+/* A configuration in use, and the queries still using it: a reload swaps
+ * in a new one, and the old one goes when its last query has finished, so
+ * each finishes under the policy it started with. */
+struct snapshot {
+	unsigned refs;
+	const struct dg_config *cfg;
+	struct dg_config *owned; /* cfg, freed with it; NULL: the caller's */
+};
+
 struct dg_server {
 	uv_loop_t *loop;
-	const struct dg_config *cfg;
+	struct snapshot *snap;        /* the current one: one reference */
+	const struct dg_config *cfg;  /* snap->cfg */
 	struct dg_listener *listener;
 	struct dg_upstream *upstream;
 	struct dg_cache *cache;
@@ -52,10 +62,32 @@ struct query {
 	struct dg_fetch_waiter waiter;
 	struct dg_client client;
 	struct dg_query_info info; /* points into msg */
+	struct snapshot *snap;     /* one reference: entry is its policy's */
 	const struct dg_entry *entry;
 	size_t len;
 	uint8_t msg[];
 };
+
+static struct snapshot *snapshot_new(const struct dg_config *cfg,
+				     struct dg_config *owned)
+{
+	struct snapshot *s = malloc(sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->refs = 1;
+	s->cfg = cfg;
+	s->owned = owned;
+	return s;
+}
+
+static void snapshot_unref(struct snapshot *s)
+{
+	if (s == NULL || --s->refs > 0)
+		return;
+	dg_config_free(s->owned);
+	free(s);
+}
 
 static size_t reply_limit(const struct dg_server *srv,
 			  const struct dg_client *c,
@@ -78,13 +110,13 @@ static uint64_t wall_ms(uv_loop_t *loop)
 
 /* One query log line, when the sink is on and the verdict is logged: r
  * holds what the caller knows of the outcome; the rest is filled here. */
-static void log_query(struct dg_server *srv, const struct dg_client *c,
-		      const struct dg_query_info *q, const struct dg_entry *e,
-		      struct dg_qlog_record *r)
+static void log_query(struct dg_server *srv, const struct dg_config *cfg,
+		      const struct dg_client *c, const struct dg_query_info *q,
+		      const struct dg_entry *e, struct dg_qlog_record *r)
 {
 	char entry[DG_ENTRY_STRLEN];
 
-	if (srv->qlog == NULL || (r->allow && !srv->cfg->log_allowed))
+	if (srv->qlog == NULL || (r->allow && !cfg->log_allowed))
 		return;
 	r->time_ms = wall_ms(srv->loop);
 	r->client = &c->addr;
@@ -92,7 +124,7 @@ static void log_query(struct dg_server *srv, const struct dg_client *c,
 	r->name = q->qname;
 	r->qtype = q->qtype;
 	if (e != NULL) {
-		dg_zones_format_entry(srv->cfg->policy, e, entry, sizeof(entry));
+		dg_zones_format_entry(cfg->policy, e, entry, sizeof(entry));
 		r->entry = entry;
 	}
 	dg_qlog_write(srv->qlog, r);
@@ -114,8 +146,8 @@ static void reply_empty(struct dg_server *srv, const struct dg_client *c,
 
 /* SERVFAIL for an allowed question: no upstream answered (w says which
  * was tried last), or there was none to ask. */
-static void servfail(struct dg_server *srv, const struct dg_client *c,
-		     const uint8_t *msg, size_t len,
+static void servfail(struct dg_server *srv, const struct dg_config *cfg,
+		     const struct dg_client *c, const uint8_t *msg, size_t len,
 		     const struct dg_query_info *q, const struct dg_entry *e,
 		     const struct dg_fetch_waiter *w)
 {
@@ -127,7 +159,7 @@ static void servfail(struct dg_server *srv, const struct dg_client *c,
 		r.upstream = w->server;
 		r.upstream_ms = w->fetch_ms;
 	}
-	log_query(srv, c, q, e, &r);
+	log_query(srv, cfg, c, q, e, &r);
 }
 
 /* Deny a parsed question: NODATA for a denied type on a name that exists,
@@ -147,14 +179,16 @@ static void deny(struct dg_server *srv, const struct dg_client *c,
 		rcode = DG_RCODE_NXDOMAIN;
 	reply_empty(srv, c, msg, len, q, true, rcode, rcode != DG_RCODE_REFUSED);
 	r.rcode = rcode;
-	log_query(srv, c, q, v->entry, &r);
+	log_query(srv, srv->cfg, c, q, v->entry, &r);
 }
 
-/* An answer, from the cache (w NULL) or just fetched (w). */
-static void reply_answer(struct dg_server *srv, const struct dg_client *c,
-			 const uint8_t *msg, const struct dg_query_info *q,
-			 const struct dg_entry *e, const struct dg_answer *a,
-			 uint32_t elapsed, const struct dg_fetch_waiter *w)
+/* An answer, from the cache (w NULL) or just fetched (w); e is an entry
+ * of cfg's policy. */
+static void reply_answer(struct dg_server *srv, const struct dg_config *cfg,
+			 const struct dg_client *c, const uint8_t *msg,
+			 const struct dg_query_info *q, const struct dg_entry *e,
+			 const struct dg_answer *a, uint32_t elapsed,
+			 const struct dg_fetch_waiter *w)
 {
 	size_t n = dg_wire_encode_answer(a, msg, q, elapsed,
 					 srv->cfg->negative_ttl,
@@ -176,12 +210,13 @@ static void reply_answer(struct dg_server *srv, const struct dg_client *c,
 		r.upstream = w->server;
 		r.upstream_ms = w->fetch_ms;
 	}
-	log_query(srv, c, q, e, &r);
+	log_query(srv, cfg, c, q, e, &r);
 }
 
 static void query_finish(struct query *qr)
 {
 	dg_client_release(&qr->client);
+	snapshot_unref(qr->snap);
 	free(qr);
 }
 
@@ -192,11 +227,11 @@ static void on_fetch_done(struct dg_fetch_waiter *w, int status,
 	struct dg_server *srv = qr->srv;
 
 	if (status == 0)
-		reply_answer(srv, &qr->client, qr->msg, &qr->info, qr->entry, a,
-			     0, w);
+		reply_answer(srv, qr->snap->cfg, &qr->client, qr->msg, &qr->info,
+			     qr->entry, a, 0, w);
 	else if (status != UV_ECANCELED)
-		servfail(srv, &qr->client, qr->msg, qr->len, &qr->info,
-			 qr->entry, w);
+		servfail(srv, qr->snap->cfg, &qr->client, qr->msg, qr->len,
+			 &qr->info, qr->entry, w);
 	query_finish(qr);
 }
 
@@ -208,10 +243,12 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 	int rc;
 
 	if (qr == NULL) {
-		servfail(srv, client, msg, len, info, e, NULL);
+		servfail(srv, srv->cfg, client, msg, len, info, e, NULL);
 		return;
 	}
 	qr->srv = srv;
+	qr->snap = srv->snap;
+	qr->snap->refs++;
 	qr->len = len;
 	qr->entry = e;
 	memcpy(qr->msg, msg, len);
@@ -223,7 +260,7 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 			    info->qclass, &qr->waiter);
 	if (rc != 0) {
 		/* Past max_inflight: SERVFAIL now rather than queue. */
-		servfail(srv, client, msg, len, info, e, NULL);
+		servfail(srv, srv->cfg, client, msg, len, info, e, NULL);
 		query_finish(qr);
 	}
 }
@@ -284,8 +321,8 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	cached = dg_cache_lookup(srv->cache, info.qname, info.qtype,
 				 info.qclass, uv_now(srv->loop), &elapsed);
 	if (cached != NULL) {
-		reply_answer(srv, client, msg, &info, v.entry, cached, elapsed,
-			     NULL);
+		reply_answer(srv, cfg, client, msg, &info, v.entry, cached,
+			     elapsed, NULL);
 		return;
 	}
 	/* Any name but a new one that would reach the upstream again pays
@@ -411,6 +448,99 @@ static int start_qlog_tick(struct dg_server *srv)
 			      QLOG_TICK_MS);
 }
 
+/* The budget's hash seed keeps clients from aiming at each other's slots;
+ * getrandom, or the clock if that fails. */
+static uint64_t budget_seed(void)
+{
+	uint64_t seed = 0;
+
+	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) != 0)
+		seed = uv_hrtime();
+	return seed;
+}
+
+static bool addrs_differ(const struct dg_addrs *a, const struct dg_addrs *b)
+{
+	char x[DG_ADDR_STRLEN], y[DG_ADDR_STRLEN];
+
+	if (a->n != b->n)
+		return true;
+	for (size_t i = 0; i < a->n; i++) {
+		dg_addr_format(&a->v[i], x, sizeof(x));
+		dg_addr_format(&b->v[i], y, sizeof(y));
+		if (strcmp(x, y) != 0)
+			return true;
+	}
+	return false;
+}
+
+static bool strings_differ(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+/* What was opened at start stays: say so for each such key that changed. */
+static void warn_restart_only(const struct dg_config *old,
+			      const struct dg_config *cfg)
+{
+	const struct {
+		bool changed;
+		const char *key;
+	} keys[] = {
+		{ addrs_differ(&old->listen, &cfg->listen), "[server] listen" },
+		{ strings_differ(old->user, cfg->user), "[server] user" },
+		{ old->max_tcp_clients != cfg->max_tcp_clients ||
+			  old->tcp_idle_timeout_ms != cfg->tcp_idle_timeout_ms,
+		  "[server] tcp limits" },
+		{ addrs_differ(&old->servers, &cfg->servers), "[upstream] servers" },
+		{ old->upstream_timeout_ms != cfg->upstream_timeout_ms ||
+			  old->max_inflight != cfg->max_inflight,
+		  "[upstream] timeout_ms, max_inflight" },
+		{ strings_differ(old->query_log, cfg->query_log) ||
+			  old->deny_log_rate != cfg->deny_log_rate,
+		  "[log] query_log, deny_log_rate" },
+		{ strings_differ(old->nft_set[0].set, cfg->nft_set[0].set) ||
+			  strings_differ(old->nft_set[1].set, cfg->nft_set[1].set) ||
+			  strings_differ(old->nft_set[0].table, cfg->nft_set[0].table) ||
+			  strings_differ(old->nft_set[1].table, cfg->nft_set[1].table),
+		  "[firewall] nft_set" },
+	};
+
+	for (size_t i = 0; i < DG_ARRAY_SIZE(keys); i++)
+		if (keys[i].changed)
+			fprintf(stderr, "dnsgate: reload: %s changed; it takes "
+					"effect at the next start\n", keys[i].key);
+}
+
+int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
+{
+	struct snapshot *snap = snapshot_new(cfg, cfg);
+	struct dg_cache *cache = dg_cache_new(cfg->cache_max_entries);
+	struct dg_budget *budget = dg_budget_new(cfg->new_names_per_minute,
+						 budget_seed());
+
+	if (snap == NULL || cache == NULL || budget == NULL) {
+		if (snap != NULL)
+			snap->owned = NULL;
+		snapshot_unref(snap);
+		dg_cache_free(cache);
+		dg_budget_free(budget);
+		return UV_ENOMEM;
+	}
+	warn_restart_only(srv->cfg, cfg);
+	/* Cached answers were scrubbed, and budgets kept, by the old
+	 * policy's entries: both start again, so nothing it allowed is
+	 * served under the new one. */
+	dg_cache_free(srv->cache);
+	dg_budget_free(srv->budget);
+	srv->cache = cache;
+	srv->budget = budget;
+	snapshot_unref(srv->snap);
+	srv->snap = snap;
+	srv->cfg = cfg;
+	return 0;
+}
+
 int dg_server_reopen_log(struct dg_server *srv)
 {
 	return dg_qlog_reopen(srv->qlog);
@@ -437,7 +567,6 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 		.on_message = on_message,
 	};
 	const struct dg_addr *failed = NULL;
-	uint64_t seed = 0;
 	int rc;
 
 	if (srv == NULL)
@@ -446,14 +575,12 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 	srv->cfg = cfg;
 	ucfg.arg = srv;
 	lcfg.arg = srv;
-	/* The budget's hash seed keeps clients from aiming at each other's
-	 * slots; getrandom, or the clock if that fails. */
-	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) != 0)
-		seed = uv_hrtime();
+	srv->snap = snapshot_new(cfg, NULL);
 	srv->cache = dg_cache_new(cfg->cache_max_entries);
-	srv->budget = dg_budget_new(cfg->new_names_per_minute, seed);
+	srv->budget = dg_budget_new(cfg->new_names_per_minute, budget_seed());
 	srv->upstream = dg_upstream_new(loop, &ucfg);
-	if (srv->cache == NULL || srv->budget == NULL || srv->upstream == NULL) {
+	if (srv->snap == NULL || srv->cache == NULL || srv->budget == NULL ||
+	    srv->upstream == NULL) {
 		rc = UV_ENOMEM;
 		goto fail;
 	}
@@ -499,6 +626,7 @@ fail:
 	dg_qlog_close(srv->qlog);
 	dg_budget_free(srv->budget);
 	dg_cache_free(srv->cache);
+	snapshot_unref(srv->snap);
 	free(srv);
 	return rc;
 }
@@ -515,5 +643,6 @@ void dg_server_stop(struct dg_server *srv)
 	dg_cache_free(srv->cache);
 	dg_budget_free(srv->budget);
 	dg_qlog_close(srv->qlog);
+	snapshot_unref(srv->snap);
 	free(srv);
 }

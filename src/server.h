@@ -28,6 +28,16 @@ struct dg_server;
 DG_NODISCARD int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 				 struct dg_server **out);
 
+/*
+ * Serve with cfg from now on: every query after this call, and every fetch
+ * answered after it, is decided, scrubbed and cached under cfg; queries in
+ * flight finish under the configuration they started with. The cache and
+ * the budgets start empty. Settings opened at start (listeners, upstreams,
+ * the query log, the user, nft sets) stay, with a warning when they differ.
+ * @return 0, the server owning cfg; or UV_ENOMEM, cfg still the caller's.
+ */
+DG_NODISCARD int dg_server_reload(struct dg_server *srv, struct dg_config *cfg);
+
 /* Reopen the query log file (SIGUSR1, after logrotate); the old one stays
  * when that fails. @return 0 or a negative errno. */
 DG_NODISCARD int dg_server_reopen_log(struct dg_server *srv);
