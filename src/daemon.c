@@ -24,7 +24,6 @@ struct daemon {
 	uv_loop_t loop;
 	const char *path;            /* for reloads: the file, or NULL */
 	const struct dg_overrides *ov;
-	unsigned reloads, reload_failures;
 	uv_signal_t sigint, sigterm, sighup, sigusr1;
 	struct dg_server *server;
 	int stop_signal;
@@ -82,7 +81,7 @@ static void on_hup(uv_signal_t *sig, int signum)
 			dg_config_free(cfg);
 	}
 	if (rc != 0) {
-		d->reload_failures++;
+		dg_server_count_reload_failure(d->server);
 		if (rc == DG_ECONFIG)
 			fprintf(stderr, "dnsgate: reload: %u error%s in the "
 					"configuration; still serving the "
@@ -94,7 +93,6 @@ static void on_hup(uv_signal_t *sig, int signum)
 				uv_strerror(rc));
 		return;
 	}
-	d->reloads++;
 	fprintf(stderr, "dnsgate: reloaded %s: %zu allowlist entries\n",
 		d->path != NULL ? d->path : "the embedded default",
 		dg_policy_count(cfg->policy));

@@ -400,6 +400,11 @@ int dg_listener_open(uv_loop_t *loop, const struct dg_listener_config *cfg,
 	return 0;
 }
 
+size_t dg_listener_tcp_count(const struct dg_listener *l)
+{
+	return l->n_conns;
+}
+
 void dg_listener_close(struct dg_listener *l)
 {
 	l->closing = true;

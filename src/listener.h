@@ -70,6 +70,9 @@ DG_NODISCARD int dg_listener_open(uv_loop_t *loop,
  * last close callback ran. Held clients stay valid until released. */
 void dg_listener_close(struct dg_listener *l);
 
+/* Client TCP connections open now. */
+size_t dg_listener_tcp_count(const struct dg_listener *l);
+
 /* Send `msg` to the client (copied when it cannot go out at once). */
 void dg_listener_reply(const struct dg_client *c, const uint8_t *msg,
 		       size_t len);

@@ -44,6 +44,7 @@ enum dg_reason {
 	 * with cname = strict, a CNAME target that is not allowed. */
 	DG_REASON_CNAME,
 };
+#define DG_REASON_COUNT (DG_REASON_CNAME + 1)
 
 /* "not-listed", "too-deep", …; "none" for DG_REASON_NONE. */
 const char *dg_reason_name(enum dg_reason reason);

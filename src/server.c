@@ -20,6 +20,7 @@
 #include "budget.h"
 #include "cache.h"
 #include "listener.h"
+#include "metrics.h"
 #include "nftset.h"
 #include "policy.h"
 #include "qlog.h"
@@ -53,6 +54,8 @@ struct dg_server {
 	struct dg_qlog *qlog;
 	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
 	uv_timer_t *qlog_tick;    /* summaries of held-back denial lines */
+	struct dg_metrics *metrics; /* NULL: no [metrics] listen */
+	struct dg_query_counters counters;
 	uint8_t out[DG_WIRE_MAX];
 };
 
@@ -108,14 +111,24 @@ static uint64_t wall_ms(uv_loop_t *loop)
 	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_usec / 1000;
 }
 
-/* One query log line, when the sink is on and the verdict is logged: r
- * holds what the caller knows of the outcome; the rest is filled here. */
-static void log_query(struct dg_server *srv, const struct dg_config *cfg,
-		      const struct dg_client *c, const struct dg_query_info *q,
-		      const struct dg_entry *e, struct dg_qlog_record *r)
+/* A question answered: counted, and logged when the sink is on and the
+ * verdict is logged. r holds what the caller knows of the outcome; the
+ * rest is filled here. */
+static void record_query(struct dg_server *srv, const struct dg_config *cfg,
+			 const struct dg_client *c,
+			 const struct dg_query_info *q,
+			 const struct dg_entry *e, struct dg_qlog_record *r)
 {
 	char entry[DG_ENTRY_STRLEN];
 
+	srv->counters.by_reason[r->allow ? DG_REASON_NONE : r->reason]++;
+	dg_metrics_count_type(&srv->counters, q->qtype);
+	if (c->transport == DG_TRANSPORT_TCP)
+		srv->counters.tcp++;
+	else
+		srv->counters.udp++;
+	if (r->allow && r->rcode == DG_RCODE_SERVFAIL)
+		srv->counters.servfail++;
 	if (srv->qlog == NULL || (r->allow && !cfg->log_allowed))
 		return;
 	r->time_ms = wall_ms(srv->loop);
@@ -159,7 +172,7 @@ static void servfail(struct dg_server *srv, const struct dg_config *cfg,
 		r.upstream = w->server;
 		r.upstream_ms = w->fetch_ms;
 	}
-	log_query(srv, cfg, c, q, e, &r);
+	record_query(srv, cfg, c, q, e, &r);
 }
 
 /* Deny a parsed question: NODATA for a denied type on a name that exists,
@@ -179,7 +192,7 @@ static void deny(struct dg_server *srv, const struct dg_client *c,
 		rcode = DG_RCODE_NXDOMAIN;
 	reply_empty(srv, c, msg, len, q, true, rcode, rcode != DG_RCODE_REFUSED);
 	r.rcode = rcode;
-	log_query(srv, srv->cfg, c, q, v->entry, &r);
+	record_query(srv, srv->cfg, c, q, v->entry, &r);
 }
 
 /* An answer, from the cache (w NULL) or just fetched (w); e is an entry
@@ -206,11 +219,13 @@ static void reply_answer(struct dg_server *srv, const struct dg_config *cfg,
 
 	if (n > 0)
 		dg_listener_reply(c, srv->out, n);
+	if (w == NULL)
+		srv->counters.cache_hits++;
 	if (w != NULL) {
 		r.upstream = w->server;
 		r.upstream_ms = w->fetch_ms;
 	}
-	log_query(srv, cfg, c, q, e, &r);
+	record_query(srv, cfg, c, q, e, &r);
 }
 
 static void query_finish(struct query *qr)
@@ -242,6 +257,7 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 	struct query *qr = malloc(sizeof(*qr) + len);
 	int rc;
 
+	srv->counters.cache_misses++;
 	if (qr == NULL) {
 		servfail(srv, srv->cfg, client, msg, len, info, e, NULL);
 		return;
@@ -311,6 +327,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 		if (bv == DG_BUDGET_EXHAUSTED) {
 			v.allow = false;
 			v.reason = DG_REASON_BUDGET;
+			srv->counters.budget_exhausted++;
 		}
 	}
 	if (!v.allow) {
@@ -333,6 +350,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 			       uv_now(srv->loop))) {
 		v.allow = false;
 		v.reason = DG_REASON_BUDGET;
+		srv->counters.budget_exhausted++;
 		deny(srv, client, msg, len, &info, &v);
 		return;
 	}
@@ -538,7 +556,33 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 	snapshot_unref(srv->snap);
 	srv->snap = snap;
 	srv->cfg = cfg;
+	srv->counters.reloads++;
 	return 0;
+}
+
+void dg_server_count_reload_failure(struct dg_server *srv)
+{
+	srv->counters.reload_failures++;
+}
+
+/* The figures of a scrape, as they are now. */
+static void metrics_view(void *arg, struct dg_metrics_view *v)
+{
+	struct dg_server *srv = arg;
+	struct dg_nftset_stats ns = { 0 };
+
+	if (srv->nftset != NULL)
+		dg_nftset_stats(srv->nftset, &ns);
+	v->queries = &srv->counters;
+	v->upstreams = srv->cfg->servers.v;
+	v->upstream = dg_upstream_counters(srv->upstream);
+	v->n_upstreams = srv->cfg->servers.n;
+	v->cache_entries = dg_cache_count(srv->cache);
+	v->inflight = dg_upstream_inflight(srv->upstream);
+	v->tcp_connections = dg_listener_tcp_count(srv->listener);
+	v->nftset_added = ns.added;
+	v->nftset_dropped = ns.dropped;
+	v->nftset_errors = ns.errors;
 }
 
 int dg_server_reopen_log(struct dg_server *srv)
@@ -605,6 +649,18 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 			goto fail;
 		}
 	}
+	if (cfg->metrics_enabled) {
+		rc = dg_metrics_open(loop, &cfg->metrics_listen, metrics_view,
+				     srv, &srv->metrics);
+		if (rc != 0) {
+			char text[DG_ADDR_STRLEN];
+
+			dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
+			fprintf(stderr, "dnsgate: cannot serve metrics on %s: %s\n",
+				text, uv_strerror(rc));
+			goto fail;
+		}
+	}
 	rc = dg_listener_open(loop, &lcfg, &srv->listener, &failed);
 	if (rc != 0) {
 		char text[DG_ADDR_STRLEN] = "?";
@@ -622,6 +678,7 @@ fail:
 		dg_upstream_close(srv->upstream);
 	if (srv->qlog_tick != NULL)
 		uv_close((uv_handle_t *)srv->qlog_tick, free_handle);
+	dg_metrics_close(srv->metrics);
 	dg_nftset_close(srv->nftset);
 	dg_qlog_close(srv->qlog);
 	dg_budget_free(srv->budget);
@@ -639,6 +696,7 @@ void dg_server_stop(struct dg_server *srv)
 	dg_upstream_close(srv->upstream);
 	if (srv->qlog_tick != NULL)
 		uv_close((uv_handle_t *)srv->qlog_tick, free_handle);
+	dg_metrics_close(srv->metrics);
 	dg_nftset_close(srv->nftset);
 	dg_cache_free(srv->cache);
 	dg_budget_free(srv->budget);

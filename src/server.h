@@ -38,6 +38,9 @@ DG_NODISCARD int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
  */
 DG_NODISCARD int dg_server_reload(struct dg_server *srv, struct dg_config *cfg);
 
+/* A reload refused (the configuration had errors), for the metrics. */
+void dg_server_count_reload_failure(struct dg_server *srv);
+
 /* Reopen the query log file (SIGUSR1, after logrotate); the old one stays
  * when that fails. @return 0 or a negative errno. */
 DG_NODISCARD int dg_server_reopen_log(struct dg_server *srv);

@@ -35,6 +35,7 @@ struct attempt {
 	uv_udp_send_t send;
 	uint8_t query[2 + QUERY_MAX]; /* TCP length prefix, then the query */
 	size_t query_len;
+	uint64_t sent_ms;
 	uint8_t *reply; /* TCP: the length-prefixed answer as it arrives */
 	size_t reply_len, reply_cap;
 };
@@ -57,6 +58,7 @@ struct dg_upstream {
 	uv_loop_t *loop;
 	struct dg_upstream_config cfg;
 	struct dg_addr *servers;
+	struct dg_upstream_counters *counters; /* one per server */
 	struct fetch **table;
 	size_t mask;
 	size_t inflight;
@@ -94,9 +96,12 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 			     sizeof(*up->servers));
 	while (n < cfg->max_inflight && n < ((size_t)1 << 24))
 		n *= 2;
+	up->counters = calloc(cfg->n_servers ? cfg->n_servers : 1,
+			      sizeof(*up->counters));
 	up->table = calloc(n, sizeof(*up->table));
-	if (up->servers == NULL || up->table == NULL) {
+	if (up->servers == NULL || up->counters == NULL || up->table == NULL) {
 		free(up->servers);
+		free(up->counters);
 		free(up->table);
 		free(up);
 		return NULL;
@@ -185,12 +190,19 @@ static void next_server(struct fetch *f)
 	fetch_finish(f, f->last_error, NULL);
 }
 
-/* This server failed. */
-static void attempt_failed(struct fetch *f, int error)
+/* This server is given up on: try the next. */
+static void attempt_given_up(struct fetch *f, int error)
 {
 	attempt_end(f->att);
 	f->last_error = error;
 	next_server(f);
+}
+
+/* This server failed: it refused, answered garbage, or the socket did. */
+static void attempt_failed(struct fetch *f, int error)
+{
+	f->up->counters[f->server].failures++;
+	attempt_given_up(f, error);
 }
 
 /*
@@ -221,6 +233,9 @@ static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 		attempt_failed(f, DG_EMISMATCH);
 		return;
 	}
+	f->up->counters[f->server].answers++;
+	dg_metrics_count_latency(&f->up->counters[f->server],
+				 uv_now(f->up->loop) - f->att->sent_ms);
 	fetch_finish(f, 0, a);
 }
 
@@ -228,8 +243,10 @@ static void on_timeout(uv_timer_t *timer)
 {
 	struct attempt *a = dg_container_of(timer, struct attempt, timer);
 
-	if (a->fetch != NULL)
-		attempt_failed(a->fetch, DG_ETIMEOUT);
+	if (a->fetch != NULL) {
+		a->fetch->up->counters[a->fetch->server].timeouts++;
+		attempt_given_up(a->fetch, DG_ETIMEOUT);
+	}
 }
 
 static void on_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -421,6 +438,8 @@ static int attempt_start(struct fetch *f, bool tcp)
 		attempt_end(a);
 		return rc;
 	}
+	a->sent_ms = uv_now(up->loop);
+	up->counters[f->server].queries++;
 	return 0;
 }
 
@@ -474,6 +493,17 @@ int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
 	return 0;
 }
 
+const struct dg_upstream_counters *dg_upstream_counters(
+	const struct dg_upstream *up)
+{
+	return up->counters;
+}
+
+size_t dg_upstream_inflight(const struct dg_upstream *up)
+{
+	return up->inflight;
+}
+
 void dg_upstream_close(struct dg_upstream *up)
 {
 	up->closing = true;
@@ -482,5 +512,6 @@ void dg_upstream_close(struct dg_upstream *up)
 			fetch_finish(up->table[i], UV_ECANCELED, NULL);
 	free(up->table);
 	free(up->servers);
+	free(up->counters);
 	free(up);
 }

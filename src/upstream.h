@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "addr.h"
+#include "metrics.h"
 #include "util.h"
 #include "wire.h"
 
@@ -89,6 +90,12 @@ DG_NODISCARD struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
 				uint16_t qtype, uint16_t qclass,
 				struct dg_fetch_waiter *w);
+
+/* One dg_upstream_counters per configured server, in their order. */
+const struct dg_upstream_counters *dg_upstream_counters(
+	const struct dg_upstream *up);
+/* Fetches in flight. */
+size_t dg_upstream_inflight(const struct dg_upstream *up);
 
 /*
  * Cancel every fetch (waiters get UV_ECANCELED), close every handle and
