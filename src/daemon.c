@@ -22,8 +22,7 @@
 
 struct daemon {
 	uv_loop_t loop;
-	const char *path;            /* for reloads: the file, or NULL */
-	const struct dg_overrides *ov;
+	const struct dg_daemon_options *opt;
 	uv_signal_t sigint, sigterm, sighup, sigusr1;
 	struct dg_server *server;
 	int stop_signal;
@@ -74,7 +73,7 @@ static void on_hup(uv_signal_t *sig, int signum)
 	if (d->server == NULL)
 		return;
 	dg_diag_init(&diag, stderr);
-	rc = dg_config_load(d->path, d->ov, &diag, &cfg);
+	rc = dg_config_load(d->opt->config_path, d->opt->ov, &diag, &cfg);
 	if (rc == 0) {
 		rc = dg_server_reload(d->server, cfg);
 		if (rc != 0)
@@ -94,7 +93,8 @@ static void on_hup(uv_signal_t *sig, int signum)
 		return;
 	}
 	fprintf(stderr, "dnsgate: reloaded %s: %zu allowlist entries\n",
-		d->path != NULL ? d->path : "the embedded default",
+		d->opt->config_path != NULL ? d->opt->config_path
+					    : "the embedded default",
 		dg_policy_count(cfg->policy));
 }
 
@@ -178,10 +178,25 @@ static void announce(const struct dg_config *cfg)
 	}
 }
 
-int dg_daemon_run(const struct dg_config *cfg, const char *path,
-		  const struct dg_overrides *ov)
+/* The process ID for `kill -HUP $(cat FILE)`. @return 0 or -1 (said). */
+static int write_pidfile(const char *path)
 {
-	struct daemon d = { .path = path, .ov = ov };
+	FILE *f = fopen(path, "we");
+
+	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 ||
+	    fclose(f) != 0) {
+		fprintf(stderr, "dnsgate: cannot write the pid file %s: %s\n",
+			path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int dg_daemon_run(const struct dg_config *cfg,
+		  const struct dg_daemon_options *opt)
+{
+	struct daemon d = { .opt = opt };
+	bool pidfile_written = false;
 	int rc, status = 0;
 
 	/* A client closing its TCP connection must not kill the process. */
@@ -200,6 +215,14 @@ int dg_daemon_run(const struct dg_config *cfg, const char *path,
 	d.sigusr1.data = &d;
 	d.sighup.data = &d;
 	rc = dg_server_start(&d.loop, cfg, &d.server);
+	if (rc == 0 && opt->pidfile != NULL) {
+		pidfile_written = write_pidfile(opt->pidfile) == 0;
+		if (!pidfile_written) {
+			dg_server_stop(d.server);
+			d.server = NULL;
+			rc = UV_EIO;
+		}
+	}
 	if (rc == 0 && cfg->user != NULL &&
 	    drop_privileges(cfg->user, cfg->nft_set[0].table != NULL ||
 					       cfg->nft_set[1].table != NULL) != 0) {
@@ -218,6 +241,11 @@ int dg_daemon_run(const struct dg_config *cfg, const char *path,
 		announce(cfg);
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
+	/* After a switch of user the folder may not let us: then it stays,
+	 * naming a process that is gone, as Unbound's does. */
+	if (pidfile_written && unlink(opt->pidfile) != 0 && errno != ENOENT)
+		fprintf(stderr, "dnsgate: cannot remove the pid file %s: %s\n",
+			opt->pidfile, strerror(errno));
 	if (uv_loop_close(&d.loop) != 0) {
 		uv_walk(&d.loop, on_walk_report, NULL);
 		fprintf(stderr, "dnsgate: the event loop did not close cleanly\n");

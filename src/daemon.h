@@ -16,7 +16,15 @@
 
 #include "config.h"
 
-/* Serve cfg until SIGINT/SIGTERM; path and ov are what it was loaded
- * from, for SIGHUP. @return the process exit status. */
-int dg_daemon_run(const struct dg_config *cfg, const char *path,
-		  const struct dg_overrides *ov);
+struct dg_daemon_options {
+	/* What cfg was loaded from, loaded again on SIGHUP. */
+	const char *config_path; /* NULL: the embedded default */
+	const struct dg_overrides *ov;
+	/* Written once listening (before the switch of user), holding the
+	 * process ID, and removed at exit when it still can be; NULL: none. */
+	const char *pidfile;
+};
+
+/* Serve cfg until SIGINT/SIGTERM. @return the process exit status. */
+int dg_daemon_run(const struct dg_config *cfg,
+		  const struct dg_daemon_options *opt);

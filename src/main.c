@@ -50,6 +50,10 @@ static const char usage_text[] =
 	"                        user); the host firewall lets only USER reach\n"
 	"                        port 53 and 853 elsewhere\n"
 	"      --check           validate and print the effective configuration\n"
+	"      --pidfile FILE    write the process ID to FILE once listening, for\n"
+	"                        kill -HUP $(cat FILE); removed at exit\n"
+	"  -f, --foreground      run in the foreground (the default: dnsgate never\n"
+	"                        forks; let systemd or a supervisor keep it)\n"
 	"\n"
 	"Firewall options (the firewall command only):\n"
 	"      --nft, --iptables rules for nft -f -, or for iptables-restore\n"
@@ -93,6 +97,7 @@ enum {
 	OPT_ALLOW,
 	OPT_QUERY_LOG,
 	OPT_USER,
+	OPT_PIDFILE,
 	OPT_CHECK,
 	OPT_NFT,
 	OPT_IPTABLES,
@@ -111,6 +116,8 @@ static const struct option options[] = {
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "query-log", required_argument, NULL, OPT_QUERY_LOG },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "foreground", no_argument, NULL, 'f' },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "nft", no_argument, NULL, OPT_NFT },
 	{ "iptables", no_argument, NULL, OPT_IPTABLES },
@@ -130,6 +137,7 @@ int main(int argc, char **argv)
 	const char **lists = calloc((size_t)argc * 4 + 4, sizeof(*lists));
 	struct dg_prefix *subnets = calloc((size_t)argc + 1, sizeof(*subnets));
 	struct dg_overrides ov = { 0 };
+	struct dg_daemon_options daemon_opt = { .ov = &ov };
 	const char *config_path = NULL;
 	const char *command = NULL;
 	struct dg_config *cfg = NULL;
@@ -150,10 +158,17 @@ int main(int argc, char **argv)
 	ov.zones = lists + 2 * (argc + 1);
 	ov.allow = lists + 3 * (argc + 1);
 	fw.subnets = subnets;
-	while ((c = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fhV", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
+			daemon_opt.config_path = optarg;
+			break;
+		case OPT_PIDFILE:
+			daemon_opt.pidfile = optarg;
+			break;
+		case 'f':
+			/* dnsgate never forks: the flag only says so. */
 			break;
 		case OPT_LISTEN:
 			ov.listen[ov.n_listen++] = optarg;
@@ -312,7 +327,7 @@ int main(int argc, char **argv)
 	else if (check)
 		status = dg_cli_check(cfg, stdout);
 	else
-		status = dg_daemon_run(cfg, config_path, &ov);
+		status = dg_daemon_run(cfg, &daemon_opt);
 done:
 	dg_config_free(cfg);
 	free(lists);

@@ -4,6 +4,7 @@
 # in flight finishes under the policy it started with; a configuration with
 # errors is refused with FILE:LINE and the running one stays; 50 reloads
 # under a steady stream of queries lose none and turn none into SERVFAIL.
+# The signals go by --pidfile, as an init script sends them.
 . "$srcdir/tests/integration/lib.sh"
 need "$DIG" "$LDNS_TESTNS"
 
@@ -27,13 +28,14 @@ reloads() { grep -c "dnsgate: reloaded" "$tmp/dnsgate.log"; }
 hup() {
 	local before
 	before=$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")
-	kill -HUP "$DG_PID"
+	kill -HUP "$(cat "$tmp/dnsgate.pid")"
 	wait_until 3 eval '[ "$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")" -gt "$before" ]'
 }
 status() { q "$@" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
 
 write_conf a www.example.com cname.example.com
-start_dnsgate -c "$conf"
+start_dnsgate -c "$conf" --pidfile "$tmp/dnsgate.pid"
+is "$(cat "$tmp/dnsgate.pid")" "$DG_PID" "--pidfile holds the process ID"
 is "$(status www.example.com A)" NOERROR "policy a: www.example.com is allowed"
 is "$(status cname.example.com A)" NOERROR "policy a: cname.example.com is allowed (and now cached)"
 is "$(status x.slow.example.com A)" NXDOMAIN "policy a: x.slow.example.com is not listed"
@@ -101,4 +103,11 @@ is "$(grep -c 'status: NOERROR' "$tmp/steady.out")" "$asked" "every one answered
 is "$(grep -c 'status: SERVFAIL' "$tmp/steady.out")" 0 "none SERVFAIL"
 is "$(grep -c 'timed out\|communications error' "$tmp/steady.out")" 0 "none lost"
 check_alive_and_stop
+[ ! -e "$tmp/dnsgate.pid" ]
+ok $? "the pid file is removed at exit"
+"$DNSGATE" -c "$conf" --listen "127.0.0.1:$(free_port)" --pidfile "$tmp/no/such/dir.pid" \
+	>"$tmp/nopid.log" 2>&1
+is "$?" 1 "a pid file that cannot be written: exit 1"
+like "$(cat "$tmp/nopid.log")" "cannot write the pid file $tmp/no/such/dir.pid: No such file or directory" \
+	"naming the file and why"
 done_testing
