@@ -118,6 +118,31 @@ bool dg_addr_is_self(const struct dg_addr *listen, const struct dg_addr *server)
 	       IN6_IS_ADDR_LOOPBACK(&server->u.in6.sin6_addr);
 }
 
+bool dg_prefix_contains(const struct dg_prefix *p, const struct dg_addr *a)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *bytes;
+	unsigned full, rest;
+
+	if (a->u.sa.sa_family == AF_INET) {
+		bytes = (const uint8_t *)&a->u.in4.sin_addr;
+		if (p->family != AF_INET)
+			return false;
+	} else {
+		bytes = a->u.in6.sin6_addr.s6_addr;
+		if (p->family == AF_INET && memcmp(bytes, mapped, 12) == 0)
+			bytes += 12;
+		else if (p->family != AF_INET6)
+			return false;
+	}
+	full = p->len / 8;
+	rest = p->len % 8;
+	if (memcmp(bytes, p->bytes, full) != 0)
+		return false;
+	return rest == 0 ||
+	       ((bytes[full] ^ p->bytes[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
 int dg_prefix_parse(const char *s, struct dg_prefix *out)
 {
 	char host[INET6_ADDRSTRLEN];

@@ -75,3 +75,7 @@ DG_NODISCARD int dg_prefix_parse(const char *s, struct dg_prefix *out);
 
 /* "172.18.0.0/16"; as snprintf. */
 size_t dg_prefix_format(const struct dg_prefix *p, char *buf, size_t size);
+
+/* Is a inside p? An IPv4-mapped IPv6 address (a client of a dual-stack
+ * socket) is taken as the IPv4 address it maps. */
+bool dg_prefix_contains(const struct dg_prefix *p, const struct dg_addr *a);

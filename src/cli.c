@@ -19,8 +19,11 @@ int dg_cli_check(const struct dg_config *cfg, FILE *out)
 }
 
 int dg_cli_explain(const struct dg_config *cfg, const char *name,
-		   const char *type, FILE *out, FILE *err)
+		   const char *type, const char *client, FILE *out, FILE *err)
 {
+	const struct dg_policy *policy = cfg->policy;
+	const struct dg_group *group = NULL;
+	struct dg_addr addr;
 	uint8_t wire[DG_NAME_MAXLEN];
 	const char *why = NULL;
 	struct dg_question q = { .name = wire, .qtype = 1, .qclass = 1 };
@@ -35,15 +38,26 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 		fprintf(err, "dnsgate: explain: unknown type '%s'\n", type);
 		return DG_EXIT_USAGE;
 	}
-	dg_policy_decide(cfg->policy, &q, &v);
+	if (client != NULL) {
+		if (dg_addr_parse(client, 53, &addr) != 0) {
+			fprintf(err, "dnsgate: explain: --client: '%s' is not an "
+				     "address\n", client);
+			return DG_EXIT_USAGE;
+		}
+		policy = dg_config_policy_for(cfg, &addr, &group);
+	}
+	dg_policy_decide(policy, &q, &v);
 	if (v.allow)
 		fprintf(out, "allow");
 	else
 		fprintf(out, "deny %s", dg_reason_name(v.reason));
 	if (v.entry != NULL) {
-		dg_zones_format_entry(cfg->policy, v.entry, entry, sizeof(entry));
+		dg_zones_format_entry(policy, v.entry, entry, sizeof(entry));
 		fprintf(out, " (entry %s)", entry);
 	}
+	if (client != NULL)
+		fprintf(out, group != NULL ? " [group %s]" : " [no group]",
+			group != NULL ? group->name : "");
 	fputc('\n', out);
 	return v.allow ? DG_EXIT_OK : DG_EXIT_DENY;
 }

@@ -25,13 +25,15 @@ enum dg_exit {
 int dg_cli_check(const struct dg_config *cfg, FILE *out);
 
 /*
- * Decide NAME (presentation form) and TYPE (a mnemonic; NULL: A) and print
- * one line such as `deny too-deep (entry *.example.com depth=1)`.
+ * Decide NAME (presentation form) and TYPE (a mnemonic; NULL: A) for a
+ * client at CLIENT (NULL: under the global policy) and print one line
+ * such as `deny too-deep (entry *.example.com depth=1)`, with the client's
+ * group after it when CLIENT is given.
  * @return DG_EXIT_OK for allow, DG_EXIT_DENY for deny, DG_EXIT_USAGE when
- * NAME or TYPE cannot be read (reported on err).
+ * NAME, TYPE or CLIENT cannot be read (reported on err).
  */
 int dg_cli_explain(const struct dg_config *cfg, const char *name,
-		   const char *type, FILE *out, FILE *err);
+		   const char *type, const char *client, FILE *out, FILE *err);
 
 /*
  * Convert each file (or "-" for standard input) to zones syntax on out;

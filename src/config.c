@@ -431,6 +431,14 @@ static void set_group_zones(struct load *l, const struct key *k,
 	for_each_item(l, k, v, add_group_zones);
 }
 
+/* As [policy] allow: each value whole, zones.c splits it. */
+static void set_group_allow(struct load *l, const struct key *k,
+			    const char *v)
+{
+	if (*v != '\0' && strings_push(&l->group->allow, v, l->line) != 0)
+		oom(l);
+}
+
 #define CFG(member) offsetof(struct dg_config, member)
 
 static const struct key keys[] = {
@@ -464,6 +472,7 @@ static const struct key keys[] = {
 	{ "firewall", "nft_set6", set_nft_set, 0, 0, 0, false },
 	{ "group", "clients", set_group_clients, 0, 0, 0, true },
 	{ "group", "zones", set_group_zones, 0, 0, 0, true },
+	{ "group", "allow", set_group_allow, 0, 0, 0, true },
 };
 
 static const char *const sections[] = { "server", "upstream", "policy",
@@ -725,6 +734,7 @@ static void config_free_lists(struct dg_config *cfg)
 		free(cfg->groups[i].name);
 		free(cfg->groups[i].clients);
 		strings_free(&cfg->groups[i].zones);
+		strings_free(&cfg->groups[i].allow);
 		dg_policy_free(cfg->groups[i].policy);
 	}
 	free(cfg->groups);
@@ -842,6 +852,43 @@ static void servers_from_resolv_conf(struct dg_config *cfg, const char *path,
 	cfg->servers_from_resolv_conf = cfg->servers.n > 0;
 }
 
+/* A group's policy keeps the global [policy] limits: a group narrows what
+ * its clients may ask, never how odd a name may be. */
+static int copy_limits(struct dg_policy *dst, const struct dg_policy *src)
+{
+	const struct dg_limits *from = dg_policy_limits_const(src);
+	struct dg_limits *to = dg_policy_limits(dst);
+
+	to->max_label_length = from->max_label_length;
+	to->max_name_length = from->max_name_length;
+	to->charset = from->charset;
+	dg_typeset_deinit(&to->default_types);
+	return dg_typeset_copy(&to->default_types, &from->default_types);
+}
+
+const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
+					     const struct dg_addr *client,
+					     const struct dg_group **group)
+{
+	const struct dg_group *best = NULL;
+	unsigned best_len = 0;
+
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const struct dg_group *g = &cfg->groups[i];
+
+		for (size_t j = 0; j < g->n_clients; j++) {
+			if ((best == NULL || g->clients[j].len > best_len) &&
+			    dg_prefix_contains(&g->clients[j], client)) {
+				best = g;
+				best_len = g->clients[j].len;
+			}
+		}
+	}
+	if (group != NULL)
+		*group = best;
+	return best != NULL ? best->policy : cfg->policy;
+}
+
 /* A relative zones path in a file is relative to that file's folder. */
 static char *resolve_path(const char *config_path, const char *path)
 {
@@ -954,20 +1001,26 @@ static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
 	for (size_t i = 0; i < cfg->n_groups; i++) {
 		struct dg_group *g = &cfg->groups[i];
 
-		/* Loaded now so a missing or bad file is an error today, not
-		 * when groups start to be enforced. */
 		g->policy = dg_policy_new();
-		if (g->policy == NULL)
+		if (g->policy == NULL ||
+		    copy_limits(g->policy, cfg->policy) != 0)
 			return DG_ENOMEM;
 		for (size_t j = 0; j < g->zones.n; j++)
 			if (load_zones_pattern(cfg, g->policy, g->zones.v[j],
 					       g->zones.lines[j], d) == DG_ENOMEM)
 				return DG_ENOMEM;
-		dg_diag_warn(d, where, g->line,
-			     "[group %s]: per-client groups are checked but "
-			     "not enforced yet; its clients get the global "
-			     "policy",
-			     g->name);
+		for (size_t j = 0; j < g->allow.n; j++)
+			if (dg_zones_add_inline(g->policy, g->allow.v[j], where,
+						g->allow.lines[j], d) == DG_ENOMEM)
+				return DG_ENOMEM;
+		if (d->errors == 0 && g->n_clients == 0)
+			dg_diag_warn(d, where, g->line,
+				     "[group %s]: no clients: it applies to "
+				     "nobody", g->name);
+		if (d->errors == 0 && dg_policy_count(g->policy) == 0)
+			dg_diag_warn(d, where, g->line,
+				     "[group %s]: its allowlist is empty: its "
+				     "clients get every query denied", g->name);
 	}
 	return 0;
 }
@@ -1141,6 +1194,7 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 		}
 		fputc('\n', out);
 		print_strings(out, "zones", &g->zones);
+		print_strings(out, "allow", &g->allow);
 	}
 
 	fprintf(out, "\n; allowlist: %zu %s, the union of the zones files and "

@@ -42,14 +42,17 @@ struct dg_strings {
 	size_t n, cap;
 };
 
-/* A [group NAME] section: parsed and checked, not yet enforced. */
+/* A [group NAME] section: the clients it covers get its policy instead of
+ * the global one. */
 struct dg_group {
 	char *name;
 	unsigned line;
 	struct dg_prefix *clients;
 	size_t n_clients, cap_clients;
 	struct dg_strings zones;
-	struct dg_policy *policy; /* its zones, loaded to check them */
+	struct dg_strings allow;
+	/* Its zones and allow lines, under the global [policy] limits. */
+	struct dg_policy *policy;
 };
 
 /* A loaded configuration. Owns everything it points to, the policy too. */
@@ -131,6 +134,15 @@ DG_NODISCARD int dg_config_load(const char *path,
 				struct dg_diag *d, struct dg_config **out);
 
 void dg_config_free(struct dg_config *cfg);
+
+/*
+ * The policy for a client: that of the group whose clients prefix holds
+ * its address, the longest such prefix winning, or the global one. *group
+ * is set to the group, or NULL.
+ */
+const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
+					     const struct dg_addr *client,
+					     const struct dg_group **group);
 
 /* The effective configuration and allowlist, as `--check` prints it. */
 void dg_config_print(const struct dg_config *cfg, FILE *out);

@@ -18,7 +18,10 @@ static const char usage_text[] =
 	"Usage: dnsgate [OPTIONS]                      run the resolver\n"
 	"       dnsgate [OPTIONS] --check              validate, print the effective\n"
 	"                                              configuration and allowlist\n"
-	"       dnsgate [OPTIONS] explain NAME [TYPE]  say whether NAME is allowed and why\n"
+	"       dnsgate [OPTIONS] explain [--client ADDR] NAME [TYPE]\n"
+	"                                              say whether NAME is allowed and\n"
+	"                                              why (for a client at ADDR: its\n"
+	"                                              [group NAME]'s policy)\n"
 	"       dnsgate import FILE...                 print a host list, Squid dstdomain\n"
 	"                                              or tinyproxy filter as a zones file\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables\n"
@@ -98,6 +101,7 @@ enum {
 	OPT_QUERY_LOG,
 	OPT_USER,
 	OPT_PIDFILE,
+	OPT_CLIENT,
 	OPT_CHECK,
 	OPT_NFT,
 	OPT_IPTABLES,
@@ -117,6 +121,7 @@ static const struct option options[] = {
 	{ "query-log", required_argument, NULL, OPT_QUERY_LOG },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "client", required_argument, NULL, OPT_CLIENT },
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "nft", no_argument, NULL, OPT_NFT },
@@ -140,6 +145,7 @@ int main(int argc, char **argv)
 	struct dg_daemon_options daemon_opt = { .ov = &ov };
 	const char *config_path = NULL;
 	const char *command = NULL;
+	const char *explain_client = NULL; /* explain --client */
 	struct dg_config *cfg = NULL;
 	struct dg_diag d;
 	struct dg_firewall_options fw = { .target = DG_FW_CONTAINER };
@@ -166,6 +172,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PIDFILE:
 			daemon_opt.pidfile = optarg;
+			break;
+		case OPT_CLIENT:
+			explain_client = optarg;
 			break;
 		case 'f':
 			/* dnsgate never forks: the flag only says so. */
@@ -296,6 +305,12 @@ int main(int argc, char **argv)
 				"(one nft table holds both families)\n");
 		goto done;
 	}
+	if (explain_client != NULL &&
+	    (command == NULL || strcmp(command, "explain") != 0)) {
+		fprintf(stderr, "dnsgate: --client goes with the explain "
+				"command\n");
+		goto done;
+	}
 	if (command != NULL && !firewall && strcmp(command, "explain") != 0) {
 		fprintf(stderr,
 			"dnsgate: unknown command '%s'. Try 'dnsgate --help'.\n",
@@ -323,7 +338,7 @@ int main(int argc, char **argv)
 	else if (command != NULL)
 		status = dg_cli_explain(cfg, argv[optind],
 					argc - optind == 2 ? argv[optind + 1] : NULL,
-					stdout, stderr);
+					explain_client, stdout, stderr);
 	else if (check)
 		status = dg_cli_check(cfg, stdout);
 	else

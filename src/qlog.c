@@ -131,6 +131,11 @@ size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size)
 	if (!r->allow)
 		put_fmt(buf, size, &n, ",\"reason\":\"%s\"",
 			dg_reason_name(r->reason));
+	if (r->group != NULL) {
+		put_fmt(buf, size, &n, ",\"group\":\"");
+		put_json(buf, size, &n, r->group);
+		put_fmt(buf, size, &n, "\"");
+	}
 	if (r->entry != NULL) {
 		put_fmt(buf, size, &n, ",\"entry\":\"");
 		put_json(buf, size, &n, r->entry);

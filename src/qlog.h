@@ -37,6 +37,7 @@ struct dg_qlog_record {
 	bool allow;
 	enum dg_reason reason;
 	const char *entry;          /* the entry in zones syntax, or NULL */
+	const char *group;          /* the client's [group NAME], or NULL */
 	unsigned rcode;
 	bool cached;
 	/* A fetched answer or upstream failure: the server, and the time. */

@@ -49,7 +49,13 @@ struct dg_server {
 	const struct dg_config *cfg;  /* snap->cfg */
 	struct dg_listener *listener;
 	struct dg_upstream *upstream;
-	struct dg_cache *cache;
+	/* One cache per policy: [0] the global one, [i + 1] group i's, so an
+	 * answer scrubbed under one policy is never served under another. */
+	struct dg_cache **caches;
+	size_t n_caches;
+	/* Counts reloads, in the upper half of a fetch tag: an answer to a
+	 * fetch started before the last reload is not cached. */
+	uint32_t generation;
 	struct dg_budget *budget;
 	struct dg_qlog *qlog;
 	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
@@ -67,6 +73,7 @@ struct query {
 	struct dg_query_info info; /* points into msg */
 	struct snapshot *snap;     /* one reference: entry is its policy's */
 	const struct dg_entry *entry;
+	uint32_t tag;              /* the fetch's: generation and policy */
 	size_t len;
 	uint8_t msg[];
 };
@@ -101,6 +108,47 @@ static size_t reply_limit(const struct dg_server *srv,
 	return dg_wire_udp_limit(q, srv->cfg->max_udp_size);
 }
 
+/* Fetch tags: the generation in the upper 16 bits, the policy below
+ * (0: the global one, i + 1: group i). */
+static uint32_t fetch_tag(const struct dg_server *srv, uint32_t policy)
+{
+	return (srv->generation & 0xffff) << 16 | policy;
+}
+
+/* The policy a tag names, in this generation; NULL for an older one. */
+static const struct dg_policy *tag_policy(const struct dg_server *srv,
+					  uint32_t tag)
+{
+	uint32_t i = tag & 0xffff;
+
+	if (tag >> 16 != (srv->generation & 0xffff) || i >= srv->n_caches)
+		return NULL;
+	return i == 0 ? srv->cfg->policy : srv->cfg->groups[i - 1].policy;
+}
+
+static void caches_free(struct dg_cache **caches, size_t n)
+{
+	for (size_t i = 0; caches != NULL && i < n; i++)
+		dg_cache_free(caches[i]);
+	free(caches);
+}
+
+/* A cache for the global policy and for each group; NULL: out of memory. */
+static struct dg_cache **caches_new(const struct dg_config *cfg)
+{
+	size_t n = cfg->n_groups + 1;
+	struct dg_cache **caches = calloc(n, sizeof(*caches));
+
+	for (size_t i = 0; caches != NULL && i < n; i++) {
+		caches[i] = dg_cache_new(cfg->cache_max_entries);
+		if (caches[i] == NULL) {
+			caches_free(caches, n);
+			return NULL;
+		}
+	}
+	return caches;
+}
+
 /* The log wants the wall clock; uv_now is monotonic. */
 static uint64_t wall_ms(uv_loop_t *loop)
 {
@@ -120,6 +168,9 @@ static void record_query(struct dg_server *srv, const struct dg_config *cfg,
 			 const struct dg_entry *e, struct dg_qlog_record *r)
 {
 	char entry[DG_ENTRY_STRLEN];
+	const struct dg_group *group;
+	const struct dg_policy *policy =
+		dg_config_policy_for(cfg, &c->addr, &group);
 
 	srv->counters.by_reason[r->allow ? DG_REASON_NONE : r->reason]++;
 	dg_metrics_count_type(&srv->counters, q->qtype);
@@ -136,8 +187,9 @@ static void record_query(struct dg_server *srv, const struct dg_config *cfg,
 	r->tcp = c->transport == DG_TRANSPORT_TCP;
 	r->name = q->qname;
 	r->qtype = q->qtype;
+	r->group = group != NULL ? group->name : NULL;
 	if (e != NULL) {
-		dg_zones_format_entry(cfg->policy, e, entry, sizeof(entry));
+		dg_zones_format_entry(policy, e, entry, sizeof(entry));
 		r->entry = entry;
 	}
 	dg_qlog_write(srv->qlog, r);
@@ -252,7 +304,8 @@ static void on_fetch_done(struct dg_fetch_waiter *w, int status,
 
 static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 		    const struct dg_query_info *info,
-		    const struct dg_client *client, const struct dg_entry *e)
+		    const struct dg_client *client, const struct dg_entry *e,
+		    uint32_t policy)
 {
 	struct query *qr = malloc(sizeof(*qr) + len);
 	int rc;
@@ -265,6 +318,7 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 	qr->srv = srv;
 	qr->snap = srv->snap;
 	qr->snap->refs++;
+	qr->tag = fetch_tag(srv, policy);
 	qr->len = len;
 	qr->entry = e;
 	memcpy(qr->msg, msg, len);
@@ -273,7 +327,7 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 	qr->waiter.cb = on_fetch_done;
 	dg_client_hold(&qr->client, client);
 	rc = dg_fetch_start(srv->upstream, qr->info.qname, info->qtype,
-			    info->qclass, &qr->waiter);
+			    info->qclass, qr->tag, &qr->waiter);
 	if (rc != 0) {
 		/* Past max_inflight: SERVFAIL now rather than queue. */
 		servfail(srv, srv->cfg, client, msg, len, info, e, NULL);
@@ -290,8 +344,10 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	struct dg_question question;
 	struct dg_verdict v;
 	const struct dg_answer *cached;
+	const struct dg_group *group;
+	const struct dg_policy *policy;
 	enum dg_budget_verdict bv = DG_BUDGET_SEEN;
-	uint32_t elapsed, entry = 0;
+	uint32_t elapsed, entry = 0, pi;
 
 	switch (dg_wire_parse_query(msg, len, &info)) {
 	case DG_WIRE_DROP:
@@ -315,12 +371,14 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	question.name = info.qname;
 	question.qtype = info.qtype;
 	question.qclass = info.qclass;
-	dg_policy_decide(cfg->policy, &question, &v);
+	policy = dg_config_policy_for(cfg, &client->addr, &group);
+	pi = group != NULL ? (uint32_t)(group - cfg->groups) + 1 : 0;
+	dg_policy_decide(policy, &question, &v);
 	/* The tunnel budget: new names below a wildcard or depth entry,
 	 * per client, after the policy allowed them (DESIGN.md order). An
 	 * entry's own name is never new: it has one name only. */
 	if (v.allow) {
-		entry = dg_policy_entry_index(cfg->policy, v.entry);
+		entry = dg_policy_entry_index(policy, v.entry);
 		if (v.depth > 0)
 			bv = dg_budget_check(srv->budget, &client->addr, entry,
 					     info.qname, uv_now(srv->loop));
@@ -335,7 +393,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 		return;
 	}
 
-	cached = dg_cache_lookup(srv->cache, info.qname, info.qtype,
+	cached = dg_cache_lookup(srv->caches[pi], info.qname, info.qtype,
 				 info.qclass, uv_now(srv->loop), &elapsed);
 	if (cached != NULL) {
 		reply_answer(srv, cfg, client, msg, &info, v.entry, cached,
@@ -354,28 +412,31 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 		deny(srv, client, msg, len, &info, &v);
 		return;
 	}
-	forward(srv, msg, len, &info, client, v.entry);
+	forward(srv, msg, len, &info, client, v.entry, pi);
 }
 
 /* cname = strict: a CNAME target must be one a client may ask for. */
 static bool target_allowed(void *arg, const uint8_t *name, uint16_t qtype)
 {
-	struct dg_server *srv = arg;
+	const struct dg_policy *policy = arg;
 	struct dg_question q = { .name = name, .qtype = qtype, .qclass = 1 };
 	struct dg_verdict v;
 
-	dg_policy_decide(srv->cfg->policy, &q, &v);
+	dg_policy_decide(policy, &q, &v);
 	return v.allow;
 }
 
 /* The upstream's matched response, parsed and scrubbed for the entry
- * that allows the question. */
-static int parse_answer(void *arg, const uint8_t *qname, uint16_t qtype,
-			uint16_t qclass, const uint8_t *pkt, size_t len,
-			struct dg_answer **out)
+ * that allows the question in the policy of the fetch's tag; a fetch
+ * started before the last reload is judged by the global policy now in
+ * force (its answer is not cached). */
+static int parse_answer(void *arg, uint32_t tag, const uint8_t *qname,
+			uint16_t qtype, uint16_t qclass, const uint8_t *pkt,
+			size_t len, struct dg_answer **out)
 {
 	struct dg_server *srv = arg;
 	const struct dg_config *cfg = srv->cfg;
+	const struct dg_policy *policy = tag_policy(srv, tag);
 	struct dg_question q = { .name = qname, .qtype = qtype, .qclass = qclass };
 	struct dg_ttl_policy ttl = { .min_ttl = cfg->min_ttl,
 				     .max_ttl = cfg->max_ttl,
@@ -383,13 +444,15 @@ static int parse_answer(void *arg, const uint8_t *qname, uint16_t qtype,
 	struct dg_scrub_policy sp = {
 		.cname_strict = cfg->cname == DG_CNAME_STRICT,
 		.target_allowed = target_allowed,
-		.arg = srv,
 	};
 	struct dg_scrub_report report;
 	struct dg_verdict v;
 	int rc;
 
-	dg_policy_decide(cfg->policy, &q, &v);
+	if (policy == NULL)
+		policy = cfg->policy;
+	sp.arg = (void *)policy;
+	dg_policy_decide(policy, &q, &v);
 	sp.private_allow = v.entry != NULL && v.entry->private_allow;
 	rc = dg_wire_parse_answer(pkt, len, qname, qtype, &ttl, &sp, &report,
 				  out);
@@ -422,16 +485,18 @@ static void add_to_nftset(struct dg_server *srv, const struct dg_answer *a)
 	dg_nftset_flush(srv->nftset);
 }
 
-static void on_answer(void *arg, const uint8_t *qname, uint16_t qtype,
-		      uint16_t qclass, struct dg_answer *a)
+static void on_answer(void *arg, uint32_t tag, const uint8_t *qname,
+		      uint16_t qtype, uint16_t qclass, struct dg_answer *a)
 {
 	struct dg_server *srv = arg;
 
 	if (srv->nftset != NULL)
 		add_to_nftset(srv, a);
+	if (tag_policy(srv, tag) == NULL)
+		return;
 	/* Out of memory here only means this answer is not cached. */
-	(void)dg_cache_store(srv->cache, qname, qtype, qclass, a,
-			     uv_now(srv->loop));
+	(void)dg_cache_store(srv->caches[tag & 0xffff], qname, qtype, qclass,
+			     a, uv_now(srv->loop));
 }
 
 static void on_qlog_tick(uv_timer_t *t)
@@ -533,25 +598,27 @@ static void warn_restart_only(const struct dg_config *old,
 int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 {
 	struct snapshot *snap = snapshot_new(cfg, cfg);
-	struct dg_cache *cache = dg_cache_new(cfg->cache_max_entries);
+	struct dg_cache **caches = caches_new(cfg);
 	struct dg_budget *budget = dg_budget_new(cfg->new_names_per_minute,
 						 budget_seed());
 
-	if (snap == NULL || cache == NULL || budget == NULL) {
+	if (snap == NULL || caches == NULL || budget == NULL) {
 		if (snap != NULL)
 			snap->owned = NULL;
 		snapshot_unref(snap);
-		dg_cache_free(cache);
+		caches_free(caches, cfg->n_groups + 1);
 		dg_budget_free(budget);
 		return UV_ENOMEM;
 	}
 	warn_restart_only(srv->cfg, cfg);
 	/* Cached answers were scrubbed, and budgets kept, by the old
-	 * policy's entries: both start again, so nothing it allowed is
-	 * served under the new one. */
-	dg_cache_free(srv->cache);
+	 * policies' entries: both start again, so nothing they allowed is
+	 * served under the new ones. */
+	caches_free(srv->caches, srv->n_caches);
 	dg_budget_free(srv->budget);
-	srv->cache = cache;
+	srv->caches = caches;
+	srv->n_caches = cfg->n_groups + 1;
+	srv->generation++;
 	srv->budget = budget;
 	snapshot_unref(srv->snap);
 	srv->snap = snap;
@@ -577,7 +644,8 @@ static void metrics_view(void *arg, struct dg_metrics_view *v)
 	v->upstreams = srv->cfg->servers.v;
 	v->upstream = dg_upstream_counters(srv->upstream);
 	v->n_upstreams = srv->cfg->servers.n;
-	v->cache_entries = dg_cache_count(srv->cache);
+	for (size_t i = 0; i < srv->n_caches; i++)
+		v->cache_entries += dg_cache_count(srv->caches[i]);
 	v->inflight = dg_upstream_inflight(srv->upstream);
 	v->tcp_connections = dg_listener_tcp_count(srv->listener);
 	v->nftset_added = ns.added;
@@ -620,10 +688,11 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 	ucfg.arg = srv;
 	lcfg.arg = srv;
 	srv->snap = snapshot_new(cfg, NULL);
-	srv->cache = dg_cache_new(cfg->cache_max_entries);
+	srv->caches = caches_new(cfg);
+	srv->n_caches = cfg->n_groups + 1;
 	srv->budget = dg_budget_new(cfg->new_names_per_minute, budget_seed());
 	srv->upstream = dg_upstream_new(loop, &ucfg);
-	if (srv->snap == NULL || srv->cache == NULL || srv->budget == NULL ||
+	if (srv->snap == NULL || srv->caches == NULL || srv->budget == NULL ||
 	    srv->upstream == NULL) {
 		rc = UV_ENOMEM;
 		goto fail;
@@ -682,7 +751,7 @@ fail:
 	dg_nftset_close(srv->nftset);
 	dg_qlog_close(srv->qlog);
 	dg_budget_free(srv->budget);
-	dg_cache_free(srv->cache);
+	caches_free(srv->caches, srv->n_caches);
 	snapshot_unref(srv->snap);
 	free(srv);
 	return rc;
@@ -698,7 +767,7 @@ void dg_server_stop(struct dg_server *srv)
 		uv_close((uv_handle_t *)srv->qlog_tick, free_handle);
 	dg_metrics_close(srv->metrics);
 	dg_nftset_close(srv->nftset);
-	dg_cache_free(srv->cache);
+	caches_free(srv->caches, srv->n_caches);
 	dg_budget_free(srv->budget);
 	dg_qlog_close(srv->qlog);
 	snapshot_unref(srv->snap);

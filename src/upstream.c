@@ -51,6 +51,7 @@ struct fetch {
 	int last_error;
 	uint16_t id;
 	uint16_t qtype, qclass;
+	uint32_t tag;
 	uint8_t qname[DG_NAME_MAXLEN]; /* lowercased */
 };
 
@@ -113,7 +114,8 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 }
 
 static struct fetch **table_slot(struct dg_upstream *up, const uint8_t *qname,
-				 uint16_t qtype, uint16_t qclass, uint32_t h)
+				 uint16_t qtype, uint16_t qclass, uint32_t tag,
+				 uint32_t h)
 {
 	struct fetch **slot = &up->table[h & up->mask];
 
@@ -121,7 +123,7 @@ static struct fetch **table_slot(struct dg_upstream *up, const uint8_t *qname,
 		struct fetch *f = *slot;
 
 		if (f->hash == h && f->qtype == qtype && f->qclass == qclass &&
-		    dg_name_equal(f->qname, qname))
+		    f->tag == tag && dg_name_equal(f->qname, qname))
 			break;
 	}
 	return slot;
@@ -152,7 +154,7 @@ static void fetch_finish(struct fetch *f, int status, struct dg_answer *a)
 {
 	struct dg_upstream *up = f->up;
 	struct fetch **slot = table_slot(up, f->qname, f->qtype, f->qclass,
-					 f->hash);
+					 f->tag, f->hash);
 	struct dg_fetch_waiter *w = f->waiters;
 	size_t last = f->server < up->cfg.n_servers ? f->server
 						    : up->cfg.n_servers - 1;
@@ -164,7 +166,8 @@ static void fetch_finish(struct fetch *f, int status, struct dg_answer *a)
 	if (f->att != NULL)
 		attempt_end(f->att);
 	if (a != NULL && up->cfg.on_answer != NULL)
-		up->cfg.on_answer(up->cfg.arg, f->qname, f->qtype, f->qclass, a);
+		up->cfg.on_answer(up->cfg.arg, f->tag, f->qname, f->qtype,
+				  f->qclass, a);
 	while (w != NULL) {
 		struct dg_fetch_waiter *next = w->next;
 
@@ -223,7 +226,8 @@ static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 		}
 		return;
 	}
-	rc = f->up->cfg.parse(f->up->cfg.arg, f->qname, f->qtype, f->qclass,
+	rc = f->up->cfg.parse(f->up->cfg.arg, f->tag, f->qname, f->qtype,
+			      f->qclass,
 			      pkt, len, &a);
 	if (rc == DG_ENOMEM) {
 		fetch_finish(f, DG_EMISMATCH, NULL);
@@ -454,10 +458,11 @@ static int fetch_begin(struct fetch *f)
 }
 
 int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
-		   uint16_t qtype, uint16_t qclass, struct dg_fetch_waiter *w)
+		   uint16_t qtype, uint16_t qclass, uint32_t tag,
+		   struct dg_fetch_waiter *w)
 {
-	uint32_t h = dg_name_key_hash(qname, qtype, qclass);
-	struct fetch **slot = table_slot(up, qname, qtype, qclass, h);
+	uint32_t h = dg_name_key_hash(qname, qtype, qclass) ^ (tag * 2654435761u);
+	struct fetch **slot = table_slot(up, qname, qtype, qclass, tag, h);
 	struct fetch *f = *slot;
 
 	if (up->closing)
@@ -477,6 +482,7 @@ int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
 	f->hash = h;
 	f->qtype = qtype;
 	f->qclass = qclass;
+	f->tag = tag;
 	dg_name_lower(f->qname, qname);
 	f->last_error = DG_ETIMEOUT;
 	f->start_ms = uv_now(up->loop);

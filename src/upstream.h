@@ -42,13 +42,13 @@ struct dg_upstream_config {
 	/* Turn a matched response into an answer (parse and scrub it): 0
 	 * and *out, or DG_EMALFORMED / DG_EMISMATCH to try the next server,
 	 * or DG_ENOMEM. */
-	int (*parse)(void *arg, const uint8_t *qname, uint16_t qtype,
-		     uint16_t qclass, const uint8_t *pkt, size_t len,
-		     struct dg_answer **out);
+	int (*parse)(void *arg, uint32_t tag, const uint8_t *qname,
+		     uint16_t qtype, uint16_t qclass, const uint8_t *pkt,
+		     size_t len, struct dg_answer **out);
 	/* Called once per answered fetch before its waiters, so the answer
 	 * can be cached; may be NULL. */
-	void (*on_answer)(void *arg, const uint8_t *qname, uint16_t qtype,
-			  uint16_t qclass, struct dg_answer *a);
+	void (*on_answer)(void *arg, uint32_t tag, const uint8_t *qname,
+			  uint16_t qtype, uint16_t qclass, struct dg_answer *a);
 	void *arg;
 };
 
@@ -82,13 +82,15 @@ DG_NODISCARD struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 
 /*
  * Wait for the answer to (qname, qtype, qclass), joining a fetch in flight
- * or starting one. w->cb must be set; it is called exactly once, never
+ * for the same question and tag or starting one. The tag is the caller's
+ * (dnsgate's: which policy decided), handed back to parse and on_answer:
+ * questions of different tags are fetched apart. w->cb must be set; it is called exactly once, never
  * from within this call.
  * @return 0, DG_EBUSY (max_inflight reached) or DG_ENOMEM; on error the
  * callback is not called.
  */
 DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
-				uint16_t qtype, uint16_t qclass,
+				uint16_t qtype, uint16_t qclass, uint32_t tag,
 				struct dg_fetch_waiter *w);
 
 /* One dg_upstream_counters per configured server, in their order. */

@@ -690,9 +690,7 @@ static void test_groups(void)
 			 "clients = 10.0.0.1\n"
 			 "zones = ci.zones\n",
 			 &ov,
-			 "t.conf:3: warning: [group ci]: per-client groups are "
-			 "checked but not enforced yet; its clients get the "
-			 "global policy");
+			 "");
 	if (cfg != NULL) {
 		char text[DG_ADDR_STRLEN];
 
@@ -713,13 +711,53 @@ static void test_groups(void)
 		       "and not into the global one");
 		dg_config_free(cfg);
 	}
+	cfg = check_load("groups with allow, nested prefixes",
+			 "[policy]\nallow = x.example\nmax_label_length = 20\n"
+			 "[group wide]\nclients = 10.0.0.0/8\n"
+			 "allow = wide.example, *.w.example\n"
+			 "[group narrow]\nclients = 10.1.0.0/16\n"
+			 "allow = narrow.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		const struct dg_group *g = NULL;
+		struct dg_addr a;
+
+		is_str(strings_str(&cfg->groups[0].allow),
+		       "wide.example, *.w.example@6", "group allow as written");
+		is_int(dg_policy_count(cfg->groups[0].policy), 2,
+		       "group allow lines are its entries");
+		is_int(dg_policy_limits_const(cfg->groups[1].policy)
+			       ->max_label_length,
+		       20, "a group keeps the global limits");
+		if (dg_addr_parse("10.1.2.3", 53, &a) == 0)
+			ok(dg_config_policy_for(cfg, &a, &g) ==
+				   cfg->groups[1].policy && g == &cfg->groups[1],
+			   "the longest prefix wins: 10.1.2.3 is narrow's");
+		if (dg_addr_parse("10.2.0.1", 53, &a) == 0)
+			ok(dg_config_policy_for(cfg, &a, &g) ==
+				   cfg->groups[0].policy,
+			   "10.2.0.1 is wide's");
+		if (dg_addr_parse("[::ffff:10.1.0.9]:53", 53, &a) == 0)
+			ok(dg_config_policy_for(cfg, &a, &g) ==
+				   cfg->groups[1].policy,
+			   "an IPv4-mapped client is matched as IPv4");
+		if (dg_addr_parse("192.0.2.1", 53, &a) == 0)
+			ok(dg_config_policy_for(cfg, &a, &g) == cfg->policy &&
+				   g == NULL,
+			   "a client in no group: the global policy");
+		dg_config_free(cfg);
+	}
+	cfg = check_load("a group without clients",
+			 "[policy]\nallow = x.example\n[group idle]\n"
+			 "allow = y.example\n",
+			 &ov,
+			 "t.conf:3: warning: [group idle]: no clients: it "
+			 "applies to nobody");
+	dg_config_free(cfg);
 	check_error("a group's missing zones file",
 		    "[policy]\nallow = x.example\n[group ci]\nzones = gone.zones\n",
 		    "t.conf:4: zones: cannot read 'gone.zones': No such file or "
-		    "directory\n"
-		    "t.conf:3: warning: [group ci]: per-client groups are "
-		    "checked but not enforced yet; its clients get the global "
-		    "policy",
+		    "directory",
 		    1);
 	check_error("[group] without a name",
 		    "[group]\nclients = 10.0.0.0/8\n[policy]\nallow = x.example\n",
@@ -730,21 +768,15 @@ static void test_groups(void)
 		    "NAME]",
 		    1);
 	check_error("a repeated group", "[group ci]\n[group ci]\n",
-		    "t.conf:2: [group ci]: repeated group (first at line 1)\n"
-		    "t.conf:1: warning: [group ci]: per-client groups are checked but "
-		    "not enforced yet; its clients get the global policy",
+		    "t.conf:2: [group ci]: repeated group (first at line 1)",
 		    1);
 	check_error("an unknown key in a group", "[group ci]\nfrob = 1\n",
-		    "t.conf:2: frob: unknown key in [group]\n"
-		    "t.conf:1: warning: [group ci]: per-client groups are checked but "
-		    "not enforced yet; its clients get the global policy",
+		    "t.conf:2: frob: unknown key in [group]",
 		    1);
 	check_error("a client prefix with host bits",
 		    "[group ci]\nclients = 172.18.0.1/16\n",
 		    "t.conf:2: clients: '172.18.0.1/16' is not an address "
-		    "prefix (ADDR/LEN, host bits zero)\n"
-		    "t.conf:1: warning: [group ci]: per-client groups are checked but "
-		    "not enforced yet; its clients get the global policy",
+		    "prefix (ADDR/LEN, host bits zero)",
 		    1);
 }
 
