@@ -10,7 +10,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -28,6 +33,49 @@ struct daemon {
 	int stop_signal;
 };
 
+/*
+ * Tell systemd (Type=notify) how we are: READY=1, RELOADING=1, STOPPING=1.
+ * The protocol is one datagram to $NOTIFY_SOCKET, documented as stable
+ * for others to speak (sd_notify(3)); speaking it here spares a library
+ * and a configure switch. Never blocks: a full socket loses the message.
+ */
+static void notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@'))
+		return;
+	len = strlen(path);
+	if (len >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, len);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0'; /* an abstract socket */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	(void)sendto(fd, state, strlen(state), MSG_DONTWAIT | MSG_NOSIGNAL,
+		     (const struct sockaddr *)&sun,
+		     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	close(fd);
+}
+
+/* RELOADING=1 wants the monotonic time with it (systemd 253). */
+static void notify_reloading(void)
+{
+	char msg[64];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ull +
+			 (unsigned long long)ts.tv_nsec / 1000);
+	notify(msg);
+}
+
 static void close_signals(struct daemon *d)
 {
 	uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -43,6 +91,7 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
 	if (d->server == NULL)
 		return;
 	d->stop_signal = signum;
+	notify("STOPPING=1");
 	dg_server_stop(d->server);
 	d->server = NULL;
 	close_signals(d);
@@ -72,6 +121,7 @@ static void on_hup(uv_signal_t *sig, int signum)
 
 	if (d->server == NULL)
 		return;
+	notify_reloading();
 	dg_diag_init(&diag, stderr);
 	rc = dg_config_load(d->opt->config_path, d->opt->ov, &diag, &cfg);
 	if (rc == 0) {
@@ -90,12 +140,14 @@ static void on_hup(uv_signal_t *sig, int signum)
 			fprintf(stderr, "dnsgate: reload: %s; still serving the "
 					"previous configuration\n",
 				uv_strerror(rc));
+		notify("READY=1");
 		return;
 	}
 	fprintf(stderr, "dnsgate: reloaded %s: %zu allowlist entries\n",
 		d->opt->config_path != NULL ? d->opt->config_path
 					    : "the embedded default",
 		dg_policy_count(cfg->policy));
+	notify("READY=1");
 }
 
 /* CAP_NET_ADMIN alone, effective and permitted, after setuid kept it. */
@@ -239,6 +291,7 @@ int dg_daemon_run(const struct dg_config *cfg,
 		uv_signal_start(&d.sighup, on_hup, SIGHUP);
 		uv_signal_start(&d.sigusr1, on_usr1, SIGUSR1);
 		announce(cfg);
+		notify("READY=1");
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	/* After a switch of user the folder may not let us: then it stays,

@@ -75,7 +75,7 @@ out=$(systemd-analyze verify "$tmp/unit/dnsgate.service" 2>&1)
 rc=$?
 is "$rc:$out" "0:" "dnsgate.service: systemd-analyze verify has nothing to say"
 for directive in \
-	'Type=simple' \
+	'Type=notify' \
 	'ExecReload=/bin/kill -HUP $MAINPID' \
 	'Restart=on-failure' \
 	'User=dnsgate' \
