@@ -62,6 +62,7 @@ case $qps in ''|*[!0-9]*) echo "bandwidth.sh: --qps wants a number" >&2; exit 2 
 command -v "$PYTHON" >/dev/null 2>&1 || { echo "bandwidth.sh: needs $PYTHON" >&2; exit 2; }
 [ -x "$DNSGATE" ] || { echo "bandwidth.sh: no dnsgate at $DNSGATE (set DNSGATE)" >&2; exit 2; }
 
+. "$here/../ports.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnsgate-exfil.XXXXXX") || exit 2
 pids=()
 cleanup() {
@@ -76,6 +77,7 @@ cleanup() {
 		done
 		kill -KILL "$pid" 2>/dev/null
 	done
+	release_ports
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -502,19 +504,6 @@ fi
 command -v "$LDNS_TESTNS" >/dev/null 2>&1 || { echo "bandwidth.sh: --measure needs $LDNS_TESTNS (ldnsutils)" >&2; exit 2; }
 
 # A free port of 127.0.0.1, UDP and TCP.
-free_port() {
-	local p tries=0
-	while [ $tries -lt 100 ]; do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hlnu "sport = :$p" 2>/dev/null | grep -q . &&
-		   ! ss -Hlnt "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
-			return 0
-		fi
-		tries=$((tries + 1))
-	done
-	return 1
-}
 
 # The attacker's server: every name under exfil.example.com exists (NOERROR,
 # no data, so every query shows in its log); r0..r7 and the zone's own name

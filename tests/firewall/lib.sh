@@ -6,6 +6,7 @@ made=()
 cleanup_ns() {
 	local ns
 	stop_all
+	release_ports
 	for ns in "${made[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done

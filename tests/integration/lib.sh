@@ -61,21 +61,7 @@ done_testing() {
 	[ "$failed" = 0 ]
 }
 
-# A free port: random in 20000..59999, not bound by anyone for UDP or TCP.
-free_port() {
-	local p tries=0
-	while [ $tries -lt 100 ]; do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hlnu "sport = :$p" 2>/dev/null | grep -q . &&
-		   ! ss -Hlnt "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
-			return 0
-		fi
-		tries=$((tries + 1))
-	done
-	echo "free_port: no free port found" >&2
-	return 1
-}
+. "$srcdir/tests/ports.sh"
 
 # Stop everything this test started, TERM first, KILL after 5 s.
 stop_all() {
@@ -94,6 +80,7 @@ stop_all() {
 }
 cleanup() {
 	stop_all
+	release_ports
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -31,12 +31,15 @@ answered=$(grep -c 'status: NOERROR' "$tmp/flood.out")
 [ "$answered" -le "$reached" ] && [ "$answered" -ge "$budget" ]
 status=$?
 if [ "$status" != 0 ]; then
-	# Name what was answered without reaching the upstream: a leak in
-	# the budget, or an upstream log lagging on a loaded machine.
+	# Name what was answered without reaching the upstream, and whether
+	# this dnsgate answered it: a leak in the budget, an upstream log
+	# lagging, or another daemon on the port (tests/ports.sh).
 	sleep 1
 	awk '/status: NOERROR/ { ok = 1 } /^;x[0-9]+\./ { if (ok) print substr($1, 2); ok = 0 }' \
 		"$tmp/flood.out" | while read -r name; do
-		grep -qF "bytes: $name" "$tmp/up.log" || echo "# answered, not in the upstream log: $name"
+		grep -qF "bytes: $name" "$tmp/up.log" ||
+			echo "# answered, not in the upstream log: $name;" \
+				"this dnsgate logged it $(grep -c "\"name\":\"${name%.}\"" "$tmp/dnsgate.log") times"
 	done
 	echo "# the upstream log now holds $(grep -c '^query [0-9]*: .*x[0-9]*\.flood\.example\.com\.' "$tmp/up.log")"
 fi

@@ -1,0 +1,44 @@
+# ports.sh: free loopback ports for the tests and tools that start their
+# own servers (sourced, not run).
+#
+# Two tests that ran at once could pick the same port: dnsgate's listeners
+# set SO_REUSEPORT, so both would bind it, and the kernel would hand some
+# of one test's queries to the other's daemon. So each port is claimed
+# first, a folder of its own under $port_claims made with mkdir (atomic),
+# holding the PID of the test that owns it; a claim whose test is gone is
+# taken over. Ports come from 20000..31999, below the kernel's ephemeral
+# range (32768 and up), so no socket bound to port 0 lands on one between
+# the check and the bind.
+
+port_claims=${TMPDIR:-/tmp}/dnsgate-test-ports
+
+# free_port: print a claimed port no one has bound, UDP or TCP.
+free_port() {
+	local p tries owner
+	mkdir -p "$port_claims" 2>/dev/null
+	for tries in $(seq 200); do
+		p=$((20000 + RANDOM % 12000))
+		if ! mkdir "$port_claims/$p" 2>/dev/null; then
+			owner=$(cat "$port_claims/$p/pid" 2>/dev/null) || continue
+			kill -0 "$owner" 2>/dev/null && continue
+			rm -rf "$port_claims/$p"
+			mkdir "$port_claims/$p" 2>/dev/null || continue
+		fi
+		echo $$ >"$port_claims/$p/pid"
+		if ! ss -Hlnu "sport = :$p" 2>/dev/null | grep -q . &&
+		   ! ss -Hlnt "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "free_port: no free port found" >&2
+	return 1
+}
+
+# release_ports: give back every port this test claimed.
+release_ports() {
+	local f
+	for f in "$port_claims"/*/pid; do
+		[ -f "$f" ] && [ "$(cat "$f" 2>/dev/null)" = "$$" ] && rm -rf "${f%/pid}"
+	done
+}
