@@ -283,22 +283,17 @@ static void ipt_dest(const struct listener *l, FILE *out)
 		fprintf(out, "-d %s/%d", l->addr, l->family == 4 ? 32 : 128);
 }
 
-static void write_ipt_family(const struct dg_config *cfg,
-			     const struct dg_firewall_options *opt, int family,
-			     FILE *out)
+/* Each listener of this family: its traffic returns (is let through). */
+static void ipt_listener_rules(const struct dg_config *cfg, int family,
+			       FILE *out)
 {
 	static const char *const protos[] = { "udp", "tcp" };
-	struct listener l, first = { 0 };
-	bool have = false;
+	struct listener l;
 
-	fprintf(out, "*filter\n:%s - [0:0]\n-F %s\n", chain, chain);
 	for (size_t i = 0; i < cfg->listen.n; i++) {
 		listener_get(&cfg->listen.v[i], &l);
 		if (l.family != family)
 			continue;
-		if (!have)
-			first = l;
-		have = true;
 		for (int p = 0; p < 2; p++) {
 			fprintf(out, "-A %s ", chain);
 			ipt_dest(&l, out);
@@ -306,6 +301,22 @@ static void write_ipt_family(const struct dg_config *cfg,
 				protos[p], protos[p], l.port);
 		}
 	}
+}
+
+static void write_ipt_family(const struct dg_config *cfg,
+			     const struct dg_firewall_options *opt, int family,
+			     FILE *out)
+{
+	static const char *const protos[] = { "udp", "tcp" };
+	struct listener first = { 0 };
+	bool have = false;
+
+	fprintf(out, "*filter\n:%s - [0:0]\n-F %s\n", chain, chain);
+	for (size_t i = 0; i < cfg->listen.n && !have; i++) {
+		listener_get(&cfg->listen.v[i], &first);
+		have = first.family == family;
+	}
+	ipt_listener_rules(cfg, family, out);
 	ipt_exceptions(cfg, opt, family, out);
 	for (int p = 0; p < 2; p++)
 		fprintf(out, "-A %s -p %s -m multiport --dports "
@@ -321,17 +332,7 @@ static void write_ipt_family(const struct dg_config *cfg,
 		return;
 
 	fprintf(out, "*nat\n:%s - [0:0]\n-F %s\n", chain, chain);
-	for (size_t i = 0; i < cfg->listen.n; i++) {
-		listener_get(&cfg->listen.v[i], &l);
-		if (l.family != family)
-			continue;
-		for (int p = 0; p < 2; p++) {
-			fprintf(out, "-A %s ", chain);
-			ipt_dest(&l, out);
-			fprintf(out, " -p %s -m %s --dport %u -j RETURN\n",
-				protos[p], protos[p], l.port);
-		}
-	}
+	ipt_listener_rules(cfg, family, out);
 	ipt_exceptions(cfg, opt, family, out);
 	for (int p = 0; p < 2; p++) {
 		fprintf(out, "-A %s -p %s -m %s --dport 53 ", chain, protos[p],
