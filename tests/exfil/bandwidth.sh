@@ -62,21 +62,11 @@ case $qps in ''|*[!0-9]*) echo "bandwidth.sh: --qps wants a number" >&2; exit 2 
 command -v "$PYTHON" >/dev/null 2>&1 || { echo "bandwidth.sh: needs $PYTHON" >&2; exit 2; }
 [ -x "$DNSGATE" ] || { echo "bandwidth.sh: no dnsgate at $DNSGATE (set DNSGATE)" >&2; exit 2; }
 
-. "$here/../ports.sh"
+. "$here/../common.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnsgate-exfil.XXXXXX") || exit 2
 pids=()
 cleanup() {
-	local pid i
-	for pid in "${pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${pids[@]}"; do
-		for i in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-	done
+	stop_pids
 	release_ports
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }

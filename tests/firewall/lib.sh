@@ -1,11 +1,11 @@
 # lib.sh: what the firewall tests share (sourced after
-# tests/integration/lib.sh, whose TAP helpers, pids and stop_all it uses).
+# tests/integration/lib.sh, whose TAP helpers, pids and stop_pids it uses).
 # Namespaces made here are deleted on exit, whatever happens.
 
 made=()
 cleanup_ns() {
 	local ns
-	stop_all
+	stop_pids
 	release_ports
 	for ns in "${made[@]}"; do
 		ip netns del "$ns" 2>/dev/null
@@ -41,7 +41,7 @@ addr() { # addr NS DEV V4/LEN V6/LEN; nodad: the IPv6 address is usable at once
 }
 
 # nsbg NS LOG COMMAND...: start COMMAND in NS (ip exec()s it, so $! is its
-# PID), recorded for stop_all.
+# PID), recorded for stop_pids.
 nsbg() {
 	local ns=$1 log=$2
 	shift 2

@@ -61,25 +61,10 @@ done_testing() {
 	[ "$failed" = 0 ]
 }
 
-. "$srcdir/tests/ports.sh"
+. "$srcdir/tests/common.sh"
 
-# Stop everything this test started, TERM first, KILL after 5 s.
-stop_all() {
-	local pid i
-	for pid in "${pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${pids[@]}"; do
-		for i in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-	done
-	pids=()
-}
 cleanup() {
-	stop_all
+	stop_pids
 	release_ports
 	rm -rf "$tmp"
 }

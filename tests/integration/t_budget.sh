@@ -33,7 +33,7 @@ status=$?
 if [ "$status" != 0 ]; then
 	# Name what was answered without reaching the upstream, and whether
 	# this dnsgate answered it: a leak in the budget, an upstream log
-	# lagging, or another daemon on the port (tests/ports.sh).
+	# lagging, or another daemon on the port (tests/common.sh).
 	sleep 1
 	awk '/status: NOERROR/ { ok = 1 } /^;x[0-9]+\./ { if (ok) print substr($1, 2); ok = 0 }' \
 		"$tmp/flood.out" | while read -r name; do

@@ -39,7 +39,7 @@ DNSGATE=${DNSGATE:-$srcdir/src/dnsgate}
 NS=dgtun$$
 NS_MADE=
 cleanup_ns() {
-	stop_all
+	stop_pids
 	[ -n "$NS_MADE" ] && ip netns del "$NS" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -52,7 +52,7 @@ ip netns exec "$NS" ip link set lo up || skip_all "cannot bring up lo in the nam
 nsx() { ip netns exec "$NS" "$@"; }
 
 # nsbg LOG COMMAND...: start COMMAND in the namespace (ip exec()s it, so $!
-# is its PID); sets BG_PID and records it for stop_all.
+# is its PID); sets BG_PID and records it for stop_pids.
 nsbg() {
 	local log=$1
 	shift
@@ -421,5 +421,5 @@ r=$(reasons "$tmp/budget.dnsgate.log")
 echo "# budget: dnsgate denials: $r"
 like "$r" "budget:" "budget: denied for budget"
 
-stop_all
+stop_pids
 done_testing

@@ -1,5 +1,6 @@
-# ports.sh: free loopback ports for the tests and tools that start their
-# own servers (sourced, not run).
+# common.sh: what the tests and the tools that start their own servers
+# share (sourced, not run): free loopback ports, and stopping what they
+# started, by PID.
 #
 # Two tests that ran at once could pick the same port: dnsgate's listeners
 # set SO_REUSEPORT, so both would bind it, and the kernel would hand some
@@ -41,4 +42,21 @@ release_ports() {
 	for f in "$port_claims"/*/pid; do
 		[ -f "$f" ] && [ "$(cat "$f" 2>/dev/null)" = "$$" ] && rm -rf "${f%/pid}"
 	done
+}
+
+# stop_pids: stop every process in the array pids, TERM first, KILL after
+# 5 s, and empty it.
+stop_pids() {
+	local pid i
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${pids[@]}"; do
+		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	pids=()
 }
