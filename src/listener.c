@@ -9,19 +9,41 @@
  */
 #include "listener.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include <linux/filter.h>
+
 #include "wire.h"
 
 #define TCP_READ_CHUNK 4096
+/* libuv's recvmmsg takes one 64 KiB slice of the buffer per datagram, and
+ * at most 20 at a time (1.44's UV__MMSG_MAXWIDTH). Pages the kernel never
+ * writes are never made resident, so the 1.25 MiB cost little RSS. */
+#define UDP_SLICE 65536
+#define UDP_BATCH 20
+/* Answers to one batch wait here for one sendmmsg; a larger one (up to
+ * [server] max_udp_size) goes out alone. */
+#define UDP_REPLY_SLOT 1232
 
 struct socket_pair {
 	struct dg_listener *owner;
 	uv_udp_t udp;
 	uv_tcp_t tcp;
 	bool accept_pending; /* a connection waits: we were at the cap */
+};
+
+/* Answers to the datagrams of one recvmmsg, sent by one sendmmsg when
+ * libuv says the batch is over (a callback without an address). */
+struct reply_batch {
+	uv_udp_t *udp; /* the socket of the batch being read; NULL: none */
+	unsigned n;
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct dg_addr to[UDP_BATCH];
+	uint8_t data[UDP_BATCH][UDP_REPLY_SLOT];
 };
 
 struct dg_listener {
@@ -33,7 +55,8 @@ struct dg_listener {
 	size_t n_conns;
 	size_t open_handles;
 	bool closing;
-	uint8_t udp_buf[DG_WIRE_MAX];
+	uint8_t *udp_buf; /* UDP_BATCH slices */
+	struct reply_batch batch;
 };
 
 struct tcp_conn {
@@ -63,15 +86,20 @@ struct tcp_write {
 	uint8_t data[];
 };
 
+static void listener_free(struct dg_listener *l)
+{
+	free(l->udp_buf);
+	free(l->pairs);
+	free(l);
+}
+
 static void on_listener_handle_closed(uv_handle_t *handle)
 {
 	struct socket_pair *p = handle->data;
 	struct dg_listener *l = p->owner;
 
-	if (--l->open_handles == 0) {
-		free(l->pairs);
-		free(l);
-	}
+	if (--l->open_handles == 0)
+		listener_free(l);
 }
 
 static void conn_unref(struct tcp_conn *c)
@@ -303,8 +331,10 @@ static void on_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 {
 	struct socket_pair *p = handle->data;
 
-	*buf = uv_buf_init((char *)p->owner->udp_buf, sizeof(p->owner->udp_buf));
+	*buf = uv_buf_init((char *)p->owner->udp_buf, UDP_SLICE * UDP_BATCH);
 }
+
+static void batch_flush(struct dg_listener *l);
 
 static void on_udp_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 			const struct sockaddr *from, unsigned flags)
@@ -313,9 +343,18 @@ static void on_udp_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 	struct dg_listener *l = p->owner;
 	struct dg_client client = { .transport = DG_TRANSPORT_UDP, .udp = udp };
 
-	/* nread 0 with no address: libuv's "nothing more to read". */
-	if (nread <= 0 || from == NULL || (flags & UV_UDP_PARTIAL) || l->closing)
+	/* No address: the end of a batch (UV_UDP_MMSG_FREE), or libuv's
+	 * "nothing more to read"; either way the answers go now. */
+	if (from == NULL) {
+		batch_flush(l);
 		return;
+	}
+	if (nread <= 0 || (flags & UV_UDP_PARTIAL) || l->closing)
+		return;
+	if ((flags & UV_UDP_MMSG_CHUNK) && l->batch.udp != udp) {
+		batch_flush(l);
+		l->batch.udp = udp;
+	}
 	if (from->sa_family == AF_INET) {
 		memcpy(&client.addr.u.in4, from, sizeof(client.addr.u.in4));
 		client.addr.len = sizeof(client.addr.u.in4);
@@ -340,6 +379,52 @@ static int set_reuseport(uv_handle_t *h)
 	return 0;
 }
 
+/*
+ * With several workers, each binds its own socket to every address, and
+ * the kernel picks one per datagram or connection. Its own pick hashes the
+ * source port too, so a client asking from fresh ports would meet every
+ * worker, each with a tunnel budget of its own. This program picks by the
+ * client as the budget counts it (an IPv4 address, an IPv6 /64), so each
+ * client meets one worker. The workers' sockets join each group in worker
+ * order, so the index is the worker.
+ */
+static int steer_by_client(uv_handle_t *h, int family, unsigned workers)
+{
+	struct sock_filter v4[] = {
+		/* A = source address */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12),
+		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1u),
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, workers),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_filter v6[] = {
+		/* A = the source's /64, its two words folded */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 8),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12),
+		BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1u),
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, workers),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = {
+		.len = family == AF_INET6 ? DG_ARRAY_SIZE(v6) : DG_ARRAY_SIZE(v4),
+		.filter = family == AF_INET6 ? v6 : v4,
+	};
+	uv_os_fd_t fd;
+
+	if (workers < 2)
+		return 0;
+	if (uv_fileno(h, &fd) != 0)
+		return UV_EINVAL;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+		       sizeof(prog)) != 0)
+		return uv_translate_sys_error(errno);
+	return 0;
+}
+
 static int pair_open(struct dg_listener *l, struct socket_pair *p,
 		     const struct dg_addr *a)
 {
@@ -348,7 +433,7 @@ static int pair_open(struct dg_listener *l, struct socket_pair *p,
 	int rc;
 
 	p->owner = l;
-	rc = uv_udp_init_ex(l->loop, &p->udp, (unsigned)family);
+	rc = uv_udp_init_ex(l->loop, &p->udp, (unsigned)family | UV_UDP_RECVMMSG);
 	if (rc != 0)
 		return rc;
 	p->udp.data = p;
@@ -360,10 +445,14 @@ static int pair_open(struct dg_listener *l, struct socket_pair *p,
 	l->open_handles++;
 	if ((rc = set_reuseport((uv_handle_t *)&p->udp)) != 0 ||
 	    (rc = uv_udp_bind(&p->udp, &a->u.sa, v6 ? UV_UDP_IPV6ONLY : 0)) != 0 ||
+	    (rc = steer_by_client((uv_handle_t *)&p->udp, family,
+				  l->cfg.workers)) != 0 ||
 	    (rc = uv_udp_recv_start(&p->udp, on_udp_alloc, on_udp_recv)) != 0 ||
 	    (rc = set_reuseport((uv_handle_t *)&p->tcp)) != 0 ||
 	    (rc = uv_tcp_bind(&p->tcp, &a->u.sa, v6 ? UV_TCP_IPV6ONLY : 0)) != 0 ||
-	    (rc = uv_listen((uv_stream_t *)&p->tcp, 128, on_connection)) != 0)
+	    (rc = uv_listen((uv_stream_t *)&p->tcp, 128, on_connection)) != 0 ||
+	    (rc = steer_by_client((uv_handle_t *)&p->tcp, family,
+				  l->cfg.workers)) != 0)
 		return rc;
 	return 0;
 }
@@ -380,8 +469,9 @@ int dg_listener_open(uv_loop_t *loop, const struct dg_listener_config *cfg,
 	l->cfg = *cfg;
 	l->cfg.addrs = NULL;
 	l->pairs = calloc(cfg->n_addrs ? cfg->n_addrs : 1, sizeof(*l->pairs));
-	if (l->pairs == NULL) {
-		free(l);
+	l->udp_buf = malloc(UDP_SLICE * UDP_BATCH);
+	if (l->pairs == NULL || l->udp_buf == NULL) {
+		listener_free(l);
 		return UV_ENOMEM;
 	}
 	for (size_t i = 0; i < cfg->n_addrs; i++) {
@@ -411,8 +501,7 @@ void dg_listener_close(struct dg_listener *l)
 	while (l->conns != NULL)
 		conn_close(l->conns);
 	if (l->open_handles == 0) {
-		free(l->pairs);
-		free(l);
+		listener_free(l);
 		return;
 	}
 	for (size_t i = 0; i < l->n_pairs; i++) {
@@ -440,28 +529,101 @@ static void on_tcp_written(uv_write_t *req, int status)
 	free(w);
 }
 
+/* The socket is full: a copy waits in libuv's queue. */
+static void udp_send_later(uv_udp_t *udp, const struct sockaddr *to,
+			   const uint8_t *msg, size_t len)
+{
+	struct udp_send *s = malloc(sizeof(*s) + len);
+	uv_buf_t buf;
+
+	if (s == NULL)
+		return;
+	memcpy(s->data, msg, len);
+	s->len = len;
+	buf = uv_buf_init((char *)s->data, (unsigned)len);
+	if (uv_udp_send(&s->req, udp, &buf, 1, to, on_udp_sent) != 0)
+		free(s);
+}
+
+static void udp_send_now(uv_udp_t *udp, const struct sockaddr *to,
+			 const uint8_t *msg, size_t len)
+{
+	uv_buf_t buf = uv_buf_init((char *)msg, (unsigned)len);
+
+	/* Anything but EAGAIN: sent, or undeliverable (UDP may drop). */
+	if (uv_udp_try_send(udp, &buf, 1, to) == UV_EAGAIN)
+		udp_send_later(udp, to, msg, len);
+}
+
+/* Send the batch's answers with as few system calls as the socket
+ * takes; a datagram the kernel refuses is dropped, as UDP may. */
+static void batch_flush(struct dg_listener *l)
+{
+	struct reply_batch *b = &l->batch;
+	unsigned i = 0;
+	uv_os_fd_t fd;
+
+	if (b->udp == NULL)
+		return;
+	if (b->n > 0 && !uv_is_closing((uv_handle_t *)b->udp) &&
+	    uv_fileno((uv_handle_t *)b->udp, &fd) == 0) {
+		while (i < b->n) {
+			int sent = sendmmsg(fd, b->msgs + i, b->n - i,
+					    MSG_DONTWAIT);
+
+			if (sent > 0)
+				i += (unsigned)sent;
+			else if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			else if (errno != EINTR)
+				i++;
+		}
+		for (; i < b->n; i++)
+			udp_send_later(b->udp, &b->to[i].u.sa, b->data[i],
+				       b->iov[i].iov_len);
+	}
+	b->n = 0;
+	b->udp = NULL;
+}
+
+/* An answer to a datagram of the batch being read: keep it for one
+ * sendmmsg. @return false when it must go on its own. */
+static bool batch_add(struct dg_listener *l, const struct dg_client *c,
+		      const uint8_t *msg, size_t len)
+{
+	struct reply_batch *b = &l->batch;
+	unsigned i = b->n;
+
+	if (b->udp != c->udp || len > UDP_REPLY_SLOT)
+		return false;
+	if (i == UDP_BATCH) {
+		batch_flush(l);
+		b->udp = c->udp;
+		i = 0;
+	}
+	memcpy(b->data[i], msg, len);
+	b->to[i] = c->addr;
+	b->iov[i] = (struct iovec){ .iov_base = b->data[i], .iov_len = len };
+	b->msgs[i] = (struct mmsghdr){ .msg_hdr = {
+		.msg_name = &b->to[i].u.sa,
+		.msg_namelen = b->to[i].len,
+		.msg_iov = &b->iov[i],
+		.msg_iovlen = 1,
+	} };
+	b->n++;
+	return true;
+}
+
 void dg_listener_reply(const struct dg_client *c, const uint8_t *msg,
 		       size_t len)
 {
 	if (c->transport == DG_TRANSPORT_UDP) {
-		uv_buf_t buf = uv_buf_init((char *)msg, (unsigned)len);
-		struct udp_send *s;
-		int rc;
+		struct socket_pair *p = c->udp->data;
 
 		if (uv_is_closing((uv_handle_t *)c->udp))
 			return;
-		rc = uv_udp_try_send(c->udp, &buf, 1, &c->addr.u.sa);
-		if (rc != UV_EAGAIN)
-			return; /* sent, or undeliverable: UDP may drop */
-		s = malloc(sizeof(*s) + len);
-		if (s == NULL)
-			return;
-		memcpy(s->data, msg, len);
-		s->len = len;
-		buf = uv_buf_init((char *)s->data, (unsigned)len);
-		if (uv_udp_send(&s->req, c->udp, &buf, 1, &c->addr.u.sa,
-				on_udp_sent) != 0)
-			free(s);
+		if (!batch_add(p->owner, c, msg, len))
+			udp_send_now(c->udp, &c->addr.u.sa, msg, len);
 	} else {
 		struct tcp_conn *conn = c->conn;
 		struct tcp_write *w;

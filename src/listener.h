@@ -50,6 +50,8 @@ struct dg_listener_config {
 	unsigned tcp_idle_timeout_ms;
 	unsigned max_tcp_clients;
 	unsigned max_tcp_pipeline; /* queries in flight per connection */
+	unsigned workers; /* >1: each client is steered to one of the workers'
+			   * sockets, in the order they were bound */
 	dg_message_cb on_message;
 	void *arg;
 };
