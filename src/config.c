@@ -447,6 +447,7 @@ static const struct key keys[] = {
 	{ "server", "tcp_idle_timeout_ms", set_uint, CFG(tcp_idle_timeout_ms), 100, 3600000, false },
 	{ "server", "max_tcp_clients", set_uint, CFG(max_tcp_clients), 1, 1000000, false },
 	{ "server", "max_udp_size", set_uint, CFG(max_udp_size), 512, 4096, false },
+	{ "server", "workers", set_uint, CFG(workers), 1, DG_MAX_WORKERS, false },
 	{ "upstream", "servers", set_addrs, CFG(servers), DEFAULT_LISTEN_PORT, 0, true },
 	{ "upstream", "timeout_ms", set_uint, CFG(upstream_timeout_ms), 10, 60000, false },
 	{ "upstream", "max_inflight", set_uint, CFG(max_inflight), 1, 1000000, false },
@@ -485,6 +486,7 @@ static void config_init_defaults(struct dg_config *cfg)
 	cfg->tcp_idle_timeout_ms = 10000;
 	cfg->max_tcp_clients = 512;
 	cfg->max_udp_size = 1232;
+	cfg->workers = 1;
 	cfg->upstream_timeout_ms = 1500;
 	cfg->max_inflight = 4096;
 	cfg->deny_rcode = DG_DENY_NXDOMAIN;
@@ -740,9 +742,16 @@ static void config_free_lists(struct dg_config *cfg)
 	free(cfg->groups);
 }
 
+void dg_config_ref(struct dg_config *cfg)
+{
+	atomic_fetch_add_explicit(&cfg->refs, 1, memory_order_relaxed);
+}
+
 void dg_config_free(struct dg_config *cfg)
 {
-	if (cfg == NULL)
+	/* acq_rel: what another holder wrote is seen before the free. */
+	if (cfg == NULL ||
+	    atomic_fetch_sub_explicit(&cfg->refs, 1, memory_order_acq_rel) > 1)
 		return;
 	config_free_lists(cfg);
 	dg_policy_free(cfg->policy);
@@ -1038,6 +1047,7 @@ int dg_config_load(const char *path, const struct dg_overrides *ov,
 		ov = &none;
 	if (cfg == NULL)
 		return DG_ENOMEM;
+	atomic_init(&cfg->refs, 1);
 	config_init_defaults(cfg);
 	cfg->policy = dg_policy_new();
 	if (cfg->policy == NULL)
@@ -1116,6 +1126,7 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 	fprintf(out, "tcp_idle_timeout_ms = %u\n", cfg->tcp_idle_timeout_ms);
 	fprintf(out, "max_tcp_clients = %u\n", cfg->max_tcp_clients);
 	fprintf(out, "max_udp_size = %u\n", cfg->max_udp_size);
+	fprintf(out, "workers = %u\n", cfg->workers);
 
 	fprintf(out, "\n[upstream]\n");
 	print_addrs(out, "servers", &cfg->servers);

@@ -16,6 +16,7 @@
  */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -55,8 +56,14 @@ struct dg_group {
 	struct dg_policy *policy;
 };
 
+/* The most event loops [server] workers may ask for. */
+#define DG_MAX_WORKERS 64
+
 /* A loaded configuration. Owns everything it points to, the policy too. */
 struct dg_config {
+	/* One per holder: worker threads share a reloaded configuration,
+	 * and the last of them to let it go frees it (dg_config_free). */
+	atomic_uint refs;
 	char *path; /* the file read; NULL for the embedded default */
 
 	/* [server] */
@@ -65,6 +72,7 @@ struct dg_config {
 	unsigned tcp_idle_timeout_ms;
 	unsigned max_tcp_clients;
 	unsigned max_udp_size;
+	unsigned workers; /* event loops, one thread each, SO_REUSEPORT */
 
 	/* [upstream] */
 	struct dg_addrs servers;
@@ -133,6 +141,9 @@ DG_NODISCARD int dg_config_load(const char *path,
 				const struct dg_overrides *ov,
 				struct dg_diag *d, struct dg_config **out);
 
+/* Another holder of cfg (a worker thread); each holder frees once. */
+void dg_config_ref(struct dg_config *cfg);
+/* Drop one holder's reference; the last one frees. NULL is allowed. */
 void dg_config_free(struct dg_config *cfg);
 
 /*

@@ -25,11 +25,31 @@
 
 #include "server.h"
 
+/*
+ * A worker beyond the first ([server] workers): a server on a loop of its
+ * own, run by a thread of its own. The main loop asks it to reload, reopen
+ * the log or stop through `wake`; the requests wait under `lock`.
+ */
+struct worker {
+	uv_loop_t loop;
+	uv_async_t wake;
+	uv_thread_t thread;
+	bool running; /* the thread was started */
+	unsigned index;
+	struct dg_server *server;
+	uv_mutex_t lock;
+	struct dg_config *reload; /* a reference of its own; NULL: none */
+	bool reopen, stop;
+};
+
 struct daemon {
 	uv_loop_t loop;
 	const struct dg_daemon_options *opt;
 	uv_signal_t sigint, sigterm, sighup, sigusr1;
-	struct dg_server *server;
+	struct dg_server *server; /* worker 0's, on this loop */
+	struct worker *workers;   /* workers 1..n_workers */
+	size_t n_workers;
+	struct dg_server_board *board;
 	int stop_signal;
 };
 
@@ -84,6 +104,137 @@ static void close_signals(struct daemon *d)
 	uv_close((uv_handle_t *)&d->sigusr1, NULL);
 }
 
+/* In a worker's thread: do what the main loop asked. */
+static void on_wake(uv_async_t *wake)
+{
+	struct worker *w = wake->data;
+	struct dg_config *cfg;
+	bool reopen, stop;
+	int rc;
+
+	uv_mutex_lock(&w->lock);
+	cfg = w->reload;
+	reopen = w->reopen;
+	stop = w->stop;
+	w->reload = NULL;
+	w->reopen = false;
+	uv_mutex_unlock(&w->lock);
+	if (stop) {
+		dg_config_free(cfg);
+		if (w->server != NULL)
+			dg_server_stop(w->server);
+		w->server = NULL;
+		uv_close((uv_handle_t *)&w->wake, NULL);
+		return;
+	}
+	if (cfg != NULL && (rc = dg_server_reload(w->server, cfg)) != 0) {
+		fprintf(stderr, "dnsgate: worker %u: reload: %s; still serving "
+				"the previous configuration\n",
+			w->index, uv_strerror(rc));
+		dg_config_free(cfg);
+	}
+	if (reopen && (rc = dg_server_reopen_log(w->server)) != 0)
+		fprintf(stderr, "dnsgate: worker %u: cannot reopen the query "
+				"log: %s\n", w->index, uv_strerror(rc));
+}
+
+static void worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+}
+
+/* Workers 1..N-1: each a loop and a server, bound after worker 0's
+ * sockets (the order steers clients). Not running yet: the threads start
+ * after the switch of user, so they inherit it. */
+static int workers_open(struct daemon *d, const struct dg_config *cfg)
+{
+	size_t n = cfg->workers - 1;
+	int rc;
+
+	d->workers = calloc(n, sizeof(*d->workers));
+	if (d->workers == NULL)
+		return UV_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct worker *w = &d->workers[i];
+
+		w->index = (unsigned)i + 1;
+		if ((rc = uv_loop_init(&w->loop)) != 0)
+			return rc;
+		if ((rc = uv_mutex_init(&w->lock)) != 0) {
+			(void)uv_loop_close(&w->loop);
+			return rc;
+		}
+		uv_async_init(&w->loop, &w->wake, on_wake);
+		w->wake.data = w;
+		d->n_workers++;
+		rc = dg_server_start(&w->loop, cfg, d->board, w->index,
+				     &w->server);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int workers_run(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_workers; i++) {
+		struct worker *w = &d->workers[i];
+		int rc = uv_thread_create(&w->thread, worker_main, w);
+
+		if (rc != 0)
+			return rc;
+		w->running = true;
+	}
+	return 0;
+}
+
+/* After they were told to stop: wait for each, and free. A worker whose
+ * thread never started finishes its closing on this thread. */
+static int workers_join(struct daemon *d)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < d->n_workers; i++) {
+		struct worker *w = &d->workers[i];
+
+		if (w->running)
+			uv_thread_join(&w->thread);
+		else
+			uv_run(&w->loop, UV_RUN_DEFAULT);
+		if (uv_loop_close(&w->loop) != 0) {
+			fprintf(stderr, "dnsgate: worker %u: the event loop did "
+					"not close cleanly\n", w->index);
+			status = 1;
+		}
+		uv_mutex_destroy(&w->lock);
+	}
+	free(d->workers);
+	return status;
+}
+
+/* Ask every other worker: cfg (a reference each, taken here) to reload,
+ * or to reopen the log, or to stop. */
+static void tell_workers(struct daemon *d, struct dg_config *cfg, bool reopen,
+			 bool stop)
+{
+	for (size_t i = 0; i < d->n_workers; i++) {
+		struct worker *w = &d->workers[i];
+
+		if (cfg != NULL)
+			dg_config_ref(cfg);
+		uv_mutex_lock(&w->lock);
+		if (w->reload != NULL)
+			dg_config_free(w->reload);
+		w->reload = cfg;
+		w->reopen |= reopen;
+		w->stop |= stop;
+		uv_mutex_unlock(&w->lock);
+		uv_async_send(&w->wake);
+	}
+}
+
 static void on_stop_signal(uv_signal_t *sig, int signum)
 {
 	struct daemon *d = sig->data;
@@ -92,6 +243,7 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
 		return;
 	d->stop_signal = signum;
 	notify("STOPPING=1");
+	tell_workers(d, NULL, false, true);
 	dg_server_stop(d->server);
 	d->server = NULL;
 	close_signals(d);
@@ -105,6 +257,7 @@ static void on_usr1(uv_signal_t *sig, int signum)
 
 	if (d->server == NULL)
 		return;
+	tell_workers(d, NULL, true, false);
 	rc = dg_server_reopen_log(d->server);
 	if (rc != 0)
 		fprintf(stderr, "dnsgate: SIGUSR1: cannot reopen the query log: "
@@ -125,9 +278,15 @@ static void on_hup(uv_signal_t *sig, int signum)
 	dg_diag_init(&diag, stderr);
 	rc = dg_config_load(d->opt->config_path, d->opt->ov, &diag, &cfg);
 	if (rc == 0) {
+		/* Held across worker 0's reload, which takes cfg's first
+		 * reference, until the others have theirs. */
+		dg_config_ref(cfg);
 		rc = dg_server_reload(d->server, cfg);
 		if (rc != 0)
 			dg_config_free(cfg);
+		else
+			tell_workers(d, cfg, false, false);
+		dg_config_free(cfg);
 	}
 	if (rc != 0) {
 		dg_server_count_reload_failure(d->server);
@@ -211,8 +370,10 @@ static void announce(const struct dg_config *cfg)
 		dg_addr_format(&cfg->servers.v[i], text, sizeof(text));
 		fprintf(stderr, "%s %s", i ? "," : "", text);
 	}
-	fprintf(stderr, "; %zu allowlist entries\n",
-		dg_policy_count(cfg->policy));
+	fprintf(stderr, "; %zu allowlist entries", dg_policy_count(cfg->policy));
+	if (cfg->workers > 1)
+		fprintf(stderr, "; %u workers", cfg->workers);
+	fputc('\n', stderr);
 	if (cfg->listen.n > 0) {
 		const struct dg_addr *a = &cfg->listen.v[0];
 		char host[DG_ADDR_STRLEN];
@@ -266,23 +427,31 @@ int dg_daemon_run(const struct dg_config *cfg,
 	d.sigterm.data = &d;
 	d.sigusr1.data = &d;
 	d.sighup.data = &d;
-	rc = dg_server_start(&d.loop, cfg, &d.server);
+	if (cfg->workers > 1 &&
+	    (d.board = dg_server_board_new(cfg->workers, cfg)) == NULL)
+		rc = UV_ENOMEM;
+	else
+		rc = dg_server_start(&d.loop, cfg, d.board, 0, &d.server);
+	if (rc == 0 && cfg->workers > 1 && (rc = workers_open(&d, cfg)) != 0)
+		fprintf(stderr, "dnsgate: cannot start %u workers: %s\n",
+			cfg->workers, uv_strerror(rc));
 	if (rc == 0 && opt->pidfile != NULL) {
 		pidfile_written = write_pidfile(opt->pidfile) == 0;
-		if (!pidfile_written) {
-			dg_server_stop(d.server);
-			d.server = NULL;
+		if (!pidfile_written)
 			rc = UV_EIO;
-		}
 	}
 	if (rc == 0 && cfg->user != NULL &&
 	    drop_privileges(cfg->user, cfg->nft_set[0].table != NULL ||
-					       cfg->nft_set[1].table != NULL) != 0) {
-		dg_server_stop(d.server);
-		d.server = NULL;
+					       cfg->nft_set[1].table != NULL) != 0)
 		rc = UV_EPERM;
-	}
+	if (rc == 0 && (rc = workers_run(&d)) != 0)
+		fprintf(stderr, "dnsgate: cannot start a worker thread: %s\n",
+			uv_strerror(rc));
 	if (rc != 0) {
+		tell_workers(&d, NULL, false, true);
+		if (d.server != NULL)
+			dg_server_stop(d.server);
+		d.server = NULL;
 		close_signals(&d);
 		status = 1;
 	} else {
@@ -294,6 +463,9 @@ int dg_daemon_run(const struct dg_config *cfg,
 		notify("READY=1");
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
+	if (workers_join(&d) != 0)
+		status = 1;
+	dg_server_board_free(d.board);
 	/* After a switch of user the folder may not let us: then it stays,
 	 * naming a process that is gone, as Unbound's does. */
 	if (pidfile_written && unlink(opt->pidfile) != 0 && errno != ENOENT)

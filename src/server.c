@@ -10,6 +10,7 @@
  */
 #include "server.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,25 @@
  * bound; Unbound's default incoming-num-tcp queries is of this order. */
 #define TCP_PIPELINE 32
 #define QLOG_TICK_MS 10000
+/* How stale another worker's figures may be in a scrape. */
+#define PUBLISH_MS 1000
+
+/* What a scrape shows of one server. */
+struct figures {
+	struct dg_query_counters queries;
+	struct dg_upstream_counters *upstream; /* one per upstream server */
+	size_t cache_entries, inflight, tcp_connections;
+	struct dg_nftset_stats nftset;
+};
+
+/* The workers' figures: each worker but the first copies its own into
+ * its slot every PUBLISH_MS, and the first one's scrape adds them to its
+ * live ones. The lock is all the workers share but the configuration. */
+struct dg_server_board {
+	uv_mutex_t lock;
+	size_t n_workers, n_upstreams;
+	struct figures *slots;
+};
 
 /* A configuration in use, and the queries still using it: a reload swaps
  * in a new one, and the old one goes when its last query has finished, so
@@ -62,6 +82,10 @@ struct dg_server {
 	uv_timer_t *qlog_tick;    /* summaries of held-back denial lines */
 	struct dg_metrics *metrics; /* NULL: no [metrics] listen */
 	struct dg_query_counters counters;
+	struct dg_server_board *board; /* NULL: the only worker */
+	unsigned worker;               /* its index on the board */
+	uv_timer_t *publish;           /* workers but the first */
+	struct figures sum;            /* the first: a scrape's totals */
 	uint8_t out[DG_WIRE_MAX];
 };
 
@@ -575,6 +599,7 @@ static void warn_restart_only(const struct dg_config *old,
 		{ old->max_tcp_clients != cfg->max_tcp_clients ||
 			  old->tcp_idle_timeout_ms != cfg->tcp_idle_timeout_ms,
 		  "[server] tcp limits" },
+		{ old->workers != cfg->workers, "[server] workers" },
 		{ addrs_differ(&old->servers, &cfg->servers), "[upstream] servers" },
 		{ old->upstream_timeout_ms != cfg->upstream_timeout_ms ||
 			  old->max_inflight != cfg->max_inflight,
@@ -632,25 +657,148 @@ void dg_server_count_reload_failure(struct dg_server *srv)
 	srv->counters.reload_failures++;
 }
 
-/* The figures of a scrape, as they are now. */
+/* This server's figures, as they are now; f->upstream has room for
+ * every upstream server. */
+static void figures_read(const struct dg_server *srv, struct figures *f)
+{
+	const struct dg_upstream_counters *up =
+		dg_upstream_counters(srv->upstream);
+
+	f->queries = srv->counters;
+	memcpy(f->upstream, up, srv->cfg->servers.n * sizeof(*up));
+	f->cache_entries = 0;
+	for (size_t i = 0; i < srv->n_caches; i++)
+		f->cache_entries += dg_cache_count(srv->caches[i]);
+	f->inflight = dg_upstream_inflight(srv->upstream);
+	f->tcp_connections = dg_listener_tcp_count(srv->listener);
+	memset(&f->nftset, 0, sizeof(f->nftset));
+	if (srv->nftset != NULL)
+		dg_nftset_stats(srv->nftset, &f->nftset);
+}
+
+/* dst += src, both made of uint64_t only. */
+static void add_u64s(void *dst, const void *src, size_t size)
+{
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+
+	for (size_t i = 0; i < size / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
+
+static void figures_add(struct figures *dst, const struct figures *src,
+			size_t n_upstreams)
+{
+	static_assert(sizeof(struct dg_query_counters) % sizeof(uint64_t) == 0,
+		      "query counters are uint64_t only");
+	static_assert(sizeof(struct dg_upstream_counters) % sizeof(uint64_t) == 0,
+		      "upstream counters are uint64_t only");
+
+	add_u64s(&dst->queries, &src->queries, sizeof(src->queries));
+	for (size_t i = 0; i < n_upstreams; i++)
+		add_u64s(&dst->upstream[i], &src->upstream[i],
+			 sizeof(src->upstream[i]));
+	dst->cache_entries += src->cache_entries;
+	dst->inflight += src->inflight;
+	dst->tcp_connections += src->tcp_connections;
+	dst->nftset.added += src->nftset.added;
+	dst->nftset.dropped += src->nftset.dropped;
+	dst->nftset.errors += src->nftset.errors;
+}
+
+static void on_publish(uv_timer_t *t)
+{
+	struct dg_server *srv = t->data;
+	struct figures *slot = &srv->board->slots[srv->worker];
+
+	uv_mutex_lock(&srv->board->lock);
+	figures_read(srv, slot);
+	/* Every worker reloads with the others: the first counts them. */
+	slot->queries.reloads = slot->queries.reload_failures = 0;
+	uv_mutex_unlock(&srv->board->lock);
+}
+
+/* The figures of a scrape: this server's as they are now, plus the other
+ * workers' as they last published them. */
 static void metrics_view(void *arg, struct dg_metrics_view *v)
 {
 	struct dg_server *srv = arg;
-	struct dg_nftset_stats ns = { 0 };
+	struct figures *f = &srv->sum;
 
-	if (srv->nftset != NULL)
-		dg_nftset_stats(srv->nftset, &ns);
-	v->queries = &srv->counters;
+	figures_read(srv, f);
+	if (srv->board != NULL) {
+		uv_mutex_lock(&srv->board->lock);
+		for (size_t i = 1; i < srv->board->n_workers; i++)
+			figures_add(f, &srv->board->slots[i],
+				    srv->board->n_upstreams);
+		uv_mutex_unlock(&srv->board->lock);
+	}
+	v->queries = &f->queries;
 	v->upstreams = srv->cfg->servers.v;
-	v->upstream = dg_upstream_counters(srv->upstream);
+	v->upstream = f->upstream;
 	v->n_upstreams = srv->cfg->servers.n;
-	for (size_t i = 0; i < srv->n_caches; i++)
-		v->cache_entries += dg_cache_count(srv->caches[i]);
-	v->inflight = dg_upstream_inflight(srv->upstream);
-	v->tcp_connections = dg_listener_tcp_count(srv->listener);
-	v->nftset_added = ns.added;
-	v->nftset_dropped = ns.dropped;
-	v->nftset_errors = ns.errors;
+	v->cache_entries = f->cache_entries;
+	v->inflight = f->inflight;
+	v->tcp_connections = f->tcp_connections;
+	v->nftset_added = f->nftset.added;
+	v->nftset_dropped = f->nftset.dropped;
+	v->nftset_errors = f->nftset.errors;
+}
+
+struct dg_server_board *dg_server_board_new(size_t n_workers,
+					    const struct dg_config *cfg)
+{
+	struct dg_server_board *b = calloc(1, sizeof(*b));
+	size_t n_up = cfg->servers.n;
+
+	if (b == NULL)
+		return NULL;
+	b->n_workers = n_workers;
+	b->n_upstreams = n_up;
+	b->slots = calloc(n_workers, sizeof(*b->slots));
+	if (b->slots == NULL || uv_mutex_init(&b->lock) != 0) {
+		free(b->slots);
+		free(b);
+		return NULL;
+	}
+	for (size_t i = 0; i < n_workers; i++) {
+		b->slots[i].upstream = calloc(n_up ? n_up : 1,
+					      sizeof(*b->slots[i].upstream));
+		if (b->slots[i].upstream == NULL) {
+			dg_server_board_free(b);
+			return NULL;
+		}
+	}
+	return b;
+}
+
+void dg_server_board_free(struct dg_server_board *b)
+{
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < b->n_workers; i++)
+		free(b->slots[i].upstream);
+	free(b->slots);
+	uv_mutex_destroy(&b->lock);
+	free(b);
+}
+
+/* Workers but the first copy their figures to the board on a timer. */
+static int start_publish(struct dg_server *srv)
+{
+	int rc;
+
+	srv->publish = malloc(sizeof(*srv->publish));
+	if (srv->publish == NULL)
+		return UV_ENOMEM;
+	rc = uv_timer_init(srv->loop, srv->publish);
+	if (rc != 0) {
+		free(srv->publish);
+		srv->publish = NULL;
+		return rc;
+	}
+	srv->publish->data = srv;
+	return uv_timer_start(srv->publish, on_publish, 0, PUBLISH_MS);
 }
 
 int dg_server_reopen_log(struct dg_server *srv)
@@ -659,6 +807,7 @@ int dg_server_reopen_log(struct dg_server *srv)
 }
 
 int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
+		    struct dg_server_board *board, unsigned worker,
 		    struct dg_server **out)
 {
 	struct dg_server *srv = calloc(1, sizeof(*srv));
@@ -676,6 +825,7 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 		.tcp_idle_timeout_ms = cfg->tcp_idle_timeout_ms,
 		.max_tcp_clients = cfg->max_tcp_clients,
 		.max_tcp_pipeline = TCP_PIPELINE,
+		.workers = cfg->workers,
 		.on_message = on_message,
 	};
 	const struct dg_addr *failed = NULL;
@@ -685,6 +835,8 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 		return UV_ENOMEM;
 	srv->loop = loop;
 	srv->cfg = cfg;
+	srv->board = board;
+	srv->worker = worker;
 	ucfg.arg = srv;
 	lcfg.arg = srv;
 	srv->snap = snapshot_new(cfg, NULL);
@@ -692,11 +844,15 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 	srv->n_caches = cfg->n_groups + 1;
 	srv->budget = dg_budget_new(cfg->new_names_per_minute, budget_seed());
 	srv->upstream = dg_upstream_new(loop, &ucfg);
+	srv->sum.upstream = calloc(cfg->servers.n ? cfg->servers.n : 1,
+				   sizeof(*srv->sum.upstream));
 	if (srv->snap == NULL || srv->caches == NULL || srv->budget == NULL ||
-	    srv->upstream == NULL) {
+	    srv->upstream == NULL || srv->sum.upstream == NULL) {
 		rc = UV_ENOMEM;
 		goto fail;
 	}
+	if (board != NULL && worker > 0 && (rc = start_publish(srv)) != 0)
+		goto fail;
 	rc = dg_qlog_open(cfg->query_log ? cfg->query_log : "stderr",
 			  cfg->deny_log_rate, &srv->qlog);
 	if (rc != 0) {
@@ -718,7 +874,7 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 			goto fail;
 		}
 	}
-	if (cfg->metrics_enabled) {
+	if (cfg->metrics_enabled && worker == 0) {
 		rc = dg_metrics_open(loop, &cfg->metrics_listen, metrics_view,
 				     srv, &srv->metrics);
 		if (rc != 0) {
@@ -747,6 +903,9 @@ fail:
 		dg_upstream_close(srv->upstream);
 	if (srv->qlog_tick != NULL)
 		uv_close((uv_handle_t *)srv->qlog_tick, free_handle);
+	if (srv->publish != NULL)
+		uv_close((uv_handle_t *)srv->publish, free_handle);
+	free(srv->sum.upstream);
 	dg_metrics_close(srv->metrics);
 	dg_nftset_close(srv->nftset);
 	dg_qlog_close(srv->qlog);
@@ -765,6 +924,9 @@ void dg_server_stop(struct dg_server *srv)
 	dg_upstream_close(srv->upstream);
 	if (srv->qlog_tick != NULL)
 		uv_close((uv_handle_t *)srv->qlog_tick, free_handle);
+	if (srv->publish != NULL)
+		uv_close((uv_handle_t *)srv->publish, free_handle);
+	free(srv->sum.upstream);
 	dg_metrics_close(srv->metrics);
 	dg_nftset_close(srv->nftset);
 	caches_free(srv->caches, srv->n_caches);

@@ -21,11 +21,27 @@
 struct dg_server;
 
 /*
- * Open the listeners and the upstream on `loop`. A bind failure is
- * reported on stderr with the address.
+ * With [server] workers = N, N servers run, one per loop and thread, each
+ * with its own sockets (SO_REUSEPORT), cache, budgets and upstream
+ * sockets. The board is what they share: the figures the first one's
+ * metrics add up. NULL: out of memory.
+ */
+struct dg_server_board;
+DG_NODISCARD struct dg_server_board *dg_server_board_new(
+	size_t n_workers, const struct dg_config *cfg);
+/* After every server on it stopped. NULL is allowed. */
+void dg_server_board_free(struct dg_server_board *b);
+
+/*
+ * Open the listeners and the upstream on `loop`, as worker `worker` of the
+ * board (board NULL: the only one). Workers start in index order: the
+ * order of their sockets steers each client to one of them. Only worker 0
+ * serves the metrics. A bind failure is reported on stderr with the
+ * address.
  * @return 0 and *out, or a libuv error.
  */
 DG_NODISCARD int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
+				 struct dg_server_board *board, unsigned worker,
 				 struct dg_server **out);
 
 /*
