@@ -193,8 +193,7 @@ static void record_query(struct dg_server *srv, const struct dg_config *cfg,
 {
 	char entry[DG_ENTRY_STRLEN];
 	const struct dg_group *group;
-	const struct dg_policy *policy =
-		dg_config_policy_for(cfg, &c->addr, &group);
+	const struct dg_policy *policy;
 
 	srv->counters.by_reason[r->allow ? DG_REASON_NONE : r->reason]++;
 	dg_metrics_count_type(&srv->counters, q->qtype);
@@ -206,6 +205,9 @@ static void record_query(struct dg_server *srv, const struct dg_config *cfg,
 		srv->counters.servfail++;
 	if (srv->qlog == NULL || (r->allow && !cfg->log_allowed))
 		return;
+	/* Found again only for the line: the entry is named in its
+	 * policy, and the group by name. */
+	policy = dg_config_policy_for(cfg, &c->addr, &group);
 	r->time_ms = wall_ms(srv->loop);
 	r->client = &c->addr;
 	r->tcp = c->transport == DG_TRANSPORT_TCP;
