@@ -10,35 +10,74 @@
 #include "listener.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/filter.h>
 
 #include "wire.h"
 
 #define TCP_READ_CHUNK 4096
-/* libuv's recvmmsg takes one 64 KiB slice of the buffer per datagram, and
- * at most 20 at a time (1.44's UV__MMSG_MAXWIDTH). Pages the kernel never
- * writes are never made resident, so the 1.25 MiB cost little RSS. */
-#define UDP_SLICE 65536
-#define UDP_BATCH 20
+/* Datagrams one recvmmsg takes, and answers one sendmmsg sends. */
+#define UDP_BATCH 32
+/* recvmmsg calls one wakeup makes at most, so that TCP clients and the
+ * upstream answers get their turn under a flood. */
+#define UDP_ROUNDS 8
+/* A query is a header, a name and an OPT: a larger datagram is none we
+ * answer, and is dropped (its tail never read). */
+#define UDP_QUERY_MAX 4096
 /* Answers to one batch wait here for one sendmmsg; a larger one (up to
  * [server] max_udp_size) goes out alone. */
 #define UDP_REPLY_SLOT 1232
+/* Answers waiting for room in a full socket buffer; past this they are
+ * dropped, as UDP may, rather than queued without bound. */
+#define UDP_PENDING_MAX 4096
+
+struct udp_pending {
+	struct udp_pending *next;
+	struct dg_addr to;
+	size_t len;
+	uint8_t data[];
+};
+
+/*
+ * A UDP socket read and written here, a batch at a time: libuv's poll
+ * says when it is readable, and writable while answers wait for room.
+ * (uv_udp_t reads one datagram a call, or with UV_UDP_RECVMMSG sets up
+ * its 20 headers again every call and ends each wakeup with a read that
+ * finds nothing: a third more instructions a query at a light load.)
+ */
+struct udp_socket {
+	struct socket_pair *pair;
+	uv_poll_t poll;
+	uv_os_sock_t fd; /* -1: not open */
+	struct udp_pending *pending, **pending_tail;
+	size_t n_pending;
+};
 
 struct socket_pair {
 	struct dg_listener *owner;
-	uv_udp_t udp;
+	struct udp_socket udp;
 	uv_tcp_t tcp;
 	bool accept_pending; /* a connection waits: we were at the cap */
 };
 
-/* Answers to the datagrams of one recvmmsg, sent by one sendmmsg when
- * libuv says the batch is over (a callback without an address). */
+/* The datagrams of one recvmmsg. The headers point into it for good:
+ * only msg_namelen is set again before each call. */
+struct recv_batch {
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct dg_addr from[UDP_BATCH];
+	uint8_t data[UDP_BATCH][UDP_QUERY_MAX];
+};
+
+/* Answers to the datagrams of one recvmmsg, sent by one sendmmsg once
+ * the batch is answered. */
 struct reply_batch {
-	uv_udp_t *udp; /* the socket of the batch being read; NULL: none */
+	struct udp_socket *udp; /* the socket of the batch being read */
 	unsigned n;
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
@@ -55,7 +94,9 @@ struct dg_listener {
 	size_t n_conns;
 	size_t open_handles;
 	bool closing;
-	uint8_t *udp_buf; /* UDP_BATCH slices */
+	/* Large, and allocated with the listener: calloc maps it fresh, and
+	 * pages no datagram reached are never made resident. */
+	struct recv_batch recv;
 	struct reply_batch batch;
 };
 
@@ -75,12 +116,6 @@ struct tcp_conn {
 	size_t len, cap;
 };
 
-struct udp_send {
-	uv_udp_send_t req;
-	size_t len;
-	uint8_t data[];
-};
-
 struct tcp_write {
 	uv_write_t req;
 	uint8_t data[];
@@ -88,7 +123,6 @@ struct tcp_write {
 
 static void listener_free(struct dg_listener *l)
 {
-	free(l->udp_buf);
 	free(l->pairs);
 	free(l);
 }
@@ -327,43 +361,56 @@ static void on_connection(uv_stream_t *server, int status)
 	try_accept(p);
 }
 
-static void on_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
-{
-	struct socket_pair *p = handle->data;
-
-	*buf = uv_buf_init((char *)p->owner->udp_buf, UDP_SLICE * UDP_BATCH);
-}
-
 static void batch_flush(struct dg_listener *l);
 
-static void on_udp_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
-			const struct sockaddr *from, unsigned flags)
+/* Read what waits, a batch at a time, and answer each batch with one
+ * sendmmsg. A batch that was not full emptied the socket: back to the
+ * loop, which calls again when more arrives. */
+static void udp_read(struct dg_listener *l, struct udp_socket *u)
 {
-	struct socket_pair *p = udp->data;
-	struct dg_listener *l = p->owner;
-	struct dg_client client = { .transport = DG_TRANSPORT_UDP, .udp = udp };
+	struct recv_batch *r = &l->recv;
 
-	/* No address: the end of a batch (UV_UDP_MMSG_FREE), or libuv's
-	 * "nothing more to read"; either way the answers go now. */
-	if (from == NULL) {
+	for (unsigned round = 0; round < UDP_ROUNDS && !l->closing; round++) {
+		int n;
+
+		for (unsigned i = 0; i < UDP_BATCH; i++)
+			r->msgs[i].msg_hdr.msg_namelen = sizeof(r->from[i].u);
+		n = recvmmsg(u->fd, r->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return; /* EAGAIN; an error is the kernel's to report once */
+		l->batch.udp = u;
+		for (int i = 0; i < n; i++) {
+			const struct msghdr *h = &r->msgs[i].msg_hdr;
+			struct dg_client client = { .transport = DG_TRANSPORT_UDP,
+						    .udp = u };
+
+			if ((h->msg_flags & MSG_TRUNC) || r->msgs[i].msg_len == 0)
+				continue;
+			client.addr = r->from[i];
+			client.addr.len = h->msg_namelen;
+			l->cfg.on_message(l->cfg.arg, r->data[i],
+					  r->msgs[i].msg_len, &client);
+		}
 		batch_flush(l);
+		if (n < UDP_BATCH)
+			return;
+	}
+}
+
+static void udp_send_pending(struct udp_socket *u);
+static void on_udp_closed(uv_handle_t *handle);
+
+static void on_udp_event(uv_poll_t *poll, int status, int events)
+{
+	struct udp_socket *u = poll->data;
+	struct dg_listener *l = u->pair->owner;
+
+	if (status < 0 || l->closing)
 		return;
-	}
-	if (nread <= 0 || (flags & UV_UDP_PARTIAL) || l->closing)
-		return;
-	if ((flags & UV_UDP_MMSG_CHUNK) && l->batch.udp != udp) {
-		batch_flush(l);
-		l->batch.udp = udp;
-	}
-	if (from->sa_family == AF_INET) {
-		memcpy(&client.addr.u.in4, from, sizeof(client.addr.u.in4));
-		client.addr.len = sizeof(client.addr.u.in4);
-	} else {
-		memcpy(&client.addr.u.in6, from, sizeof(client.addr.u.in6));
-		client.addr.len = sizeof(client.addr.u.in6);
-	}
-	l->cfg.on_message(l->cfg.arg, (const uint8_t *)buf->base, (size_t)nread,
-			  &client);
+	if (events & UV_WRITABLE)
+		udp_send_pending(u);
+	if (events & UV_READABLE)
+		udp_read(l, u);
 }
 
 /* SO_REUSEPORT, so several dnsgate processes may share a port. */
@@ -388,7 +435,7 @@ static int set_reuseport(uv_handle_t *h)
  * client meets one worker. The workers' sockets join each group in worker
  * order, so the index is the worker.
  */
-static int steer_by_client(uv_handle_t *h, int family, unsigned workers)
+static int steer_by_client(uv_os_fd_t fd, int family, unsigned workers)
 {
 	struct sock_filter v4[] = {
 		/* A = source address */
@@ -413,16 +460,35 @@ static int steer_by_client(uv_handle_t *h, int family, unsigned workers)
 		.len = family == AF_INET6 ? DG_ARRAY_SIZE(v6) : DG_ARRAY_SIZE(v4),
 		.filter = family == AF_INET6 ? v6 : v4,
 	};
-	uv_os_fd_t fd;
 
 	if (workers < 2)
 		return 0;
-	if (uv_fileno(h, &fd) != 0)
-		return UV_EINVAL;
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
 		       sizeof(prog)) != 0)
 		return uv_translate_sys_error(errno);
 	return 0;
+}
+
+/* The UDP socket: non-blocking, SO_REUSEPORT, IPv6 ones v6-only. */
+static int udp_open(struct dg_listener *l, struct udp_socket *u,
+		    const struct dg_addr *a)
+{
+	int family = a->u.sa.sa_family, on = 1, rc;
+
+	u->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (u->fd < 0)
+		return uv_translate_sys_error(errno);
+	if (setsockopt(u->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0 ||
+	    (family == AF_INET6 &&
+	     setsockopt(u->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
+	    bind(u->fd, &a->u.sa, a->len) != 0)
+		return uv_translate_sys_error(errno);
+	if ((rc = steer_by_client(u->fd, family, l->cfg.workers)) != 0 ||
+	    (rc = uv_poll_init_socket(l->loop, &u->poll, u->fd)) != 0)
+		return rc;
+	u->poll.data = u;
+	l->open_handles++;
+	return uv_poll_start(&u->poll, UV_READABLE, on_udp_event);
 }
 
 static int pair_open(struct dg_listener *l, struct socket_pair *p,
@@ -430,29 +496,26 @@ static int pair_open(struct dg_listener *l, struct socket_pair *p,
 {
 	int family = a->u.sa.sa_family;
 	bool v6 = family == AF_INET6;
+	uv_os_fd_t fd;
 	int rc;
 
 	p->owner = l;
-	rc = uv_udp_init_ex(l->loop, &p->udp, (unsigned)family | UV_UDP_RECVMMSG);
+	p->udp.pair = p;
+	p->udp.fd = -1;
+	p->udp.pending_tail = &p->udp.pending;
+	rc = udp_open(l, &p->udp, a);
 	if (rc != 0)
 		return rc;
-	p->udp.data = p;
-	l->open_handles++;
 	rc = uv_tcp_init_ex(l->loop, &p->tcp, (unsigned)family);
 	if (rc != 0)
 		return rc;
 	p->tcp.data = p;
 	l->open_handles++;
-	if ((rc = set_reuseport((uv_handle_t *)&p->udp)) != 0 ||
-	    (rc = uv_udp_bind(&p->udp, &a->u.sa, v6 ? UV_UDP_IPV6ONLY : 0)) != 0 ||
-	    (rc = steer_by_client((uv_handle_t *)&p->udp, family,
-				  l->cfg.workers)) != 0 ||
-	    (rc = uv_udp_recv_start(&p->udp, on_udp_alloc, on_udp_recv)) != 0 ||
-	    (rc = set_reuseport((uv_handle_t *)&p->tcp)) != 0 ||
+	if ((rc = set_reuseport((uv_handle_t *)&p->tcp)) != 0 ||
 	    (rc = uv_tcp_bind(&p->tcp, &a->u.sa, v6 ? UV_TCP_IPV6ONLY : 0)) != 0 ||
 	    (rc = uv_listen((uv_stream_t *)&p->tcp, 128, on_connection)) != 0 ||
-	    (rc = steer_by_client((uv_handle_t *)&p->tcp, family,
-				  l->cfg.workers)) != 0)
+	    (rc = uv_fileno((uv_handle_t *)&p->tcp, &fd)) != 0 ||
+	    (rc = steer_by_client(fd, family, l->cfg.workers)) != 0)
 		return rc;
 	return 0;
 }
@@ -469,10 +532,20 @@ int dg_listener_open(uv_loop_t *loop, const struct dg_listener_config *cfg,
 	l->cfg = *cfg;
 	l->cfg.addrs = NULL;
 	l->pairs = calloc(cfg->n_addrs ? cfg->n_addrs : 1, sizeof(*l->pairs));
-	l->udp_buf = malloc(UDP_SLICE * UDP_BATCH);
-	if (l->pairs == NULL || l->udp_buf == NULL) {
+	if (l->pairs == NULL) {
 		listener_free(l);
 		return UV_ENOMEM;
+	}
+	for (size_t i = 0; i < UDP_BATCH; i++) {
+		struct recv_batch *r = &l->recv;
+
+		r->iov[i] = (struct iovec){ .iov_base = r->data[i],
+					    .iov_len = UDP_QUERY_MAX };
+		r->msgs[i].msg_hdr = (struct msghdr){
+			.msg_name = &r->from[i].u,
+			.msg_iov = &r->iov[i],
+			.msg_iovlen = 1,
+		};
 	}
 	for (size_t i = 0; i < cfg->n_addrs; i++) {
 		rc = pair_open(l, &l->pairs[i], &cfg->addrs[i]);
@@ -507,16 +580,13 @@ void dg_listener_close(struct dg_listener *l)
 	for (size_t i = 0; i < l->n_pairs; i++) {
 		struct socket_pair *p = &l->pairs[i];
 
-		if (p->udp.data != NULL)
-			uv_close((uv_handle_t *)&p->udp, on_listener_handle_closed);
+		if (p->udp.poll.data != NULL)
+			uv_close((uv_handle_t *)&p->udp.poll, on_udp_closed);
+		else if (p->udp.fd >= 0)
+			close(p->udp.fd);
 		if (p->tcp.data != NULL)
 			uv_close((uv_handle_t *)&p->tcp, on_listener_handle_closed);
 	}
-}
-
-static void on_udp_sent(uv_udp_send_t *req, int status)
-{
-	free(dg_container_of(req, struct udp_send, req));
 }
 
 static void on_tcp_written(uv_write_t *req, int status)
@@ -529,59 +599,103 @@ static void on_tcp_written(uv_write_t *req, int status)
 	free(w);
 }
 
-/* The socket is full: a copy waits in libuv's queue. */
-static void udp_send_later(uv_udp_t *udp, const struct sockaddr *to,
+/* The socket buffer is full: a copy waits until libuv says there is
+ * room. */
+static void udp_send_later(struct udp_socket *u, const struct dg_addr *to,
 			   const uint8_t *msg, size_t len)
 {
-	struct udp_send *s = malloc(sizeof(*s) + len);
-	uv_buf_t buf;
+	struct udp_pending *q;
 
-	if (s == NULL)
+	if (u->n_pending >= UDP_PENDING_MAX ||
+	    (q = malloc(sizeof(*q) + len)) == NULL)
 		return;
-	memcpy(s->data, msg, len);
-	s->len = len;
-	buf = uv_buf_init((char *)s->data, (unsigned)len);
-	if (uv_udp_send(&s->req, udp, &buf, 1, to, on_udp_sent) != 0)
-		free(s);
+	q->next = NULL;
+	q->to = *to;
+	q->len = len;
+	memcpy(q->data, msg, len);
+	*u->pending_tail = q;
+	u->pending_tail = &q->next;
+	if (u->n_pending++ == 0)
+		uv_poll_start(&u->poll, UV_READABLE | UV_WRITABLE, on_udp_event);
 }
 
-static void udp_send_now(uv_udp_t *udp, const struct sockaddr *to,
+/* @return false when the socket buffer is full; a datagram refused for
+ * any other reason is dropped, as UDP may. */
+static bool udp_send_one(struct udp_socket *u, const struct dg_addr *to,
 			 const uint8_t *msg, size_t len)
 {
-	uv_buf_t buf = uv_buf_init((char *)msg, (unsigned)len);
+	for (;;) {
+		if (sendto(u->fd, msg, len, MSG_DONTWAIT, &to->u.sa, to->len) >= 0)
+			return true;
+		if (errno != EINTR)
+			return errno != EAGAIN && errno != EWOULDBLOCK &&
+			       errno != ENOBUFS;
+	}
+}
 
-	/* Anything but EAGAIN: sent, or undeliverable (UDP may drop). */
-	if (uv_udp_try_send(udp, &buf, 1, to) == UV_EAGAIN)
-		udp_send_later(udp, to, msg, len);
+static void udp_send_pending(struct udp_socket *u)
+{
+	while (u->pending != NULL) {
+		struct udp_pending *q = u->pending;
+
+		if (!udp_send_one(u, &q->to, q->data, q->len))
+			return;
+		u->pending = q->next;
+		if (u->pending == NULL)
+			u->pending_tail = &u->pending;
+		u->n_pending--;
+		free(q);
+	}
+	uv_poll_start(&u->poll, UV_READABLE, on_udp_event);
+}
+
+static void on_udp_closed(uv_handle_t *handle)
+{
+	struct udp_socket *u = handle->data;
+	struct dg_listener *l = u->pair->owner;
+
+	while (u->pending != NULL) {
+		struct udp_pending *q = u->pending;
+
+		u->pending = q->next;
+		free(q);
+	}
+	close(u->fd);
+	if (--l->open_handles == 0)
+		listener_free(l);
+}
+
+/* Answers wait in line behind those already waiting. */
+static void udp_send_now(struct udp_socket *u, const struct dg_addr *to,
+			 const uint8_t *msg, size_t len)
+{
+	if (u->pending != NULL || !udp_send_one(u, to, msg, len))
+		udp_send_later(u, to, msg, len);
 }
 
 /* Send the batch's answers with as few system calls as the socket
- * takes; a datagram the kernel refuses is dropped, as UDP may. */
+ * takes; what does not fit waits its turn. */
 static void batch_flush(struct dg_listener *l)
 {
 	struct reply_batch *b = &l->batch;
+	struct udp_socket *u = b->udp;
 	unsigned i = 0;
-	uv_os_fd_t fd;
 
-	if (b->udp == NULL)
+	if (u == NULL)
 		return;
-	if (b->n > 0 && !uv_is_closing((uv_handle_t *)b->udp) &&
-	    uv_fileno((uv_handle_t *)b->udp, &fd) == 0) {
-		while (i < b->n) {
-			int sent = sendmmsg(fd, b->msgs + i, b->n - i,
-					    MSG_DONTWAIT);
+	while (i < b->n && u->pending == NULL) {
+		int sent = sendmmsg(u->fd, b->msgs + i, b->n - i, MSG_DONTWAIT);
 
-			if (sent > 0)
-				i += (unsigned)sent;
-			else if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			else if (errno != EINTR)
-				i++;
-		}
-		for (; i < b->n; i++)
-			udp_send_later(b->udp, &b->to[i].u.sa, b->data[i],
-				       b->iov[i].iov_len);
+		if (sent > 0)
+			i += (unsigned)sent;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			 errno == ENOBUFS)
+			break;
+		else if (errno != EINTR)
+			i++; /* this one was refused: dropped, as UDP may */
 	}
+	for (; i < b->n; i++)
+		udp_send_later(u, &b->to[i], b->data[i], b->iov[i].iov_len);
 	b->n = 0;
 	b->udp = NULL;
 }
@@ -618,12 +732,12 @@ void dg_listener_reply(const struct dg_client *c, const uint8_t *msg,
 		       size_t len)
 {
 	if (c->transport == DG_TRANSPORT_UDP) {
-		struct socket_pair *p = c->udp->data;
+		struct udp_socket *u = c->udp;
 
-		if (uv_is_closing((uv_handle_t *)c->udp))
+		if (uv_is_closing((uv_handle_t *)&u->poll))
 			return;
-		if (!batch_add(p->owner, c, msg, len))
-			udp_send_now(c->udp, &c->addr.u.sa, msg, len);
+		if (!batch_add(u->pair->owner, c, msg, len))
+			udp_send_now(u, &c->addr, msg, len);
 	} else {
 		struct tcp_conn *conn = c->conn;
 		struct tcp_write *w;

@@ -28,12 +28,13 @@
 enum dg_transport { DG_TRANSPORT_UDP, DG_TRANSPORT_TCP };
 
 struct tcp_conn;
+struct udp_socket;
 
 /* Where a message came from and how to answer it. */
 struct dg_client {
 	enum dg_transport transport;
 	struct dg_addr addr;
-	uv_udp_t *udp;         /* UDP: the socket it arrived on */
+	struct udp_socket *udp; /* UDP: the socket it arrived on */
 	struct tcp_conn *conn; /* TCP: the connection */
 };
 
