@@ -60,9 +60,13 @@ uint32_t dg_name_key_hash(const uint8_t *name, uint16_t qtype, uint16_t qclass);
 /* Copy a checked name to dst (DG_NAME_MAXLEN bytes), ASCII-lowercased. */
 void dg_name_lower(uint8_t *dst, const uint8_t *src);
 
+/* Every byte, 'A'..'Z' folded: one load where every name is hashed or
+ * compared, several times a query. */
+extern const uint8_t dg_ascii_lower_table[256];
+
 static inline uint8_t dg_ascii_lower(uint8_t c)
 {
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+	return dg_ascii_lower_table[c];
 }
 
 /*

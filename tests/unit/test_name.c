@@ -96,6 +96,23 @@ static void test_compare(void)
 	dg_name_lower(lower, a);
 	ok(memcmp(lower, b, dg_name_length(b)) == 0, "lowercasing folds ASCII only");
 
+	{
+		unsigned wrong = 0;
+
+		for (unsigned c = 0; c < 256; c++) {
+			unsigned want = c >= 'A' && c <= 'Z' ? c + 32 : c;
+
+			wrong += dg_ascii_lower((uint8_t)c) != want;
+		}
+		is_int(wrong, 0, "the lowercase table folds A-Z and leaves the other 230 bytes be");
+	}
+	wire("www.examplE.com", a);
+	wire("www.example.coM", b);
+	ok(dg_name_equal(a, b), "a case difference in the middle and at the end of a label");
+	wire("www.example.con", b);
+	ok(!dg_name_equal(a, b), "one byte differs: not equal");
+	wire("WwW.ExAmPle.CoM", a);
+
 	wire("example.com", z);
 	is_int(dg_name_depth_under(a, z), 1, "www.example.com is one label under example.com");
 	is_int(dg_name_depth_under(z, z), 0, "a name is at depth 0 under itself");
