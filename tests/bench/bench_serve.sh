@@ -459,6 +459,13 @@ for s in dnsgate dnsmasq unbound; do
 	[ "$(field "$tmp/warm.$s" completed)" = 1000 ] || die "$s: warming the hit names lost queries"
 done
 
+# And a 2 s deny run on each, thrown away: the first heavy run after the
+# start was up to a quarter slower than the same run later (first touches
+# of buffers, the CPU waking up), and it fell on whoever came first.
+for s in echo dnsgate dnsmasq unbound; do
+	perf "$tmp/warmup.$s" 1 "${PORT[$s]}" "$tmp/deny.txt" -l 2 -c "$clients" -q "$outstanding"
+done
+
 # ---------------------------------------------------------------- main paths
 : >"$tmp/csv"
 for s in echo dnsgate dnsmasq unbound; do measure deny "$s" "$tmp/deny.txt" "$tmp/deny.txt" "$lat_qps"; done
@@ -489,6 +496,11 @@ say "# wrote $csv (mean_us: full-load run; p99_us: fixed-rate run)"
 for path in deny hit; do
 	target "$path: dnsgate CPU/query ${CPU[$path/dnsgate]} us <= 0.5 x min(dnsmasq ${CPU[$path/dnsmasq]}, unbound ${CPU[$path/unbound]})" \
 		'g <= 0.5 * (m < u ? m : u)' g="${CPU[$path/dnsgate]}" m="${CPU[$path/dnsmasq]}" u="${CPU[$path/unbound]}"
+	# What bounds the target above: echo does no DNS work, so its CPU a
+	# query is the kernel's share of one datagram in and one out, which
+	# every server pays. What a server adds to it is its own work.
+	target "$path: above echo's floor (${CPU[$path/echo]} us, the kernel's share), dnsgate adds $(awk -v g="${CPU[$path/dnsgate]}" -v e="${CPU[$path/echo]}" 'BEGIN { printf "%.2f", g - e }') us, <= 0.5 x min(dnsmasq $(awk -v g="${CPU[$path/dnsmasq]}" -v e="${CPU[$path/echo]}" 'BEGIN { printf "%.2f", g - e }'), unbound $(awk -v g="${CPU[$path/unbound]}" -v e="${CPU[$path/echo]}" 'BEGIN { printf "%.2f", g - e }'))" \
+		'g - e <= 0.5 * (m < u ? m - e : u - e)' g="${CPU[$path/dnsgate]}" m="${CPU[$path/dnsmasq]}" u="${CPU[$path/unbound]}" e="${CPU[$path/echo]}"
 	target "$path: dnsgate qps $(printf %.0f "${QPS[$path/dnsgate]}") >= 0.95 x echo $(printf %.0f "${QPS[$path/echo]}") (ratio $(ratio "${QPS[$path/dnsgate]}" "${QPS[$path/echo]}"))" \
 		'g >= 0.95 * e' g="${QPS[$path/dnsgate]}" e="${QPS[$path/echo]}"
 done
