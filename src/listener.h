@@ -6,7 +6,8 @@
  * many queries per connection answered in any order, an idle timeout, a cap
  * on connections (at the cap we stop accepting; the kernel backlog holds
  * the rest) and a cap on queries in flight per connection (at it we stop
- * reading that connection).
+ * reading that connection). UDP is read and answered in batches: one
+ * recvmmsg, then one sendmmsg for the answers given during it.
  *
  * Every whole message goes to one callback with a struct dg_client saying
  * where to send the answer. A query that keeps the client past the
