@@ -90,7 +90,9 @@ struct dg_listener {
 	struct dg_listener_config cfg;
 	struct socket_pair *pairs;
 	size_t n_pairs;
-	struct tcp_conn *conns; /* open connections */
+	/* Open connections, the most recently active first: at the cap the
+	 * last one, idle the longest, makes room for a new one. */
+	struct tcp_conn *conns, *conns_tail;
 	size_t n_conns;
 	size_t open_handles;
 	bool closing;
@@ -154,6 +156,30 @@ static void on_conn_handle_closed(uv_handle_t *handle)
 
 static void try_accept(struct socket_pair *p);
 
+static void conn_unlink(struct dg_listener *l, struct tcp_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		l->conns_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void conn_push_head(struct dg_listener *l, struct tcp_conn *c)
+{
+	c->prev = NULL;
+	c->next = l->conns;
+	if (l->conns != NULL)
+		l->conns->prev = c;
+	else
+		l->conns_tail = c;
+	l->conns = c;
+}
+
 /* Close a connection: unlink it, close its handles, maybe accept another. */
 static void conn_close(struct tcp_conn *c)
 {
@@ -166,12 +192,7 @@ static void conn_close(struct tcp_conn *c)
 	uv_close((uv_handle_t *)&c->idle, on_conn_handle_closed);
 	if (l == NULL)
 		return;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		l->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	conn_unlink(l, c);
 	l->n_conns--;
 	c->owner = NULL;
 	/* A slot is free: take a connection that waited at the cap. */
@@ -191,13 +212,25 @@ static void on_idle(uv_timer_t *timer)
 	conn_close(c);
 }
 
-static void idle_restart(struct tcp_conn *c)
+/*
+ * The connection did something useful: a whole query arrived, or an
+ * answer went out. Only that restarts the idle timer, so a client that
+ * trickles a byte at a time (slowloris) is closed when the timeout runs
+ * out, however often it writes; and it moves the connection to the head
+ * of the list, away from eviction.
+ */
+static void conn_active(struct tcp_conn *c)
 {
 	struct dg_listener *l = c->owner;
 
-	if (l != NULL && !c->closing)
-		uv_timer_start(&c->idle, on_idle, l->cfg.tcp_idle_timeout_ms,
-			       l->cfg.tcp_idle_timeout_ms);
+	if (l == NULL || c->closing)
+		return;
+	uv_timer_start(&c->idle, on_idle, l->cfg.tcp_idle_timeout_ms,
+		       l->cfg.tcp_idle_timeout_ms);
+	if (l->conns != c) {
+		conn_unlink(l, c);
+		conn_push_head(l, c);
+	}
 }
 
 static void on_conn_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -231,6 +264,7 @@ static void conn_read_stop(struct tcp_conn *c);
 static void conn_deliver(struct tcp_conn *c)
 {
 	size_t pos = 0;
+	bool delivered = false;
 
 	if (c->delivering)
 		return;
@@ -259,7 +293,10 @@ static void conn_deliver(struct tcp_conn *c)
 		 * the query; that is what counts against the cap. */
 		l->cfg.on_message(l->cfg.arg, c->buf + pos - frame, frame,
 				  &client);
+		delivered = true;
 	}
+	if (delivered)
+		conn_active(c);
 	if (pos > 0) {
 		memmove(c->buf, c->buf + pos, c->len - pos);
 		c->len -= pos;
@@ -286,7 +323,6 @@ static void on_conn_read(uv_stream_t *stream, ssize_t nread,
 		return;
 	}
 	c->len += (size_t)nread;
-	idle_restart(c);
 	c->refs++; /* delivering may close the connection under us */
 	conn_deliver(c);
 	conn_unref(c);
@@ -310,12 +346,34 @@ static void conn_read_stop(struct tcp_conn *c)
 	c->reading = false;
 }
 
+/*
+ * At the cap, the connection idle the longest gives way to a new one, as
+ * RFC 7766 6.2.3 lets a server close idle connections when it must: a
+ * flood of connections that ask nothing cannot keep other clients out.
+ * One with queries in flight is not idle; when every connection has some,
+ * the new one waits in the kernel's backlog.
+ */
+static void evict_idlest(struct dg_listener *l)
+{
+	for (struct tcp_conn *c = l->conns_tail; c != NULL; c = c->prev) {
+		if (c->inflight == 0) {
+			conn_close(c);
+			return;
+		}
+	}
+}
+
 static void try_accept(struct socket_pair *p)
 {
 	struct dg_listener *l = p->owner;
 	struct tcp_conn *c;
 	int len;
 
+	/* Not pending while evicting: the close would take the slot for
+	 * this socket's connection from inside this call. */
+	p->accept_pending = false;
+	if (l->n_conns >= l->cfg.max_tcp_clients)
+		evict_idlest(l);
 	if (l->n_conns >= l->cfg.max_tcp_clients) {
 		/* Leave it to libuv, which stops polling this socket until we
 		 * accept; the kernel's backlog holds the rest. */
@@ -335,10 +393,7 @@ static void try_accept(struct socket_pair *p)
 	c->open_handles = 2;
 	c->refs = 1;
 	c->owner = l;
-	c->next = l->conns;
-	if (l->conns != NULL)
-		l->conns->prev = c;
-	l->conns = c;
+	conn_push_head(l, c);
 	l->n_conns++;
 	if (uv_accept((uv_stream_t *)&p->tcp, (uv_stream_t *)&c->tcp) != 0) {
 		conn_close(c);
@@ -348,7 +403,7 @@ static void try_accept(struct socket_pair *p)
 	if (uv_tcp_getpeername(&c->tcp, &c->peer.u.sa, &len) == 0)
 		c->peer.len = (socklen_t)len;
 	uv_tcp_nodelay(&c->tcp, 1);
-	idle_restart(c);
+	conn_active(c);
 	conn_read_start(c);
 }
 
@@ -758,7 +813,7 @@ void dg_listener_reply(const struct dg_client *c, const uint8_t *msg,
 			conn_close(conn);
 			return;
 		}
-		idle_restart(conn);
+		conn_active(conn);
 	}
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # t_tcp_limits: RFC 7766 limits of the TCP listener: idle connections are
-# closed after tcp_idle_timeout_ms; at max_tcp_clients new connections wait
-# (not refused, not crashed) until a slot frees; a client that hangs up
+# closed after tcp_idle_timeout_ms; at max_tcp_clients a new connection
+# takes the place of the one idle the longest, or, when every connection
+# waits on an answer, waits (not refused, not crashed) until a slot frees;
+# a client that hangs up
 # before its answer does not hurt (SIGPIPE ignored); SO_REUSEPORT lets a
 # second process bind the same port; SIGINT stops cleanly too.
 . "$srcdir/tests/integration/lib.sh"
@@ -64,16 +66,36 @@ if test == "idle":
         closed = False
     print("closed" if closed else "open", round(time.monotonic() - t0, 2))
 elif test == "cap":
+    a = conn()
+    time.sleep(0.05)
+    b = conn()
+    time.sleep(0.05)
+    c = conn()
+    c.sendall(framed(query("denied.example", 7)))
+    first = read_answer(c, 1.0)
+    b.sendall(framed(query("denied.example", 8)))
+    b_answer = read_answer(b, 1.0)
+    a.settimeout(1.0)
+    try:
+        a_closed = a.recv(1) == b""
+    except (socket.timeout, ConnectionResetError):
+        a_closed = False
+    print("served" if first is not None else "unanswered",
+          "oldest-closed" if a_closed else "oldest-open",
+          "next-open" if b_answer is not None else "next-closed")
+    b.close(); c.close()
+elif test == "busy":
     a, b = conn(), conn()
+    a.sendall(framed(query("h1.slow.example.com", 1)))
+    b.sendall(framed(query("h2.slow.example.com", 2)))
     time.sleep(0.1)
     c = conn()
     c.sendall(framed(query("denied.example", 7)))
-    first = read_answer(c, 0.25)
-    a.close()
-    second = read_answer(c, 2.0) if first is None else first
+    first = read_answer(c, 0.5)
+    second = read_answer(c, 4.0) if first is None else first
     print("waited" if first is None else "served-early",
           "answered" if second is not None else "unanswered")
-    b.close(); c.close()
+    a.close(); b.close(); c.close()
 elif test == "hangup":
     s = conn()
     s.sendall(framed(query("h1.slow.example.com", 9)))
@@ -85,7 +107,12 @@ out=$(python3 "$tmp/tcp.py" "$DG_PORT" idle)
 like "$out" "^closed 0\.[3-9]|^closed 1\.[0-4]" "an idle connection is closed after tcp_idle_timeout_ms (400 ms): $out"
 
 out=$(python3 "$tmp/tcp.py" "$DG_PORT" cap)
-is "$out" "waited answered" "at max_tcp_clients a third connection waits, then is served when one closes"
+is "$out" "served oldest-closed next-open" \
+	"at max_tcp_clients a third connection is served at once, in place of the one idle the longest"
+
+out=$(python3 "$tmp/tcp.py" "$DG_PORT" busy)
+is "$out" "waited answered" \
+	"when both connections wait on answers, a third waits, then is served when a slot frees"
 
 out=$(python3 "$tmp/tcp.py" "$DG_PORT" hangup)
 sleep 1.5
