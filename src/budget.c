@@ -12,7 +12,11 @@
 #define WAYS 4
 #define BUCKET_SETS 4096  /* 16384 (client, entry) buckets */
 #define SEEN_SETS 32768   /* 131072 names seen */
+#define RATE_SETS 1024    /* 4096 clients' query rates */
 #define MINUTE_MS 60000
+#define SECOND_MS 1000
+/* The entry index the query rate is keyed under: no entry has it. */
+#define RATE_ENTRY UINT32_MAX
 
 /* Tokens are counted in thousandths, so refill needs no floating point. */
 #define MILLI 1000
@@ -35,11 +39,18 @@ struct seen {
 	uint64_t last_ms;
 };
 
+struct rate {
+	uint64_t key;     /* hash of the client; 0: free */
+	uint64_t used_ms; /* the LRU clock */
+	struct tokens queries;
+};
+
 struct dg_budget {
 	uint64_t per_minute;
 	uint64_t seed;
 	struct bucket *buckets; /* BUCKET_SETS * WAYS */
 	struct seen *seen;      /* SEEN_SETS * WAYS */
+	struct rate *rates;     /* RATE_SETS * WAYS */
 };
 
 struct dg_budget *dg_budget_new(unsigned per_minute, uint64_t seed)
@@ -52,7 +63,8 @@ struct dg_budget *dg_budget_new(unsigned per_minute, uint64_t seed)
 	b->seed = seed | 1;
 	b->buckets = calloc((size_t)BUCKET_SETS * WAYS, sizeof(*b->buckets));
 	b->seen = calloc((size_t)SEEN_SETS * WAYS, sizeof(*b->seen));
-	if (b->buckets == NULL || b->seen == NULL) {
+	b->rates = calloc((size_t)RATE_SETS * WAYS, sizeof(*b->rates));
+	if (b->buckets == NULL || b->seen == NULL || b->rates == NULL) {
 		dg_budget_free(b);
 		return NULL;
 	}
@@ -65,13 +77,15 @@ void dg_budget_free(struct dg_budget *b)
 		return;
 	free(b->buckets);
 	free(b->seen);
+	free(b->rates);
 	free(b);
 }
 
 size_t dg_budget_bytes(const struct dg_budget *b)
 {
 	return sizeof(*b) + (size_t)BUCKET_SETS * WAYS * sizeof(*b->buckets) +
-	       (size_t)SEEN_SETS * WAYS * sizeof(*b->seen);
+	       (size_t)SEEN_SETS * WAYS * sizeof(*b->seen) +
+	       (size_t)RATE_SETS * WAYS * sizeof(*b->rates);
 }
 
 /* FNV-1a, 64 bits, over bytes, from a running hash. */
@@ -153,17 +167,18 @@ static struct bucket *bucket_get(struct dg_budget *b, uint64_t key,
 	return oldest;
 }
 
-/* Refill at per_minute tokens a minute up to per_minute, then take one. */
-static bool take(struct tokens *t, uint64_t per_minute, uint64_t now_ms)
+/* Refill at `rate` tokens a period up to `rate`, then take one. */
+static bool take(struct tokens *t, uint64_t rate, uint64_t period_ms,
+		 uint64_t now_ms)
 {
-	uint64_t full = per_minute * MILLI;
+	uint64_t full = rate * MILLI;
 
 	if (now_ms > t->refill_ms) {
-		/* Past a minute the bucket is full anyway, which also keeps
+		/* Past a period the bucket is full anyway, which also keeps
 		 * the product from overflowing. */
 		uint64_t elapsed = now_ms - t->refill_ms;
-		uint64_t refill = (elapsed > MINUTE_MS ? MINUTE_MS : elapsed) *
-				  per_minute * MILLI / MINUTE_MS;
+		uint64_t refill = (elapsed > period_ms ? period_ms : elapsed) *
+				  rate * MILLI / period_ms;
 
 		/* Advance the clock only with tokens granted, so frequent
 		 * checks do not round the refill away. */
@@ -196,7 +211,7 @@ enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
 	}
 	k = bucket_get(b, key, now_ms);
 	k->used_ms = now_ms;
-	if (!take(&k->names, b->per_minute, now_ms))
+	if (!take(&k->names, b->per_minute, MINUTE_MS, now_ms))
 		return DG_BUDGET_EXHAUSTED;
 	s->tag = tag;
 	s->last_ms = now_ms;
@@ -210,5 +225,34 @@ bool dg_budget_refetch(struct dg_budget *b, const struct dg_addr *client,
 
 	k->used_ms = now_ms;
 	return take(&k->refetch, b->per_minute * DG_BUDGET_REFETCH_FACTOR,
-		    now_ms);
+		    MINUTE_MS, now_ms);
+}
+
+bool dg_budget_query(struct dg_budget *b, const struct dg_addr *client,
+		     unsigned per_second, uint64_t now_ms)
+{
+	uint64_t key;
+	struct rate *set, *r;
+
+	if (per_second == 0)
+		return true;
+	key = client_hash(b, client, RATE_ENTRY);
+	set = &b->rates[(key >> 32) % RATE_SETS * WAYS];
+	r = &set[0];
+	for (int i = 0; i < WAYS; i++) {
+		if (set[i].key == key) {
+			r = &set[i];
+			break;
+		}
+		if (set[i].used_ms < r->used_ms)
+			r = &set[i];
+	}
+	if (r->key != key) {
+		/* A client not seen lately starts with a full bucket. */
+		r->key = key;
+		r->queries.milli = (uint64_t)per_second * MILLI;
+		r->queries.refill_ms = now_ms;
+	}
+	r->used_ms = now_ms;
+	return take(&r->queries, per_second, SECOND_MS, now_ms);
 }

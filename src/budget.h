@@ -20,8 +20,8 @@
  * Clients are keyed on their address, IPv6 on its /64, never on the port:
  * rotating source ports or addresses inside one /64 does not help.
  *
- * Memory is fixed at creation (dg_budget_bytes): two set-associative
- * tables, one of buckets and one of names seen, each evicting its least
+ * Memory is fixed at creation (dg_budget_bytes): set-associative
+ * tables, of buckets, of names seen and of query rates, each evicting its least
  * recently used slot. Their hashes take a secret seed, so a client cannot
  * aim at someone else's slots. Pure: time comes in as now_ms, no I/O.
  */
@@ -63,6 +63,14 @@ enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
  */
 bool dg_budget_refetch(struct dg_budget *b, const struct dg_addr *client,
 		       uint32_t entry, uint64_t now_ms);
+
+/*
+ * The query rate of a client ([server] client_rate_limit): may it ask
+ * one more now, at most per_second a second (and as many at once)? The
+ * same keys as the budget, in a table of its own. per_second 0: always.
+ */
+bool dg_budget_query(struct dg_budget *b, const struct dg_addr *client,
+		     unsigned per_second, uint64_t now_ms);
 
 /* The memory the budget holds, fixed at creation. */
 size_t dg_budget_bytes(const struct dg_budget *b);

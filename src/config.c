@@ -448,6 +448,7 @@ static const struct key keys[] = {
 	{ "server", "max_tcp_clients", set_uint, CFG(max_tcp_clients), 1, 1000000, false },
 	{ "server", "max_udp_size", set_uint, CFG(max_udp_size), 512, 4096, false },
 	{ "server", "workers", set_uint, CFG(workers), 1, DG_MAX_WORKERS, false },
+	{ "server", "client_rate_limit", set_uint, CFG(client_rate_limit), 0, 1000000, false },
 	{ "upstream", "servers", set_addrs, CFG(servers), DEFAULT_LISTEN_PORT, 0, true },
 	{ "upstream", "timeout_ms", set_uint, CFG(upstream_timeout_ms), 10, 60000, false },
 	{ "upstream", "max_inflight", set_uint, CFG(max_inflight), 1, 1000000, false },
@@ -1127,6 +1128,7 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 	fprintf(out, "max_tcp_clients = %u\n", cfg->max_tcp_clients);
 	fprintf(out, "max_udp_size = %u\n", cfg->max_udp_size);
 	fprintf(out, "workers = %u\n", cfg->workers);
+	fprintf(out, "client_rate_limit = %u\n", cfg->client_rate_limit);
 
 	fprintf(out, "\n[upstream]\n");
 	print_addrs(out, "servers", &cfg->servers);

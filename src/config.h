@@ -73,6 +73,7 @@ struct dg_config {
 	unsigned max_tcp_clients;
 	unsigned max_udp_size;
 	unsigned workers; /* event loops, one thread each, SO_REUSEPORT */
+	unsigned client_rate_limit; /* UDP queries a second a client; 0: off */
 
 	/* [upstream] */
 	struct dg_addrs servers;

@@ -152,6 +152,10 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		  "Upstream fetches in flight.", v->inflight },
 		{ "dnsgate_tcp_connections", "gauge",
 		  "Client TCP connections open.", v->tcp_connections },
+		{ "dnsgate_rate_limited_total", "counter",
+		  "UDP queries dropped unread: the client was over [server] "
+		  "client_rate_limit.",
+		  q->rate_limited },
 		{ "dnsgate_budget_exhausted_total", "counter",
 		  "Questions denied because a new-name budget was spent.",
 		  q->budget_exhausted },

@@ -375,6 +375,16 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	enum dg_budget_verdict bv = DG_BUDGET_SEEN;
 	uint32_t elapsed, entry = 0, pi;
 
+	/* Over its rate, a client's datagram is dropped before anything is
+	 * read of it: the cheapest answer to a flood, and none to a spoofed
+	 * source (Unbound's ip-ratelimit does the same). TCP clients are
+	 * bounded by the connection and pipeline caps instead. */
+	if (client->transport == DG_TRANSPORT_UDP &&
+	    !dg_budget_query(srv->budget, &client->addr, cfg->client_rate_limit,
+			     uv_now(srv->loop))) {
+		srv->counters.rate_limited++;
+		return;
+	}
 	switch (dg_wire_parse_query(msg, len, &info)) {
 	case DG_WIRE_DROP:
 		return;

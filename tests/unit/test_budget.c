@@ -104,6 +104,30 @@ int main(void)
 		is_int(ask(b, &c4, 0, 0, 60, t + 251), 60, "new names have their own bucket");
 	}
 
+	/* The query rate: 100 a second, as many at once. */
+	{
+		struct dg_addr f = addr("203.0.113.9:1"), fport = addr("203.0.113.9:2");
+		struct dg_addr g = addr("203.0.113.10:1");
+		struct dg_addr f6 = addr("[2001:db8:9:9::1]:1"), f6b = addr("[2001:db8:9:9::2]:1");
+		unsigned granted = 0;
+
+		for (int i = 0; i < 1000; i++)
+			granted += dg_budget_query(b, &f, 100, t);
+		is_int(granted, 100, "a client gets 100 queries at once at 100 a second, not more");
+		ok(!dg_budget_query(b, &fport, 100, t), "from another port neither");
+		ok(dg_budget_query(b, &g, 100, t), "another client is not limited by it");
+		ok(dg_budget_query(b, &f, 100, t + 10), "one more 10 ms later");
+		ok(!dg_budget_query(b, &f, 100, t + 10), "but not two");
+		granted = 0;
+		for (int i = 0; i < 1000; i++)
+			granted += dg_budget_query(b, &f, 100, t + 10 + 5000);
+		is_int(granted, 100, "after 5 s idle, a full bucket of 100 again, not 500");
+		ok(dg_budget_query(b, &f, 0, t + 5010), "a limit of 0 never limits");
+		for (int i = 0; i < 10; i++)
+			(void)dg_budget_query(b, &f6, 10, t);
+		ok(!dg_budget_query(b, &f6b, 10, t), "an IPv6 /64 is one client");
+	}
+
 	ok(dg_budget_bytes(b) < 4u << 20, "the budget holds a fixed %zu bytes", dg_budget_bytes(b));
 	dg_budget_free(b);
 	return done_testing();
