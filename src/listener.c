@@ -511,13 +511,14 @@ static int steer_by_client(uv_os_fd_t fd, int family, unsigned workers)
 		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, workers),
 		BPF_STMT(BPF_RET | BPF_A, 0),
 	};
-	struct sock_fprog prog = {
-		.len = family == AF_INET6 ? DG_ARRAY_SIZE(v6) : DG_ARRAY_SIZE(v4),
-		.filter = family == AF_INET6 ? v6 : v4,
-	};
+	struct sock_fprog prog;
 
 	if (workers < 2)
 		return 0;
+	/* Zeroed whole: the kernel copies the padding after len too. */
+	memset(&prog, 0, sizeof(prog));
+	prog.len = family == AF_INET6 ? DG_ARRAY_SIZE(v6) : DG_ARRAY_SIZE(v4);
+	prog.filter = family == AF_INET6 ? v6 : v4;
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
 		       sizeof(prog)) != 0)
 		return uv_translate_sys_error(errno);

@@ -7,8 +7,11 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ldns/ldns.h>
 
@@ -341,11 +344,46 @@ static char *strip_line(char *line, unsigned lineno)
 	return line;
 }
 
+/*
+ * A zones file, read only if it is a regular file: a glob in zones= may
+ * match a FIFO or a device, and reading one would hang the start or the
+ * reload (found by fuzz_config). Opened without blocking, so a FIFO with
+ * no writer is refused rather than waited on. NULL: *why says why.
+ */
+static FILE *open_regular(const char *path, const char **why)
+{
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		*why = strerror(errno);
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file";
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		*why = strerror(errno);
+		close(fd);
+	}
+	return f;
+}
+
 int dg_zones_load_file(struct dg_policy *p, const char *path,
 		       struct dg_diag *d, const char *ref_file,
 		       unsigned ref_line)
 {
-	FILE *f = fopen(path, "r");
+	const char *why = NULL;
+	FILE *f = open_regular(path, &why);
 	char *buf = NULL;
 	size_t cap = 0;
 	unsigned line = 0;
@@ -354,11 +392,10 @@ int dg_zones_load_file(struct dg_policy *p, const char *path,
 	if (f == NULL) {
 		if (ref_file != NULL)
 			dg_diag_error(d, ref_file, ref_line,
-				      "zones: cannot read '%s': %s", path,
-				      strerror(errno));
+				      "zones: cannot read '%s': %s", path, why);
 		else
 			dg_diag_error(d, path, 0, "cannot read zones file: %s",
-				      strerror(errno));
+				      why);
 		return DG_EMALFORMED;
 	}
 	while (getline(&buf, &cap, f) != -1) {

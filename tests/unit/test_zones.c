@@ -514,6 +514,22 @@ static void test_files(void)
 	is_int(dg_policy_count(p), 0, "no entry came from missing files");
 	cap_close(&c);
 
+	/* A FIFO no one writes to: refused at once, not waited on (a glob
+	 * in zones= may match one; fuzz_config found the hang). */
+	cap_open(&c);
+	snprintf(path, sizeof(path), "%s/fifo.zones", tmpdir);
+	if (mkfifo(path, 0600) == 0) {
+		is_int(dg_zones_load_file(p, path, &c.d, NULL, 0), DG_EMALFORMED,
+		       "a FIFO given as a zones file is an error, not a hang");
+		snprintf(want, sizeof(want),
+			 "%s: cannot read zones file: not a regular file", path);
+		is_str(cap_text(&c), want, "it is reported as not a regular file");
+		unlink(path);
+	} else {
+		ok(false, "mkfifo %s", path);
+	}
+	cap_close(&c);
+
 	cap_open(&c);
 	write_file("empty.zones", "# nothing here\n\n", path, sizeof(path));
 	is_int(dg_zones_load_file(p, path, &c.d, NULL, 0), 0,
