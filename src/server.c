@@ -11,6 +11,7 @@
 #include "server.h"
 
 #include <assert.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -661,6 +662,10 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 	srv->snap = snap;
 	srv->cfg = cfg;
 	srv->counters.reloads++;
+	/* The old caches went back to malloc in thousands of small pieces
+	 * among the new ones; glibc keeps such pages unless asked, and the
+	 * soak saw RSS climb by about 2 MiB at each reload. */
+	malloc_trim(0);
 	return 0;
 }
 

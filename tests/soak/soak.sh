@@ -168,7 +168,6 @@ for m in $(seq 1 "$minutes"); do
 	if ! kill -0 "$dg_pid" 2>/dev/null; then
 		echo "soak: dnsgate died in minute $m"; tail -n 20 "$tmp/dnsgate.log"; exit 1
 	fi
-	[ $((m % 5)) = 0 ] && kill -HUP "$dg_pid"
 	read -r _ _ _ _ _ total answered <"$tmp/state" 2>/dev/null || total=0 answered=0
 	printf '%-7s %9s %5s %10s %10s\n' "$m" "$(rss)" "$(fds)" "$total" "$answered"
 	# Flat: the first 5 minutes fill the cache (and a reload empties
@@ -182,6 +181,8 @@ for m in $(seq 1 "$minutes"); do
 		echo "soak: growth in minute $m: $r KiB, $f descriptors (bound $((base_rss * 5 / 4)), $((base_fds + 2)))"
 		status=1
 	fi
+	# After the figures: a reload has old and new caches alive a moment.
+	[ $((m % 5)) = 0 ] && kill -HUP "$dg_pid"
 done
 wait "$client"
 read -r deny hit miss tcp malformed total answered <"$tmp/state"
