@@ -13,7 +13,7 @@ need "$DIG" python3
 
 cat >"$tmp/upstream.py" <<'PY'
 import random, socket, struct, sys, threading
-mode, port_file = sys.argv[1], sys.argv[2]
+mode, port = sys.argv[1], int(sys.argv[2])
 
 def parse(q):
     pos = 12
@@ -33,15 +33,14 @@ def answer(q, addr, count=1, flags=0x8180):
     return qid + struct.pack(">HHHHH", flags, 1, count, 0, 0) + q[12:end] + rrs
 
 udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.bind(("127.0.0.1", 0))
-port = udp.getsockname()[1]
+udp.bind(("127.0.0.1", port))
 tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 tcp.bind(("127.0.0.1", port))
 tcp.listen(16)
 spoofer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 spoofer.bind(("127.0.0.1", 0))
-open(port_file, "w").write(str(port))
+print("ready", flush=True)
 
 def serve_tcp():
     while True:
@@ -93,14 +92,16 @@ while True:
     elif first in ("tcpclose", "tcpcut", "huge"):
         udp.sendto(answer(q, "6.6.6.6", flags=0x8380), peer)
 PY
-python3 "$tmp/upstream.py" faulty "$tmp/faulty.port" &
+faulty_port=$(free_port) && good_port=$(free_port) || exit 99
+python3 "$tmp/upstream.py" faulty "$faulty_port" >"$tmp/faulty.log" 2>&1 &
 pids+=($!)
-python3 "$tmp/upstream.py" good "$tmp/good.port" &
+python3 "$tmp/upstream.py" good "$good_port" >"$tmp/good.log" 2>&1 &
 pids+=($!)
-wait_until 5 test -s "$tmp/faulty.port" && wait_until 5 test -s "$tmp/good.port"
+wait_until 5 grep -q ready "$tmp/faulty.log" && wait_until 5 grep -q ready "$tmp/good.log" ||
+	{ sed 's/^/# /' "$tmp/faulty.log" "$tmp/good.log"; exit 99; }
 cat >"$tmp/dnsgate.conf" <<EOC
 [upstream]
-servers = 127.0.0.1:$(cat "$tmp/faulty.port"), 127.0.0.1:$(cat "$tmp/good.port")
+servers = 127.0.0.1:$faulty_port, 127.0.0.1:$good_port
 timeout_ms = 600
 [policy]
 allow = *.example.com
