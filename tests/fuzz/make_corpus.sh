@@ -190,6 +190,9 @@ for i, (n, t) in enumerate(asks):
         open(os.path.join(d, "%02d%d" % (i, edns)), "wb").write(r)
 PY
 for f in "$tmp"/r/*; do keep "$out/response" "$f"; done
+# nsd hands its work to a child (its main process, in nsd.pid) and the
+# PID started is xfrd: stop the main one by its own PID too.
+[ -s "$tmp/nsd.pid" ] && kill -TERM "$(cat "$tmp/nsd.pid")" 2>/dev/null
 
 # Configurations: the project's own, each with a zones file after a NUL.
 for conf in "$top"/contrib/dnsgate.conf.in "$top"/tests/data/*.conf; do
