@@ -380,7 +380,8 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	 * read of it: the cheapest answer to a flood, and none to a spoofed
 	 * source (Unbound's ip-ratelimit does the same). TCP clients are
 	 * bounded by the connection and pipeline caps instead. */
-	if (client->transport == DG_TRANSPORT_UDP &&
+	if (cfg->client_rate_limit > 0 &&
+	    client->transport == DG_TRANSPORT_UDP &&
 	    !dg_budget_query(srv->budget, &client->addr, cfg->client_rate_limit,
 			     uv_now(srv->loop))) {
 		srv->counters.rate_limited++;
