@@ -35,6 +35,15 @@ for i in range(8):
     s.bind(("127.0.0.2", 0))
     s.setblocking(False)
     socks.append(s)
+def drain(s):  # the answers waiting on s, read and counted
+    n = 0
+    while True:
+        try:
+            s.recv(4096)
+            n += 1
+        except BlockingIOError:
+            return n
+
 sent = answered = 0
 t0 = time.monotonic()
 while time.monotonic() - t0 < seconds:
@@ -47,20 +56,10 @@ while time.monotonic() - t0 < seconds:
                 break
     r, _, _ = select.select(socks, [], [], 0)
     for s in r:
-        while True:
-            try:
-                s.recv(4096)
-                answered += 1
-            except BlockingIOError:
-                break
+        answered += drain(s)
 time.sleep(0.3)
 for s in socks:
-    while True:
-        try:
-            s.recv(4096)
-            answered += 1
-        except BlockingIOError:
-            break
+    answered += drain(s)
 print(sent, answered, "%.2f" % (time.monotonic() - t0))
 PY
 python3 "$tmp/flood.py" "$DG_PORT" 3 >"$tmp/flood.out" &
