@@ -452,6 +452,7 @@ static const struct key keys[] = {
 	{ "upstream", "servers", set_addrs, CFG(servers), DEFAULT_LISTEN_PORT, 0, true },
 	{ "upstream", "timeout_ms", set_uint, CFG(upstream_timeout_ms), 10, 60000, false },
 	{ "upstream", "max_inflight", set_uint, CFG(max_inflight), 1, 1000000, false },
+	{ "upstream", "max_waiting", set_uint, CFG(max_waiting), 1, 1000000, false },
 	{ "policy", "zones", set_strings, CFG(zones), 0, 0, true },
 	{ "policy", "allow", set_allow, 0, 0, 0, true },
 	{ "policy", "deny_rcode", set_deny_rcode, 0, 0, 0, false },
@@ -490,6 +491,7 @@ static void config_init_defaults(struct dg_config *cfg)
 	cfg->workers = 1;
 	cfg->upstream_timeout_ms = 1500;
 	cfg->max_inflight = 4096;
+	cfg->max_waiting = 16384;
 	cfg->deny_rcode = DG_DENY_NXDOMAIN;
 	cfg->cname = DG_CNAME_PASS;
 	cfg->new_names_per_minute = 60;
@@ -1136,6 +1138,7 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 		fprintf(out, "; servers from resolv.conf\n");
 	fprintf(out, "timeout_ms = %u\n", cfg->upstream_timeout_ms);
 	fprintf(out, "max_inflight = %u\n", cfg->max_inflight);
+	fprintf(out, "max_waiting = %u\n", cfg->max_waiting);
 
 	fprintf(out, "\n[policy]\n");
 	print_strings(out, "zones", &cfg->zones);

@@ -80,6 +80,7 @@ struct dg_config {
 	bool servers_from_resolv_conf;
 	unsigned upstream_timeout_ms;
 	unsigned max_inflight;
+	unsigned max_waiting; /* client queries waiting on upstreams */
 
 	/* [policy]; the limits and the entries live in `policy`. */
 	struct dg_strings zones; /* as written, before globbing */

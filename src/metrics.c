@@ -150,6 +150,8 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		  v->cache_entries },
 		{ "dnsgate_upstream_inflight", "gauge",
 		  "Upstream fetches in flight.", v->inflight },
+		{ "dnsgate_queries_waiting", "gauge",
+		  "Client queries waiting on upstream answers.", v->waiting },
 		{ "dnsgate_tcp_connections", "gauge",
 		  "Client TCP connections open.", v->tcp_connections },
 		{ "dnsgate_rate_limited_total", "counter",

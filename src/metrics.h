@@ -65,6 +65,7 @@ struct dg_metrics_view {
 	size_t n_upstreams;
 	size_t cache_entries;
 	size_t inflight;
+	size_t waiting;
 	size_t tcp_connections;
 	uint64_t nftset_added, nftset_dropped, nftset_errors;
 };

@@ -42,7 +42,7 @@
 struct figures {
 	struct dg_query_counters queries;
 	struct dg_upstream_counters *upstream; /* one per upstream server */
-	size_t cache_entries, inflight, tcp_connections;
+	size_t cache_entries, inflight, waiting, tcp_connections;
 	struct dg_nftset_stats nftset;
 };
 
@@ -77,6 +77,7 @@ struct dg_server {
 	/* Counts reloads, in the upper half of a fetch tag: an answer to a
 	 * fetch started before the last reload is not cached. */
 	uint32_t generation;
+	size_t waiting; /* queries in forward(), at most max_waiting */
 	struct dg_budget *budget;
 	struct dg_qlog *qlog;
 	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
@@ -90,7 +91,9 @@ struct dg_server {
 	uint8_t out[DG_WIRE_MAX];
 };
 
-/* A client query waiting on an upstream. */
+/* A client query waiting on an upstream. It keeps the message only up to
+ * the end of the question, all an answer echoes (the rest is in info), so
+ * max_waiting bounds its memory whatever the client sent. */
 struct query {
 	struct dg_server *srv;
 	struct dg_fetch_waiter waiter;
@@ -309,6 +312,7 @@ static void reply_answer(struct dg_server *srv, const struct dg_config *cfg,
 
 static void query_finish(struct query *qr)
 {
+	qr->srv->waiting--;
 	dg_client_release(&qr->client);
 	snapshot_unref(qr->snap);
 	free(qr);
@@ -334,21 +338,26 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 		    const struct dg_client *client, const struct dg_entry *e,
 		    uint32_t policy)
 {
-	struct query *qr = malloc(sizeof(*qr) + len);
+	struct query *qr = NULL;
 	int rc;
 
 	srv->counters.cache_misses++;
+	/* Past max_waiting (a flood of one name joins a single fetch, so
+	 * max_inflight alone would not bound it): SERVFAIL now. */
+	if (srv->waiting < srv->cfg->max_waiting)
+		qr = malloc(sizeof(*qr) + info->question_end);
 	if (qr == NULL) {
 		servfail(srv, srv->cfg, client, msg, len, info, e, NULL);
 		return;
 	}
+	srv->waiting++;
 	qr->srv = srv;
 	qr->snap = srv->snap;
 	qr->snap->refs++;
 	qr->tag = fetch_tag(srv, policy);
-	qr->len = len;
+	qr->len = info->question_end;
 	qr->entry = e;
-	memcpy(qr->msg, msg, len);
+	memcpy(qr->msg, msg, qr->len);
 	qr->info = *info;
 	qr->info.qname = qr->msg + (info->qname - msg);
 	qr->waiter.cb = on_fetch_done;
@@ -688,6 +697,7 @@ static void figures_read(const struct dg_server *srv, struct figures *f)
 	for (size_t i = 0; i < srv->n_caches; i++)
 		f->cache_entries += dg_cache_count(srv->caches[i]);
 	f->inflight = dg_upstream_inflight(srv->upstream);
+	f->waiting = srv->waiting;
 	f->tcp_connections = dg_listener_tcp_count(srv->listener);
 	memset(&f->nftset, 0, sizeof(f->nftset));
 	if (srv->nftset != NULL)
@@ -718,6 +728,7 @@ static void figures_add(struct figures *dst, const struct figures *src,
 			 sizeof(src->upstream[i]));
 	dst->cache_entries += src->cache_entries;
 	dst->inflight += src->inflight;
+	dst->waiting += src->waiting;
 	dst->tcp_connections += src->tcp_connections;
 	dst->nftset.added += src->nftset.added;
 	dst->nftset.dropped += src->nftset.dropped;
@@ -757,6 +768,7 @@ static void metrics_view(void *arg, struct dg_metrics_view *v)
 	v->n_upstreams = srv->cfg->servers.n;
 	v->cache_entries = f->cache_entries;
 	v->inflight = f->inflight;
+	v->waiting = f->waiting;
 	v->tcp_connections = f->tcp_connections;
 	v->nftset_added = f->nftset.added;
 	v->nftset_dropped = f->nftset.dropped;

@@ -90,6 +90,29 @@ start_upstream() {
 	exit 99
 }
 
+# start_blackhole NAME: an upstream on a free port (NAME_port) that reads
+# every UDP query and answers none. $tmp/NAME.log has a "query HEX" line
+# per query received (HEX: its bytes past the header).
+start_blackhole() {
+	local name=$1 port
+	port=$(free_port) || exit 99
+	cat >"$tmp/blackhole.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 23)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+with open(sys.argv[2], "w", buffering=1) as log:
+    log.write("ready\n")
+    while True:
+        log.write("query %s\n" % s.recv(4096)[12:].hex())
+PY
+	: >"$tmp/$name.log"
+	python3 "$tmp/blackhole.py" "$port" "$tmp/$name.log" &
+	pids+=($!)
+	eval "${name}_port=$port"
+	wait_until 5 log_has "$tmp/$name.log" "^ready" 1 || exit 99
+}
+
 # start_dnsgate ARGS...: dnsgate on a free port (DG_PORT) with extra args,
 # e.g. --upstream 127.0.0.1:$up_port --allow '*.example.com'. In ARGS,
 # @DG_PORT@ stands for that port (e.g. --listen '[::1]:@DG_PORT@').

@@ -200,6 +200,7 @@ static void test_defaults(void)
 	ok(cfg->servers_from_resolv_conf, "and say they came from resolv.conf");
 	is_int(cfg->upstream_timeout_ms, 1500, "timeout_ms default");
 	is_int(cfg->max_inflight, 4096, "max_inflight default");
+	is_int(cfg->max_waiting, 16384, "max_waiting default");
 	is_str(strings_str(&cfg->zones), "", "zones default to none in a file");
 	is_str(strings_str(&cfg->allow), "x.example@2",
 	       "allow keeps its value and line");
@@ -252,6 +253,7 @@ static void test_every_key(void)
 		"servers = 192.0.2.1, [2001:db8::1]:5353\n"
 		"timeout_ms = 60000\n"
 		"max_inflight = 1\n"
+		"max_waiting = 7\n"
 		"[policy]\n"
 		"zones = all.zones\n"
 		"allow = a.example, *.b.example depth=2\n"
@@ -290,10 +292,11 @@ static void test_every_key(void)
 	ok(!cfg->servers_from_resolv_conf, "servers set: resolv.conf unused");
 	is_int(cfg->upstream_timeout_ms, 60000, "timeout_ms");
 	is_int(cfg->max_inflight, 1, "max_inflight");
-	is_str(strings_str(&cfg->zones), "all.zones@15", "zones with its line");
+	is_int(cfg->max_waiting, 7, "max_waiting");
+	is_str(strings_str(&cfg->zones), "all.zones@16", "zones with its line");
 	is_str(strings_str(&cfg->allow),
-	       "a.example, *.b.example depth=2@16|"
-	       "c.example types=A,AAAA, d.example@17",
+	       "a.example, *.b.example depth=2@17|"
+	       "c.example types=A,AAAA, d.example@18",
 	       "allow repeats, each value kept whole with its line");
 	is_int(cfg->deny_rcode, DG_DENY_REFUSED, "deny_rcode, any case");
 	ok(lim->default_types.n == 2 &&
