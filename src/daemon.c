@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -391,6 +392,45 @@ static void announce(const struct dg_config *cfg)
 	}
 }
 
+/*
+ * Every fetch holds a socket and every TCP client one, so the caps can
+ * need more descriptors than the usual soft limit of 1024 (systemd's and
+ * a shell's): raise it to what they may take, the hard limit too when we
+ * may (root), as Unbound does. Short of it, say so once; past the limit a
+ * fetch gets SERVFAIL and a TCP client waits, nothing worse.
+ */
+static void raise_fd_limit(const struct dg_config *cfg)
+{
+	/* Per worker: its fetches, TCP clients, listening and upstream
+	 * sockets, timers' and the loop's own; then the metrics, the log. */
+	rlim_t need = (rlim_t)cfg->workers *
+			      (cfg->max_inflight + cfg->max_tcp_clients + 32) +
+		      64;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= need)
+		return;
+	if (lim.rlim_max == RLIM_INFINITY || lim.rlim_max >= need) {
+		lim.rlim_cur = need;
+	} else {
+		struct rlimit raised = { need, need };
+
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			return;
+		lim.rlim_cur = lim.rlim_max;
+	}
+	if (setrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur >= need)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+		return;
+	fprintf(stderr,
+		"dnsgate: warning: open files are limited to %llu, under the "
+		"%llu that [upstream] max_inflight and [server] "
+		"max_tcp_clients may take; past it a query gets SERVFAIL "
+		"(raise LimitNOFILE= or ulimit -n, or lower the caps)\n",
+		(unsigned long long)lim.rlim_cur, (unsigned long long)need);
+}
+
 /* The process ID for `kill -HUP $(cat FILE)`. @return 0 or -1 (said). */
 static int write_pidfile(const char *path)
 {
@@ -414,6 +454,7 @@ int dg_daemon_run(const struct dg_config *cfg,
 
 	/* A client closing its TCP connection must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit(cfg);
 	rc = uv_loop_init(&d.loop);
 	if (rc != 0) {
 		fprintf(stderr, "dnsgate: %s\n", uv_strerror(rc));
