@@ -5,9 +5,10 @@
 # about RATE (default 1000) queries a second: denied names, cached names,
 # fresh names (misses), TCP queries on a long-lived connection, and
 # malformed datagrams; every 5 minutes a SIGHUP reload. Every minute it
-# prints dnsgate's RSS and open descriptors, which must stay flat; at the
-# end the well-formed queries the client sent must equal the queries
-# dnsgate counted, and dnsgate must still be the process that started.
+# prints dnsgate's RSS and open descriptors (less the fetches in flight, a
+# socket each), which must stay flat; at the end the well-formed queries
+# the client sent must equal the queries dnsgate counted, and dnsgate must
+# still be the process that started.
 # Loopback only, never port 53; stops what it started, by PID.
 set -u
 minutes=${1:-30}
@@ -158,8 +159,14 @@ pids+=("$client")
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$dg_pid/status"; }
 fds() { find "/proc/$dg_pid/fd" -mindepth 1 | wc -l; }
+# Each fetch in flight holds a socket of its own, as many as the upstream
+# is slow at that moment: the descriptors judged are the others.
+inflight() {
+	curl -s --max-time 5 "http://127.0.0.1:$m_port/metrics" |
+		awk '/^dnsgate_upstream_inflight / { n += $2 } END { printf "%d", n }'
+}
 echo "# soak: $minutes minutes at about $rate queries a second; dnsgate $dnsgate (pid $dg_pid)"
-printf '%-7s %9s %5s %10s %10s\n' minute rss_kib fds sent answered
+printf '%-7s %9s %5s %8s %10s %10s\n' minute rss_kib fds inflight sent answered
 base_rss=0
 base_fds=0
 status=0
@@ -169,11 +176,12 @@ for m in $(seq 1 "$minutes"); do
 		echo "soak: dnsgate died in minute $m"; tail -n 20 "$tmp/dnsgate.log"; exit 1
 	fi
 	read -r _ _ _ _ _ total answered <"$tmp/state" 2>/dev/null || total=0 answered=0
-	printf '%-7s %9s %5s %10s %10s\n' "$m" "$(rss)" "$(fds)" "$total" "$answered"
+	r=$(rss) i=$(inflight) f=$(fds)
+	f=$((f - i))
+	printf '%-7s %9s %5s %8s %10s %10s\n' "$m" "$r" "$f" "$i" "$total" "$answered"
 	# Flat: the first 5 minutes fill the cache (and a reload empties
 	# it), so their highest RSS and descriptor count are the bound the
 	# rest may not pass by a quarter, or by more than a TCP connection.
-	r=$(rss) f=$(fds)
 	if [ "$m" -le 5 ]; then
 		[ "$r" -gt "${base_rss:-0}" ] && base_rss=$r
 		[ "$f" -gt "${base_fds:-0}" ] && base_fds=$f
