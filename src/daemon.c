@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -455,6 +456,14 @@ int dg_daemon_run(const struct dg_config *cfg,
 	/* A client closing its TCP connection must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(cfg);
+	/* glibc serves a block of 128 KiB or more with mmap until the first
+	 * such block is freed, then raises that threshold to the freed
+	 * block's size. A reload frees the budget's 2.9 MiB and the caches'
+	 * bucket arrays, so from then on they came from the heap, between
+	 * small answers that pin them: the soak's RSS climbed 60% over six
+	 * reloads. A fixed threshold keeps them mapped, and freed whole.
+	 * Only the sanitizers' malloc refuses it, and it has its own ways. */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	rc = uv_loop_init(&d.loop);
 	if (rc != 0) {
 		fprintf(stderr, "dnsgate: %s\n", uv_strerror(rc));
