@@ -16,6 +16,12 @@ KDIG=${KDIG:-kdig}
 DRILL=${DRILL:-drill}
 LDNS_TESTNS=${LDNS_TESTNS:-ldns-testns}
 
+# Memory bounds are a plain build's; under a sanitizer (redzones, a
+# quarantine of freed blocks) or memcheck the same work takes a few times
+# more, so a test multiplies its bounds by this.
+memory_scale=1
+[ -n "${DG_INSTRUMENTED:-}" ] && memory_scale=4
+
 ok() { # ok STATUS MESSAGE: STATUS 0 passes
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then

@@ -129,10 +129,10 @@ idle=$(val idle_rss_kib) a=$(val a_rss_kib) b=$(val b_rss_kib) end=$(val end_rss
 echo "# memory: idle $idle KiB; max_inflight full +$((a - idle)) KiB" \
 	"($(((a - idle) * 1024 / 4096)) bytes a fetch); max_waiting full too" \
 	"+$((b - idle)) KiB ($(((b - a) * 1024 / 12288)) bytes a joined query); after $end KiB"
-[ "$a" -lt $((idle + 16384)) ]
-ok $? "4096 fetches hold under 16 MiB (+$((a - idle)) KiB)"
-[ "$b" -lt $((idle + 24576)) ]
-ok $? "both caps full hold under 24 MiB (+$((b - idle)) KiB)"
+[ "$a" -lt $((idle + 16384 * memory_scale)) ]
+ok $? "4096 fetches hold under $((16 * memory_scale)) MiB (+$((a - idle)) KiB)"
+[ "$b" -lt $((idle + 24576 * memory_scale)) ]
+ok $? "both caps full hold under $((24 * memory_scale)) MiB (+$((b - idle)) KiB)"
 is "$(val end_fds)" "$(val idle_fds)" "every fetch's socket closed (descriptors back to $(val idle_fds))"
 check_alive_and_stop
 done_testing
