@@ -12,15 +12,9 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dnsgate=${DNSGATE:-$top/src/dnsgate}
 k=${PROFILE_QUERIES:-5000}
-for t in valgrind callgrind_control dnsperf ldns-testns dig; do
-	command -v $t >/dev/null || { echo "profile: $t is not installed" >&2; exit 2; }
-done
 # shellcheck disable=SC1091
 . "$top/tests/common.sh"
-tmp=$(mktemp -d) || exit 2
-pids=()
-cleanup() { stop_pids; release_ports; rm -rf "$tmp"; }
-trap cleanup EXIT
+tool_setup profile valgrind callgrind_control dnsperf ldns-testns dig
 
 up_port=$(free_port) && dg_port=$(free_port) || exit 2
 

@@ -12,15 +12,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=$here/corpus
-for t in dig kdig drill nsd python3 sha1sum; do
-	command -v "$t" >/dev/null || { echo "make_corpus: $t is not installed" >&2; exit 2; }
-done
 # shellcheck disable=SC1091
 . "$top/tests/common.sh"
-tmp=$(mktemp -d)
-pids=()
-cleanup() { stop_pids; release_ports; rm -rf "$tmp"; }
-trap cleanup EXIT
+tool_setup make_corpus dig kdig drill nsd python3 sha1sum
 mkdir -p "$out/query" "$out/response" "$out/config"
 
 # keep DIR FILE: the file into DIR under its SHA-1.

@@ -16,17 +16,9 @@ rate=${RATE:-1000}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 dnsgate=${DNSGATE:-$top/src/dnsgate}
-for t in ldns-testns python3 curl; do
-	command -v $t >/dev/null || { echo "soak: $t is not installed" >&2; exit 2; }
-done
 # shellcheck disable=SC1091
 . "$top/tests/common.sh"
-tmp=$(mktemp -d) || exit 2
-pids=()
-# shellcheck disable=SC2317
-cleanup() { stop_pids; release_ports; rm -rf "$tmp"; }
-trap cleanup EXIT
-trap 'exit 2' INT TERM
+tool_setup soak ldns-testns python3 curl
 
 up_port=$(free_port) && dg_port=$(free_port) && m_port=$(free_port) || exit 2
 cat >"$tmp/up.testns" <<'EOT'
