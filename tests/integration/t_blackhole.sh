@@ -34,7 +34,7 @@ start_dnsgate -c "$tmp/dnsgate.conf"
 # the phases it reads dnsgate's gauges and RSS; answers that come before
 # the fetches could have timed out are "at once".
 cat >"$tmp/client.py" <<'PY'
-import select, socket, struct, sys, time, urllib.request
+import os, select, socket, struct, sys, time, urllib.request
 port, mport, pid = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 def q(name, qid):
     return struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + b"".join(
@@ -47,7 +47,6 @@ def status(key):
         if l.startswith(key + ":"):
             return int(l.split()[1])
 def fds():
-    import os
     return len(os.listdir("/proc/%s/fd" % pid))
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 23)

@@ -151,12 +151,14 @@ pids+=("$client")
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$dg_pid/status"; }
 fds() { find "/proc/$dg_pid/fd" -mindepth 1 | wc -l; }
+# sum_metric AWK-PATTERN: the sum of dnsgate's metric lines it matches.
+sum_metric() {
+	curl -s --max-time 5 "http://127.0.0.1:$m_port/metrics" |
+		awk "$1"' { n += $2 } END { printf "%d", n }'
+}
 # Each fetch in flight holds a socket of its own, as many as the upstream
 # is slow at that moment: the descriptors judged are the others.
-inflight() {
-	curl -s --max-time 5 "http://127.0.0.1:$m_port/metrics" |
-		awk '/^dnsgate_upstream_inflight / { n += $2 } END { printf "%d", n }'
-}
+inflight() { sum_metric '/^dnsgate_upstream_inflight /'; }
 echo "# soak: $minutes minutes at about $rate queries a second; dnsgate $dnsgate (pid $dg_pid)"
 printf '%-7s %9s %5s %8s %10s %10s\n' minute rss_kib fds inflight sent answered
 base_rss=0
@@ -187,8 +189,7 @@ done
 wait "$client"
 read -r deny hit miss tcp malformed total answered <"$tmp/state"
 sleep 2
-counted=$(curl -s --max-time 5 "http://127.0.0.1:$m_port/metrics" |
-	awk '/^dnsgate_queries_total\{/ && !/reason="malformed"/ { n += $2 } END { printf "%d", n }')
+counted=$(sum_metric '/^dnsgate_queries_total\{/ && !/reason="malformed"/')
 wellformed=$((deny + hit + miss + tcp))
 echo "# client: $total sent ($deny deny, $hit hit, $miss miss, $tcp tcp, $malformed malformed), $answered answered"
 echo "# dnsgate counted $counted well-formed queries; the client sent $wellformed"
