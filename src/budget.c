@@ -11,11 +11,12 @@
 
 #define WAYS 4
 #define BUCKET_SETS 4096  /* 16384 (client, entry) buckets */
-#define SEEN_SETS 32768   /* 131072 names seen */
+#define SEEN_SETS 32768   /* 131072 names seen by a client */
+#define KNOWN_SETS 8192   /* 32768 names seen by a policy */
 #define RATE_SETS 1024    /* 4096 clients' query rates */
 #define MINUTE_MS 60000
 #define SECOND_MS 1000
-/* The entry index the query rate is keyed under: no entry has it. */
+/* The policy and entry the query rate is keyed under: no entry has them. */
 #define RATE_ENTRY UINT32_MAX
 
 /* Tokens are counted in thousandths, so refill needs no floating point. */
@@ -28,14 +29,16 @@ struct tokens {
 };
 
 struct bucket {
-	uint64_t key;       /* hash of (client, entry); 0: free */
+	uint64_t key;       /* hash of (client, policy, entry); 0: free */
 	uint64_t used_ms;   /* the LRU clock */
 	struct tokens names;   /* new names */
 	struct tokens refetch; /* seen names that missed the cache */
 };
 
+/* A name seen, by a client (tag: hash of client, policy, entry, name)
+ * or by a policy (tag: hash of policy, entry, name). */
 struct seen {
-	uint64_t tag;     /* hash of (client, entry, name); 0: free */
+	uint64_t tag;     /* 0: free */
 	uint64_t last_ms;
 };
 
@@ -45,30 +48,79 @@ struct rate {
 	struct tokens queries;
 };
 
-struct dg_budget {
-	uint64_t per_minute;
-	uint64_t seed;
-	struct bucket *buckets; /* BUCKET_SETS * WAYS */
-	struct seen *seen;      /* SEEN_SETS * WAYS */
-	struct rate *rates;     /* RATE_SETS * WAYS */
+/* An entry's total over every client of its policy. */
+struct total {
+	struct tokens names;
+	struct tokens refetch;
 };
 
-struct dg_budget *dg_budget_new(unsigned per_minute, uint64_t seed)
+/* Where a policy's totals start, and their rate. */
+struct policy_totals {
+	size_t first;
+	uint64_t per_minute;
+};
+
+struct dg_budget {
+	uint64_t per_minute;
+	struct dg_hash_key key;
+	struct bucket *buckets; /* BUCKET_SETS * WAYS */
+	struct seen *seen;      /* SEEN_SETS * WAYS */
+	struct seen *known;     /* KNOWN_SETS * WAYS */
+	struct rate *rates;     /* RATE_SETS * WAYS */
+	struct policy_totals *policies;
+	size_t n_policies;
+	struct total *totals;   /* one per (policy, entry) */
+	size_t n_totals;
+};
+
+/* Full buckets at a rate, as a client or an entry starts with. */
+static struct tokens full_tokens(uint64_t rate, uint64_t now_ms)
+{
+	return (struct tokens){ .milli = rate * MILLI, .refill_ms = now_ms };
+}
+
+struct dg_budget *dg_budget_new(unsigned per_minute,
+				const struct dg_budget_policy *policies,
+				size_t n_policies,
+				const struct dg_hash_key *key)
 {
 	struct dg_budget *b = calloc(1, sizeof(*b));
 
 	if (b == NULL)
 		return NULL;
 	b->per_minute = per_minute;
-	b->seed = seed | 1;
+	b->key = *key;
 	b->buckets = calloc((size_t)BUCKET_SETS * WAYS, sizeof(*b->buckets));
 	b->seen = calloc((size_t)SEEN_SETS * WAYS, sizeof(*b->seen));
+	b->known = calloc((size_t)KNOWN_SETS * WAYS, sizeof(*b->known));
 	b->rates = calloc((size_t)RATE_SETS * WAYS, sizeof(*b->rates));
-	if (b->buckets == NULL || b->seen == NULL || b->rates == NULL) {
-		dg_budget_free(b);
-		return NULL;
+	b->policies = calloc(n_policies ? n_policies : 1, sizeof(*b->policies));
+	if (b->buckets == NULL || b->seen == NULL || b->known == NULL ||
+	    b->rates == NULL || b->policies == NULL)
+		goto fail;
+	b->n_policies = n_policies;
+	for (size_t i = 0; i < n_policies; i++) {
+		b->policies[i].first = b->n_totals;
+		b->policies[i].per_minute = policies[i].total_per_minute;
+		b->n_totals += policies[i].n_entries;
+	}
+	b->totals = calloc(b->n_totals ? b->n_totals : 1, sizeof(*b->totals));
+	if (b->totals == NULL)
+		goto fail;
+	for (size_t i = 0; i < n_policies; i++) {
+		uint64_t rate = b->policies[i].per_minute;
+
+		for (size_t e = 0; e < policies[i].n_entries; e++) {
+			struct total *t = &b->totals[b->policies[i].first + e];
+
+			t->names = full_tokens(rate, 0);
+			t->refetch = full_tokens(rate * DG_BUDGET_REFETCH_FACTOR, 0);
+		}
 	}
 	return b;
+fail:
+	dg_budget_free(b);
+	return NULL;
 }
 
 void dg_budget_free(struct dg_budget *b)
@@ -77,7 +129,10 @@ void dg_budget_free(struct dg_budget *b)
 		return;
 	free(b->buckets);
 	free(b->seen);
+	free(b->known);
 	free(b->rates);
+	free(b->policies);
+	free(b->totals);
 	free(b);
 }
 
@@ -85,51 +140,68 @@ size_t dg_budget_bytes(const struct dg_budget *b)
 {
 	return sizeof(*b) + (size_t)BUCKET_SETS * WAYS * sizeof(*b->buckets) +
 	       (size_t)SEEN_SETS * WAYS * sizeof(*b->seen) +
-	       (size_t)RATE_SETS * WAYS * sizeof(*b->rates);
+	       (size_t)KNOWN_SETS * WAYS * sizeof(*b->known) +
+	       (size_t)RATE_SETS * WAYS * sizeof(*b->rates) +
+	       b->n_policies * sizeof(*b->policies) +
+	       b->n_totals * sizeof(*b->totals);
 }
 
-/* FNV-1a, 64 bits, over bytes, from a running hash. */
-static uint64_t mix(uint64_t h, const uint8_t *p, size_t n)
+/* Bytes to hash, appended one field at a time. */
+struct hash_input {
+	uint8_t bytes[1 + 8 + 4 + 4 + 8 + DG_NAME_MAXLEN];
+	size_t len;
+};
+
+static void put(struct hash_input *in, const void *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	memcpy(in->bytes + in->len, p, n);
+	in->len += n;
 }
 
-/* The client as the budget sees it: IPv4 address, or IPv6 /64. */
+/* A tag of the input: never 0, which marks a free slot. */
+static uint64_t tag_of(const struct dg_budget *b, const struct hash_input *in)
+{
+	uint64_t h = dg_siphash(&b->key, in->bytes, in->len);
+
+	return h ? h : 1;
+}
+
+/* The client as the budget sees it: IPv4 address, or IPv6 /64; then the
+ * policy and entry. */
 static uint64_t client_hash(const struct dg_budget *b,
-			    const struct dg_addr *client, uint32_t entry)
+			    const struct dg_addr *client, uint32_t policy,
+			    uint32_t entry)
 {
-	uint64_t h = 14695981039346656037ull ^ b->seed;
+	struct hash_input in = { .len = 0 };
 	uint8_t family = (uint8_t)client->u.sa.sa_family;
 
-	h = mix(h, &family, 1);
+	put(&in, &family, 1);
 	if (client->u.sa.sa_family == AF_INET)
-		h = mix(h, (const uint8_t *)&client->u.in4.sin_addr, 4);
+		put(&in, &client->u.in4.sin_addr, 4);
 	else
-		h = mix(h, client->u.in6.sin6_addr.s6_addr, 8);
-	h = mix(h, (const uint8_t *)&entry, sizeof(entry));
-	return h ? h : 1;
+		put(&in, client->u.in6.sin6_addr.s6_addr, 8);
+	put(&in, &policy, sizeof(policy));
+	put(&in, &entry, sizeof(entry));
+	return tag_of(b, &in);
 }
 
-static uint64_t name_tag(uint64_t key, const uint8_t *name)
+/* A name under a prefix: a client's hash, or a policy and entry. */
+static uint64_t name_tag(const struct dg_budget *b, const void *prefix,
+			 size_t prefix_len, const uint8_t *name)
 {
-	uint64_t h = key;
-	size_t len = dg_name_length(name);
+	struct hash_input in = { .len = 0 };
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= dg_ascii_lower(name[i]);
-		h *= 1099511628211ull;
-	}
-	return h ? h : 1;
+	put(&in, prefix, prefix_len);
+	dg_name_lower(in.bytes + in.len, name);
+	in.len += dg_name_length(name);
+	return tag_of(b, &in);
 }
 
-/* The slot for key in its set: found, or the least recently used. */
-static struct seen *seen_slot(struct dg_budget *b, uint64_t tag, bool *found)
+/* The slot for tag in its set: found, or the least recently used. */
+static struct seen *seen_slot(struct seen *table, size_t sets, uint64_t tag,
+			      bool *found)
 {
-	struct seen *set = &b->seen[(tag >> 32) % SEEN_SETS * WAYS];
+	struct seen *set = &table[(tag >> 32) % sets * WAYS];
 	struct seen *oldest = &set[0];
 
 	for (int i = 0; i < WAYS; i++) {
@@ -151,25 +223,47 @@ static struct bucket *bucket_get(struct dg_budget *b, uint64_t key,
 	struct bucket *oldest = &set[0];
 
 	for (int i = 0; i < WAYS; i++) {
-		if (set[i].key == key)
+		if (set[i].key == key) {
+			set[i].used_ms = now_ms;
 			return &set[i];
+		}
 		if (set[i].used_ms < oldest->used_ms)
 			oldest = &set[i];
 	}
 	/* A client not seen lately starts with full buckets. Only an idle
-	 * bucket is evicted: one in use stays the most recent of its set. */
+	 * bucket is evicted: one in use stays the most recent of its set.
+	 * (So an evicted client's budget starts again: that is what the
+	 * totals are for.) */
 	oldest->key = key;
 	oldest->used_ms = now_ms;
-	oldest->names.milli = b->per_minute * MILLI;
-	oldest->names.refill_ms = now_ms;
-	oldest->refetch.milli = b->per_minute * DG_BUDGET_REFETCH_FACTOR * MILLI;
-	oldest->refetch.refill_ms = now_ms;
+	oldest->names = full_tokens(b->per_minute, now_ms);
+	oldest->refetch =
+		full_tokens(b->per_minute * DG_BUDGET_REFETCH_FACTOR, now_ms);
 	return oldest;
 }
 
-/* Refill at `rate` tokens a period up to `rate`, then take one. */
-static bool take(struct tokens *t, uint64_t rate, uint64_t period_ms,
-		 uint64_t now_ms)
+/* The total of an entry of a policy; NULL for one the budget was not
+ * told of (no total applies). */
+static struct total *total_get(struct dg_budget *b, uint32_t policy,
+			       uint32_t entry, uint64_t *per_minute)
+{
+	const struct policy_totals *p;
+	size_t end;
+
+	if (policy >= b->n_policies)
+		return NULL;
+	p = &b->policies[policy];
+	end = policy + 1 < b->n_policies ? b->policies[policy + 1].first
+					 : b->n_totals;
+	if (entry >= end - p->first)
+		return NULL;
+	*per_minute = p->per_minute;
+	return &b->totals[p->first + entry];
+}
+
+/* Bring tokens up to now at `rate` a period, at most `rate`. */
+static void refill(struct tokens *t, uint64_t rate, uint64_t period_ms,
+		   uint64_t now_ms)
 {
 	uint64_t full = rate * MILLI;
 
@@ -177,55 +271,101 @@ static bool take(struct tokens *t, uint64_t rate, uint64_t period_ms,
 		/* Past a period the bucket is full anyway, which also keeps
 		 * the product from overflowing. */
 		uint64_t elapsed = now_ms - t->refill_ms;
-		uint64_t refill = (elapsed > period_ms ? period_ms : elapsed) *
-				  rate * MILLI / period_ms;
+		uint64_t add = (elapsed > period_ms ? period_ms : elapsed) *
+			       rate * MILLI / period_ms;
 
 		/* Advance the clock only with tokens granted, so frequent
 		 * checks do not round the refill away. */
-		if (refill > 0) {
-			t->milli = t->milli + refill > full ? full
-							    : t->milli + refill;
+		if (add > 0) {
+			t->milli = t->milli + add > full ? full : t->milli + add;
 			t->refill_ms = now_ms;
 		}
 	}
-	if (t->milli < MILLI)
+}
+
+static bool has_token(const struct tokens *t)
+{
+	return t->milli >= MILLI;
+}
+
+/* Refill, then take one token if there is one. */
+static bool take(struct tokens *t, uint64_t rate, uint64_t period_ms,
+		 uint64_t now_ms)
+{
+	refill(t, rate, period_ms, now_ms);
+	if (!has_token(t))
 		return false;
 	t->milli -= MILLI;
 	return true;
 }
 
+/*
+ * One token from each of two buckets, or none: a client's and its
+ * entry's total (t NULL: no total). Neither is taken when either is
+ * empty, so a client turned away by the total keeps its own tokens.
+ */
+static enum dg_budget_verdict take_pair(struct tokens *mine, uint64_t rate,
+					struct tokens *t, uint64_t total_rate,
+					uint64_t now_ms)
+{
+	refill(mine, rate, MINUTE_MS, now_ms);
+	if (!has_token(mine))
+		return DG_BUDGET_EXHAUSTED;
+	if (t != NULL && !take(t, total_rate, MINUTE_MS, now_ms))
+		return DG_BUDGET_TOTAL_EXHAUSTED;
+	mine->milli -= MILLI;
+	return DG_BUDGET_SEEN;
+}
+
 enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
 				       const struct dg_addr *client,
-				       uint32_t entry, const uint8_t *name,
-				       uint64_t now_ms)
+				       uint32_t policy, uint32_t entry,
+				       const uint8_t *name, uint64_t now_ms)
 {
-	uint64_t key = client_hash(b, client, entry);
-	uint64_t tag = name_tag(key, name);
-	bool found;
-	struct seen *s = seen_slot(b, tag, &found);
-	struct bucket *k;
+	uint64_t key = client_hash(b, client, policy, entry);
+	uint64_t tag = name_tag(b, &key, sizeof(key), name);
+	uint32_t where[2] = { policy, entry };
+	uint64_t known_tag = name_tag(b, where, sizeof(where), name);
+	uint64_t total_rate = 0;
+	bool found, known;
+	struct seen *s = seen_slot(b->seen, SEEN_SETS, tag, &found);
+	struct seen *k;
+	struct total *t;
+	struct bucket *mine;
+	enum dg_budget_verdict v;
 
 	if (found) {
 		s->last_ms = now_ms;
 		return DG_BUDGET_SEEN;
 	}
-	k = bucket_get(b, key, now_ms);
-	k->used_ms = now_ms;
-	if (!take(&k->names, b->per_minute, MINUTE_MS, now_ms))
-		return DG_BUDGET_EXHAUSTED;
+	k = seen_slot(b->known, KNOWN_SETS, known_tag, &known);
+	t = known ? NULL : total_get(b, policy, entry, &total_rate);
+	mine = bucket_get(b, key, now_ms);
+	v = take_pair(&mine->names, b->per_minute, t ? &t->names : NULL,
+		      total_rate, now_ms);
+	if (v != DG_BUDGET_SEEN)
+		return v;
 	s->tag = tag;
 	s->last_ms = now_ms;
-	return DG_BUDGET_NEW;
+	k->tag = known_tag;
+	k->last_ms = now_ms;
+	return known ? DG_BUDGET_KNOWN : DG_BUDGET_NEW;
 }
 
-bool dg_budget_refetch(struct dg_budget *b, const struct dg_addr *client,
-		       uint32_t entry, uint64_t now_ms)
+enum dg_budget_verdict dg_budget_refetch(struct dg_budget *b,
+					 const struct dg_addr *client,
+					 uint32_t policy, uint32_t entry,
+					 uint64_t now_ms)
 {
-	struct bucket *k = bucket_get(b, client_hash(b, client, entry), now_ms);
+	struct bucket *mine = bucket_get(
+		b, client_hash(b, client, policy, entry), now_ms);
+	uint64_t total_rate = 0;
+	struct total *t = total_get(b, policy, entry, &total_rate);
 
-	k->used_ms = now_ms;
-	return take(&k->refetch, b->per_minute * DG_BUDGET_REFETCH_FACTOR,
-		    MINUTE_MS, now_ms);
+	return take_pair(&mine->refetch,
+			 b->per_minute * DG_BUDGET_REFETCH_FACTOR,
+			 t ? &t->refetch : NULL,
+			 total_rate * DG_BUDGET_REFETCH_FACTOR, now_ms);
 }
 
 bool dg_budget_query(struct dg_budget *b, const struct dg_addr *client,
@@ -236,7 +376,7 @@ bool dg_budget_query(struct dg_budget *b, const struct dg_addr *client,
 
 	if (per_second == 0)
 		return true;
-	key = client_hash(b, client, RATE_ENTRY);
+	key = client_hash(b, client, RATE_ENTRY, RATE_ENTRY);
 	set = &b->rates[(key >> 32) % RATE_SETS * WAYS];
 	r = &set[0];
 	for (int i = 0; i < WAYS; i++) {
@@ -250,8 +390,7 @@ bool dg_budget_query(struct dg_budget *b, const struct dg_addr *client,
 	if (r->key != key) {
 		/* A client not seen lately starts with a full bucket. */
 		r->key = key;
-		r->queries.milli = (uint64_t)per_second * MILLI;
-		r->queries.refill_ms = now_ms;
+		r->queries = full_tokens(per_second, now_ms);
 	}
 	r->used_ms = now_ms;
 	return take(&r->queries, per_second, SECOND_MS, now_ms);

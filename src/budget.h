@@ -1,29 +1,47 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * budget: the new-name budget that bounds a covert channel through an
- * allowed wildcard (DESIGN.md "tunnel budget"). Per client and allowlist
- * entry, at most `per_minute` distinct names below the entry that this
- * client has not asked before; names it has asked stay free, so normal use
- * never notices.
+ * allowed wildcard (DESIGN.md "tunnel budget"). Two bounds, both on the
+ * names that reach an upstream below one allowlist entry:
  *
- * The rate is a token bucket per (client, entry): it holds at most
- * per_minute tokens and refills per_minute tokens a minute, continuously;
- * a new name takes one. So the long-run rate is per_minute new names a
- * minute, and no 60-second window holds more than 2 × per_minute.
+ * - per client: at most `per_minute` distinct names below the entry that
+ *   this client has not asked before ([policy] new_names_per_minute);
+ *   names it has asked stay free, so normal use never notices;
+ * - per entry, over every client of a policy: at most `total_per_minute`
+ *   names that no client of the policy asked before
+ *   ([policy] / [group] new_names_per_minute_total).
+ *
+ * The per-client bound keys on the source address, which a sandbox can
+ * borrow (any 127/8 address on a host) or forge (NET_RAW): alone it
+ * multiplies with every address used. The total keys on nothing a client
+ * chooses, so it is the bound that holds whatever addresses are used, and
+ * the one the README promises. A name another client of the policy asked
+ * already costs only the asker's own token: it tells the upstream nothing
+ * new, and a popular name asked by many sandboxes does not drain the
+ * total.
+ *
+ * Each rate is a token bucket: it holds at most rate tokens and refills
+ * rate tokens a minute, continuously; a new name takes one. So the
+ * long-run rate is the rate a minute, and no 60-second window holds more
+ * than twice it.
  *
  * A name seen before is free, but if its answer is not cached (a hostile
  * server answers with TTL 0) asking it again still reaches the upstream,
  * and which seen name is asked, when, could signal without limit. So a
- * second bucket, DG_BUDGET_REFETCH_FACTOR times larger, pays for seen
- * names that miss the cache (dg_budget_refetch): every upstream query a
- * client causes below an entry is then bounded.
- * Clients are keyed on their address, IPv6 on its /64, never on the port:
- * rotating source ports or addresses inside one /64 does not help.
+ * second pair of buckets, DG_BUDGET_REFETCH_FACTOR times larger, pays for
+ * names that miss the cache without being new to the policy
+ * (dg_budget_refetch): every upstream query below an entry is bounded, per
+ * client and in total.
  *
- * Memory is fixed at creation (dg_budget_bytes): set-associative
- * tables, of buckets, of names seen and of query rates, each evicting its least
- * recently used slot. Their hashes take a secret seed, so a client cannot
- * aim at someone else's slots. Pure: time comes in as now_ms, no I/O.
+ * Clients are keyed on their address, IPv6 on its /64, never on the port.
+ * Memory is fixed at creation (dg_budget_bytes): the totals one slot per
+ * (policy, entry), never evicted, since an evicted total would start full
+ * again; the rest in set-associative tables, of client buckets, of names
+ * seen by a client and by a policy, and of query rates, each evicting its
+ * least recently used slot (an evicted name is new again: stricter, never
+ * looser). Their hashes are SipHash under a random key, so a client
+ * cannot aim at someone else's slots. Pure: time comes in as now_ms, no
+ * I/O.
  */
 #pragma once
 
@@ -32,6 +50,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "hash.h"
 #include "util.h"
 
 /* Refetches of seen names allowed per new name: generous, so a client
@@ -39,30 +58,47 @@
 #define DG_BUDGET_REFETCH_FACTOR 4
 
 enum dg_budget_verdict {
-	DG_BUDGET_SEEN,      /* asked before: free */
-	DG_BUDGET_NEW,       /* a new name, paid for with a token */
-	DG_BUDGET_EXHAUSTED, /* a new name, and no token left: deny */
+	DG_BUDGET_SEEN,      /* this client asked it before: free */
+	DG_BUDGET_KNOWN,     /* new to the client, not to its policy */
+	DG_BUDGET_NEW,       /* new to the policy: a client and a total token */
+	DG_BUDGET_EXHAUSTED, /* the client's bucket is empty: deny */
+	DG_BUDGET_TOTAL_EXHAUSTED, /* the entry's total is spent: deny */
+};
+
+/* One policy as the budget sees it: how many entries it has, and the
+ * total each of them allows a minute, over every client. */
+struct dg_budget_policy {
+	size_t n_entries;
+	unsigned total_per_minute;
 };
 
 struct dg_budget;
 
-/* NULL when out of memory. `seed` should be random (uv_random). */
-DG_NODISCARD struct dg_budget *dg_budget_new(unsigned per_minute,
-					     uint64_t seed);
+/* NULL when out of memory. Policies are numbered as in policies[]. */
+DG_NODISCARD struct dg_budget *dg_budget_new(
+	unsigned per_minute, const struct dg_budget_policy *policies,
+	size_t n_policies, const struct dg_hash_key *key);
 void dg_budget_free(struct dg_budget *b);
 
-/* May `client` ask `name` (wire) below entry number `entry` now? */
+/*
+ * May `client` ask `name` (wire) below entry number `entry` of policy
+ * number `policy` now? Tokens are taken only when the name is allowed.
+ */
 enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
 				       const struct dg_addr *client,
-				       uint32_t entry, const uint8_t *name,
-				       uint64_t now_ms);
+				       uint32_t policy, uint32_t entry,
+				       const uint8_t *name, uint64_t now_ms);
 
 /*
- * A name the client has seen missed the cache and would go upstream: may
- * it? Takes a token of the refetch bucket. @return false when empty.
+ * A name that was not new to the policy missed the cache and would go
+ * upstream: may it? Takes a refetch token of the client and of the
+ * entry's total. @return DG_BUDGET_SEEN when it may, else which bucket
+ * was empty.
  */
-bool dg_budget_refetch(struct dg_budget *b, const struct dg_addr *client,
-		       uint32_t entry, uint64_t now_ms);
+enum dg_budget_verdict dg_budget_refetch(struct dg_budget *b,
+					 const struct dg_addr *client,
+					 uint32_t policy, uint32_t entry,
+					 uint64_t now_ms);
 
 /*
  * The query rate of a client ([server] client_rate_limit): may it ask

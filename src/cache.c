@@ -23,13 +23,15 @@ struct entry {
 };
 
 struct dg_cache {
+	struct dg_hash_key key;
 	struct entry **buckets;
 	size_t mask;
 	size_t count, max;
 	struct entry *lru_head, *lru_tail;
 };
 
-struct dg_cache *dg_cache_new(size_t max_entries)
+struct dg_cache *dg_cache_new(size_t max_entries,
+			      const struct dg_hash_key *key)
 {
 	struct dg_cache *c = calloc(1, sizeof(*c));
 	size_t n = 16;
@@ -45,6 +47,7 @@ struct dg_cache *dg_cache_new(size_t max_entries)
 	}
 	c->mask = n - 1;
 	c->max = max_entries;
+	c->key = *key;
 	return c;
 }
 
@@ -121,7 +124,7 @@ const struct dg_answer *dg_cache_lookup(struct dg_cache *c,
 					uint16_t qclass, uint64_t now_ms,
 					uint32_t *elapsed)
 {
-	uint32_t h = dg_name_key_hash(qname, qtype, qclass);
+	uint32_t h = dg_name_key_hash(&c->key, qname, qtype, qclass);
 	struct entry *e = *find(c, qname, qtype, qclass, h);
 
 	if (e == NULL)
@@ -139,7 +142,7 @@ const struct dg_answer *dg_cache_lookup(struct dg_cache *c,
 int dg_cache_store(struct dg_cache *c, const uint8_t *qname, uint16_t qtype,
 		   uint16_t qclass, struct dg_answer *a, uint64_t now_ms)
 {
-	uint32_t h = dg_name_key_hash(qname, qtype, qclass);
+	uint32_t h = dg_name_key_hash(&c->key, qname, qtype, qclass);
 	size_t len = dg_name_length(qname);
 	struct entry **slot, *e;
 

@@ -14,13 +14,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash.h"
 #include "util.h"
 #include "wire.h"
 
 struct dg_cache;
 
-/* A cache of at most max_entries answers; 0 keeps nothing. NULL: OOM. */
-DG_NODISCARD struct dg_cache *dg_cache_new(size_t max_entries);
+/* A cache of at most max_entries answers; 0 keeps nothing. Its table
+ * hashes under key (hash.h). NULL: OOM. */
+DG_NODISCARD struct dg_cache *dg_cache_new(size_t max_entries,
+					   const struct dg_hash_key *key);
 void dg_cache_free(struct dg_cache *c);
 
 /*

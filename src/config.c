@@ -63,8 +63,11 @@ struct key {
 	bool list;           /* may repeat; values accumulate */
 };
 
+/* A key's member: of the current group for [group] keys, else of cfg. */
 static void *field(struct load *l, const struct key *k)
 {
+	if (strcmp(k->section, "group") == 0)
+		return (char *)l->group + k->off;
 	return (char *)l->cfg + k->off;
 }
 
@@ -440,6 +443,7 @@ static void set_group_allow(struct load *l, const struct key *k,
 }
 
 #define CFG(member) offsetof(struct dg_config, member)
+#define GROUP(member) offsetof(struct dg_group, member)
 
 static const struct key keys[] = {
 	{ "server", "listen", set_addrs, CFG(listen), DEFAULT_LISTEN_PORT, 0, true },
@@ -462,6 +466,7 @@ static const struct key keys[] = {
 	{ "policy", "charset", set_charset, 0, 0, 0, false },
 	{ "policy", "cname", set_cname, 0, 0, 0, false },
 	{ "policy", "new_names_per_minute", set_uint, CFG(new_names_per_minute), 1, 1000000, false },
+	{ "policy", "new_names_per_minute_total", set_uint, CFG(new_names_per_minute_total), 1, 1000000, false },
 	{ "policy", "min_ttl", set_uint, CFG(min_ttl), 0, 604800, false },
 	{ "policy", "max_ttl", set_uint, CFG(max_ttl), 0, 604800, false },
 	{ "cache", "max_entries", set_uint, CFG(cache_max_entries), 0, 100000000, false },
@@ -476,6 +481,7 @@ static const struct key keys[] = {
 	{ "group", "clients", set_group_clients, 0, 0, 0, true },
 	{ "group", "zones", set_group_zones, 0, 0, 0, true },
 	{ "group", "allow", set_group_allow, 0, 0, 0, true },
+	{ "group", "new_names_per_minute_total", set_uint, GROUP(new_names_per_minute_total), 1, 1000000, false },
 };
 
 static const char *const sections[] = { "server", "upstream", "policy",
@@ -495,6 +501,9 @@ static void config_init_defaults(struct dg_config *cfg)
 	cfg->deny_rcode = DG_DENY_NXDOMAIN;
 	cfg->cname = DG_CNAME_PASS;
 	cfg->new_names_per_minute = 60;
+	/* Five clients' worth: a bound no number of source addresses
+	 * multiplies, small enough to state (README "Exfiltration bound"). */
+	cfg->new_names_per_minute_total = 300;
 	cfg->min_ttl = 0;
 	cfg->max_ttl = 86400;
 	cfg->cache_max_entries = 100000;
@@ -582,6 +591,10 @@ static void on_section(struct load *l, const char *name, size_t len)
 	l->cfg->n_groups++;
 	l->group = g;
 	l->section_known = true;
+	/* A group's scalar keys may be set once in each group. */
+	for (size_t i = 0; i < DG_ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, "group") == 0)
+			l->seen[i] = 0;
 }
 
 /*
@@ -658,7 +671,7 @@ static int on_key(void *user, const char *section, const char *name,
 		if (strcmp(k->name, name) != 0 ||
 		    strcmp(k->section, group ? "group" : section) != 0)
 			continue;
-		/* Scalar keys of groups are none yet, so `seen` can be per key. */
+		/* on_section clears the group keys' lines at each group. */
 		if (!k->list) {
 			if (l->seen[i] != 0) {
 				key_error(l, k, "repeated key (first set at line %u)",
@@ -876,6 +889,14 @@ static int copy_limits(struct dg_policy *dst, const struct dg_policy *src)
 	to->charset = from->charset;
 	dg_typeset_deinit(&to->default_types);
 	return dg_typeset_copy(&to->default_types, &from->default_types);
+}
+
+unsigned dg_config_total_for(const struct dg_config *cfg, size_t i)
+{
+	if (i > 0 && i <= cfg->n_groups &&
+	    cfg->groups[i - 1].new_names_per_minute_total > 0)
+		return cfg->groups[i - 1].new_names_per_minute_total;
+	return cfg->new_names_per_minute_total;
 }
 
 const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
@@ -1163,6 +1184,8 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 	fprintf(out, "cname = %s\n",
 		cfg->cname == DG_CNAME_STRICT ? "strict" : "pass");
 	fprintf(out, "new_names_per_minute = %u\n", cfg->new_names_per_minute);
+	fprintf(out, "new_names_per_minute_total = %u\n",
+		cfg->new_names_per_minute_total);
 	fprintf(out, "min_ttl = %u\n", cfg->min_ttl);
 	fprintf(out, "max_ttl = %u\n", cfg->max_ttl);
 
@@ -1211,6 +1234,8 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 		fputc('\n', out);
 		print_strings(out, "zones", &g->zones);
 		print_strings(out, "allow", &g->allow);
+		fprintf(out, "new_names_per_minute_total = %u\n",
+			dg_config_total_for(cfg, i + 1));
 	}
 
 	fprintf(out, "\n; allowlist: %zu %s, the union of the zones files and "

@@ -52,6 +52,7 @@ struct dg_group {
 	size_t n_clients, cap_clients;
 	struct dg_strings zones;
 	struct dg_strings allow;
+	unsigned new_names_per_minute_total; /* 0: the [policy] one */
 	/* Its zones and allow lines, under the global [policy] limits. */
 	struct dg_policy *policy;
 };
@@ -87,7 +88,8 @@ struct dg_config {
 	struct dg_strings allow; /* inline lists as written */
 	enum dg_deny_rcode deny_rcode;
 	enum dg_cname_mode cname;
-	unsigned new_names_per_minute;
+	unsigned new_names_per_minute;       /* per client and entry */
+	unsigned new_names_per_minute_total; /* per entry, every client */
 	unsigned min_ttl, max_ttl;
 	struct dg_policy *policy;
 
@@ -156,6 +158,12 @@ void dg_config_free(struct dg_config *cfg);
 const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
 					     const struct dg_addr *client,
 					     const struct dg_group **group);
+
+/*
+ * new_names_per_minute_total of policy i: 0 the global one, i + 1 group
+ * i (a group without its own takes the global value).
+ */
+unsigned dg_config_total_for(const struct dg_config *cfg, size_t i);
 
 /* The effective configuration and allowlist, as `--check` prints it. */
 void dg_config_print(const struct dg_config *cfg, FILE *out);

@@ -161,6 +161,10 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		{ "dnsgate_budget_exhausted_total", "counter",
 		  "Questions denied because a new-name budget was spent.",
 		  q->budget_exhausted },
+		{ "dnsgate_budget_total_exhausted_total", "counter",
+		  "Of those, the ones denied because an entry's total over "
+		  "every client was spent (new_names_per_minute_total).",
+		  q->budget_total_exhausted },
 		{ "dnsgate_reloads_total", "counter",
 		  "Configurations reloaded (SIGHUP).", q->reloads },
 		{ "dnsgate_reload_failures_total", "counter",

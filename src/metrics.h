@@ -37,7 +37,8 @@ struct dg_query_counters {
 	uint64_t udp, tcp;
 	uint64_t servfail;        /* allowed, but no upstream answered */
 	uint64_t cache_hits, cache_misses;
-	uint64_t budget_exhausted;
+	uint64_t budget_exhausted;       /* either bound */
+	uint64_t budget_total_exhausted; /* an entry's total, all clients */
 	uint64_t rate_limited; /* UDP queries dropped: client_rate_limit */
 	uint64_t reloads, reload_failures;
 };

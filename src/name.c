@@ -112,17 +112,18 @@ int dg_name_depth_under(const uint8_t *name, const uint8_t *zone)
 	return dg_name_equal(name, zone) ? (int)(nl - zl) : -1;
 }
 
-uint32_t dg_name_key_hash(const uint8_t *name, uint16_t qtype, uint16_t qclass)
+uint32_t dg_name_key_hash(const struct dg_hash_key *key, const uint8_t *name,
+			  uint16_t qtype, uint16_t qclass)
 {
-	uint32_t h = 2166136261u;
+	uint8_t buf[DG_NAME_MAXLEN + 4];
 	size_t len = dg_name_length(name);
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= dg_ascii_lower(name[i]);
-		h *= 16777619u;
-	}
-	h ^= (uint32_t)qtype << 16 | qclass;
-	return h * 16777619u;
+	dg_name_lower(buf, name);
+	buf[len] = (uint8_t)(qtype >> 8);
+	buf[len + 1] = (uint8_t)qtype;
+	buf[len + 2] = (uint8_t)(qclass >> 8);
+	buf[len + 3] = (uint8_t)qclass;
+	return (uint32_t)dg_siphash(key, buf, len + 4);
 }
 
 void dg_name_lower(uint8_t *dst, const uint8_t *src)

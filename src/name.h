@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash.h"
+
 #define DG_NAME_MAXLEN 255  /* wire bytes, RFC 1035 2.3.4 */
 #define DG_LABEL_MAXLEN 63
 #define DG_NAME_MAXLABELS 127 /* 255 bytes hold at most 127 one-byte labels */
@@ -52,10 +54,12 @@ bool dg_name_equal(const uint8_t *a, const uint8_t *b);
 int dg_name_depth_under(const uint8_t *name, const uint8_t *zone);
 
 /*
- * A hash of (name up to ASCII case, type, class): the key of the cache and
- * of the fetches in flight. FNV-1a; the tables it feeds are bounded.
+ * A hash of (name up to ASCII case, type, class) under a secret key: the
+ * key of the cache and of the fetches in flight, whose names a client
+ * chooses (hash.h says why it is keyed).
  */
-uint32_t dg_name_key_hash(const uint8_t *name, uint16_t qtype, uint16_t qclass);
+uint32_t dg_name_key_hash(const struct dg_hash_key *key, const uint8_t *name,
+			  uint16_t qtype, uint16_t qclass);
 
 /* Copy a checked name to dst (DG_NAME_MAXLEN bytes), ASCII-lowercased. */
 void dg_name_lower(uint8_t *dst, const uint8_t *src);

@@ -78,6 +78,7 @@ struct dg_server {
 	 * fetch started before the last reload is not cached. */
 	uint32_t generation;
 	size_t waiting; /* queries in forward(), at most max_waiting */
+	struct dg_hash_key hash_key; /* the caches' and the budget's */
 	struct dg_budget *budget;
 	struct dg_qlog *qlog;
 	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
@@ -162,13 +163,14 @@ static void caches_free(struct dg_cache **caches, size_t n)
 }
 
 /* A cache for the global policy and for each group; NULL: out of memory. */
-static struct dg_cache **caches_new(const struct dg_config *cfg)
+static struct dg_cache **caches_new(const struct dg_config *cfg,
+				    const struct dg_hash_key *key)
 {
 	size_t n = cfg->n_groups + 1;
 	struct dg_cache **caches = calloc(n, sizeof(*caches));
 
 	for (size_t i = 0; caches != NULL && i < n; i++) {
-		caches[i] = dg_cache_new(cfg->cache_max_entries);
+		caches[i] = dg_cache_new(cfg->cache_max_entries, key);
 		if (caches[i] == NULL) {
 			caches_free(caches, n);
 			return NULL;
@@ -371,6 +373,20 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 	}
 }
 
+/* A budget verdict that denies turns v into a denial, counted. */
+static bool budget_denies(struct dg_server *srv, enum dg_budget_verdict bv,
+			  struct dg_verdict *v)
+{
+	if (bv != DG_BUDGET_EXHAUSTED && bv != DG_BUDGET_TOTAL_EXHAUSTED)
+		return false;
+	v->allow = false;
+	v->reason = DG_REASON_BUDGET;
+	srv->counters.budget_exhausted++;
+	if (bv == DG_BUDGET_TOTAL_EXHAUSTED)
+		srv->counters.budget_total_exhausted++;
+	return true;
+}
+
 static void on_message(void *arg, const uint8_t *msg, size_t len,
 		       const struct dg_client *client)
 {
@@ -422,18 +438,15 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	pi = group != NULL ? (uint32_t)(group - cfg->groups) + 1 : 0;
 	dg_policy_decide(policy, &question, &v);
 	/* The tunnel budget: new names below a wildcard or depth entry,
-	 * per client, after the policy allowed them (DESIGN.md order). An
-	 * entry's own name is never new: it has one name only. */
+	 * per client and in total, after the policy allowed them (DESIGN.md
+	 * order). An entry's own name is never new: it has one name only. */
 	if (v.allow) {
 		entry = dg_policy_entry_index(policy, v.entry);
 		if (v.depth > 0)
-			bv = dg_budget_check(srv->budget, &client->addr, entry,
-					     info.qname, uv_now(srv->loop));
-		if (bv == DG_BUDGET_EXHAUSTED) {
-			v.allow = false;
-			v.reason = DG_REASON_BUDGET;
-			srv->counters.budget_exhausted++;
-		}
+			bv = dg_budget_check(srv->budget, &client->addr, pi,
+					     entry, info.qname,
+					     uv_now(srv->loop));
+		budget_denies(srv, bv, &v);
 	}
 	if (!v.allow) {
 		deny(srv, client, msg, len, &info, &v);
@@ -447,15 +460,13 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 			     elapsed, NULL);
 		return;
 	}
-	/* Any name but a new one that would reach the upstream again pays
-	 * too: with TTL-0 answers, which name and type is asked, and when,
-	 * would otherwise signal at the query rate. */
-	if (bv == DG_BUDGET_SEEN &&
-	    !dg_budget_refetch(srv->budget, &client->addr, entry,
-			       uv_now(srv->loop))) {
-		v.allow = false;
-		v.reason = DG_REASON_BUDGET;
-		srv->counters.budget_exhausted++;
+	/* Any name but one new to the policy that would reach the upstream
+	 * again pays too: with TTL-0 answers, which name and type is asked,
+	 * and when, would otherwise signal at the query rate. */
+	if (bv != DG_BUDGET_NEW &&
+	    budget_denies(srv, dg_budget_refetch(srv->budget, &client->addr,
+						  pi, entry, uv_now(srv->loop)),
+			  &v)) {
 		deny(srv, client, msg, len, &info, &v);
 		return;
 	}
@@ -578,15 +589,34 @@ static int start_qlog_tick(struct dg_server *srv)
 			      QLOG_TICK_MS);
 }
 
-/* The budget's hash seed keeps clients from aiming at each other's slots;
- * getrandom, or the clock if that fails. */
-static uint64_t budget_seed(void)
+/*
+ * The budget of one worker, policies numbered as fetch tags number them.
+ * Each worker keeps its own, and a sandbox that forges sources reaches
+ * every worker (they are picked by source address), so each worker
+ * allows 1/workers of every total: their sum is the configured total,
+ * whatever addresses are used.
+ */
+static struct dg_budget *budget_new(const struct dg_config *cfg,
+				    const struct dg_hash_key *key)
 {
-	uint64_t seed = 0;
+	size_t n = cfg->n_groups + 1;
+	struct dg_budget_policy *policies = calloc(n, sizeof(*policies));
+	struct dg_budget *b;
 
-	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) != 0)
-		seed = uv_hrtime();
-	return seed;
+	if (policies == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_policy *p = i == 0 ? cfg->policy
+						   : cfg->groups[i - 1].policy;
+		unsigned total = dg_config_total_for(cfg, i);
+
+		policies[i].n_entries = dg_policy_count(p);
+		policies[i].total_per_minute =
+			total / cfg->workers > 0 ? total / cfg->workers : 1;
+	}
+	b = dg_budget_new(cfg->new_names_per_minute, policies, n, key);
+	free(policies);
+	return b;
 }
 
 static bool addrs_differ(const struct dg_addrs *a, const struct dg_addrs *b)
@@ -646,9 +676,8 @@ static void warn_restart_only(const struct dg_config *old,
 int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 {
 	struct snapshot *snap = snapshot_new(cfg, cfg);
-	struct dg_cache **caches = caches_new(cfg);
-	struct dg_budget *budget = dg_budget_new(cfg->new_names_per_minute,
-						 budget_seed());
+	struct dg_cache **caches = caches_new(cfg, &srv->hash_key);
+	struct dg_budget *budget = budget_new(cfg, &srv->hash_key);
 
 	if (snap == NULL || caches == NULL || budget == NULL) {
 		if (snap != NULL)
@@ -869,10 +898,11 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 	srv->worker = worker;
 	ucfg.arg = srv;
 	lcfg.arg = srv;
+	dg_hash_key_random(&srv->hash_key);
 	srv->snap = snapshot_new(cfg, NULL);
-	srv->caches = caches_new(cfg);
+	srv->caches = caches_new(cfg, &srv->hash_key);
 	srv->n_caches = cfg->n_groups + 1;
-	srv->budget = dg_budget_new(cfg->new_names_per_minute, budget_seed());
+	srv->budget = budget_new(cfg, &srv->hash_key);
 	srv->upstream = dg_upstream_new(loop, &ucfg);
 	srv->sum.upstream = calloc(cfg->servers.n ? cfg->servers.n : 1,
 				   sizeof(*srv->sum.upstream));

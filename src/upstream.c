@@ -62,6 +62,7 @@ struct dg_upstream {
 	struct dg_upstream_counters *counters; /* one per server */
 	struct fetch **table;
 	size_t mask;
+	struct dg_hash_key key; /* the table's: clients choose its names */
 	size_t inflight;
 	uint8_t ids[ID_POOL];
 	size_t ids_left;
@@ -110,6 +111,7 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 	memcpy(up->servers, cfg->servers, cfg->n_servers * sizeof(*up->servers));
 	up->cfg.servers = up->servers;
 	up->mask = n - 1;
+	dg_hash_key_random(&up->key);
 	return up;
 }
 
@@ -461,7 +463,8 @@ int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
 		   uint16_t qtype, uint16_t qclass, uint32_t tag,
 		   struct dg_fetch_waiter *w)
 {
-	uint32_t h = dg_name_key_hash(qname, qtype, qclass) ^ (tag * 2654435761u);
+	uint32_t h = dg_name_key_hash(&up->key, qname, qtype, qclass) ^
+		     (tag * 2654435761u);
 	struct fetch **slot = table_slot(up, qname, qtype, qclass, tag, h);
 	struct fetch *f = *slot;
 

@@ -3,12 +3,15 @@
 #
 # Usage: tests/exfil/bandwidth.sh [-c FILE] [--allow ENTRY]... [--qps N]
 #        tests/exfil/bandwidth.sh [-c FILE] --measure [-T SECONDS] [--budget N]
+#                                 [--total N]
 #
 # Computes, from the effective configuration (`dnsgate --check`: the file's
 # limits and allowlist, or the defaults with *.exfil.example.com), the most
 # bytes a minute one client (one IPv4 address or IPv6 /64) can move to an
-# attacker who owns the zone of an allowlist entry, with the assumptions
-# printed beside the figures, and the channels dnsgate does not bound.
+# attacker who owns the zone of an allowlist entry, and the most a sandbox
+# can move whatever source addresses it uses (new_names_per_minute_total,
+# summed over every client), with the assumptions printed beside the
+# figures, and the channels dnsgate does not bound.
 #
 # --measure checks the figure on the real daemon: ldns-testns is the
 # attacker's server for *.exfil.example.com (it logs every query it gets),
@@ -20,10 +23,15 @@
 # bytes that got through are printed next to the bound for T seconds
 # (bucket + rate × T). Two short runs follow: refetches of seen names whose
 # answers have TTL 0 (the refetch bucket), and repeats of the entry's own
-# name (depth 0, not budgeted). Only 127.0.0.1-3; processes stopped by PID.
+# name (depth 0, not budgeted). Then ten clients on ten loopback addresses
+# (127.0.1.1-10, as any process on a host may bind) ask new names under a
+# second entry, *.multi.example.com, for 5 s: what reaches its server is
+# bounded by the total (--total N for new_names_per_minute_total), not by
+# ten times the per-client budget. Only 127.0.0.1-3 and 127.0.1.1-10;
+# processes stopped by PID.
 #
 # The last line of --measure is machine-readable:
-#   RESULT names=N names_bound=N bytes=N bytes_bound=N refetch=N refetch_bound=N apex_sent=N apex_reached=N
+#   RESULT names=N names_bound=N bytes=N bytes_bound=N refetch=N refetch_bound=N apex_sent=N apex_reached=N multi_clients=N multi_names=N multi_bound=N
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +50,7 @@ allows=()
 measure=0
 secs=20
 budget=
+total=
 qps=1000
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -50,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--measure) measure=1; shift ;;
 	-T) secs=${2:?-T needs seconds}; shift 2 ;;
 	--budget) budget=${2:?--budget needs a number}; shift 2 ;;
+	--total) total=${2:?--total needs a number}; shift 2 ;;
 	--qps) qps=${2:?--qps needs a number}; shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) echo "bandwidth.sh: unknown argument: $1" >&2; usage 2 >&2 ;;
@@ -58,6 +68,7 @@ done
 case $secs in ''|*[!0-9]*) echo "bandwidth.sh: -T wants whole seconds" >&2; exit 2 ;; esac
 [ "$secs" -ge 1 ] && [ "$secs" -le 300 ] || { echo "bandwidth.sh: -T between 1 and 300" >&2; exit 2; }
 case ${budget:-1} in *[!0-9]*) echo "bandwidth.sh: --budget wants a number" >&2; exit 2 ;; esac
+case ${total:-1} in *[!0-9]*) echo "bandwidth.sh: --total wants a number" >&2; exit 2 ;; esac
 case $qps in ''|*[!0-9]*) echo "bandwidth.sh: --qps wants a number" >&2; exit 2 ;; esac
 command -v "$PYTHON" >/dev/null 2>&1 || { echo "bandwidth.sh: needs $PYTHON" >&2; exit 2; }
 [ -x "$DNSGATE" ] || { echo "bandwidth.sh: no dnsgate at $DNSGATE (set DNSGATE)" >&2; exit 2; }
@@ -136,7 +147,7 @@ def parse_check(path):
             pol[k.strip()] = v.strip()
     pol["default_types"] = [t.strip() for t in pol["default_types"].split(",")]
     for k in ("max_label_length", "max_name_length", "new_names_per_minute",
-              "min_ttl"):
+              "new_names_per_minute_total", "min_ttl"):
         pol[k] = int(pol[k])
     return pol, entries
 
@@ -175,11 +186,14 @@ def entry_figures(pol, e):
 def fmt(b):
     return "%.0f" % b if b >= 10 else "%.1f" % b
 
-def compute(check, describe, F, seen_max, qps, budget):
+def compute(check, describe, F, seen_max, qps, budget, total):
     pol, entries = parse_check(check)
     if budget:
         pol["new_names_per_minute"] = budget
+    if total:
+        pol["new_names_per_minute_total"] = total
     R = pol["new_names_per_minute"]
+    Rt = pol["new_names_per_minute_total"]
     A = len(ALPHABET[pol.get("charset", "ldh_underscore")])
     print("dnsgate covert bandwidth, per client (one IPv4 address or IPv6 /64)")
     print("configuration: %s" % describe)
@@ -197,6 +211,10 @@ def compute(check, describe, F, seen_max, qps, budget):
               " the cache, bucket %d" % (F, F * R, F * R))
     else:
         print("        no refetch bucket found in src/budget.h: repeats of seen names are free")
+    print("total:  %d new names a minute per entry, every client of the policy together"
+          " (new_names_per_minute_total)" % Rt)
+    if F:
+        print("        and %d refetches a minute per entry, every client together" % (F * Rt))
     print("        names seen remembered: %s in all (src/budget.c)" % (seen_max or "unknown"))
     print()
     print("Assumptions: the attacker owns the zone of the entry and logs every query;")
@@ -312,8 +330,26 @@ def compute(check, describe, F, seen_max, qps, budget):
               % (tot_min, tot_ref_lo, tot_ref_hi))
         print("(refetches, S from %d to %s) = %.0f..%.0f bytes a minute, and a burst of as much"
               % (2 * R, seen_max or 61 * R, tot_min + tot_ref_lo, tot_min + tot_ref_hi))
-        print("again once. Clients are counted by address (IPv6 /64): a sandbox with k addresses")
-        print("has k times this.")
+        print("again once. Clients are counted by address (IPv6 /64), which a sandbox can")
+        print("borrow or forge: with k addresses it has k times this, up to the totals below.")
+        print()
+        print("Whatever addresses a sandbox uses (all clients of the policy together, per entry):")
+        hdr = "%-*s %12s %14s %16s" % (w, "entry", "names/min", "new B/min", "refetch B/min")
+        print(hdr)
+        print("-" * len(hdr))
+        all_new = all_ref = 0.0
+        for e in budgeted:
+            f = e["f"]
+            T = len(f["types"])
+            new_b = Rt * f["bits"] / 8
+            ref_b = F * Rt * math.log2((seen_max or 61 * Rt) * T) / 8
+            all_new += new_b
+            all_ref += ref_b
+            print("%-*s %12d %14.0f %16.0f" % (w, e["spec"], Rt, new_b, ref_b))
+        print("TOTAL BOUND: %.0f bytes a minute in new names + %.0f in refetches = %.0f bytes"
+              % (all_new, all_ref, all_new + all_ref))
+        print("a minute for all the entries above, whatever the number of addresses, and a")
+        print("burst of as much again once (full buckets).")
     print("Not bounded by dnsgate: timing of any allowed query;")
     print("data carried by the allowed destinations themselves (HTTP).")
 
@@ -470,23 +506,52 @@ def measure(check, port, log, secs, F, zone="exfil.example.com"):
     print("apex: %s (depth 0, TTL-0 answer) asked %d times in %.1f s from a third client: "
           "%d reached the upstream (%.0f q/s; at log2(%d) bits a query %.0f bytes a minute)"
           % (zone, cl3.sent, aelapsed, apex, apex / aelapsed, T, apex / aelapsed * 60 * math.log2(T) / 8))
+    # Many addresses, one entry of its own (a fresh total): each client
+    # has R of its own, K*R in all, but only the total reaches the server.
+    zone2 = "multi.example.com"
+    K = 10
+    Rt = pol["new_names_per_minute_total"]
+    many = [Client("127.0.1.%d" % (i + 1), port) for i in range(K)]
+    t3 = time.time()
+    msecs = min(secs, 5)
+    i = mok = mden = 0
+    while time.time() < t3 + msecs and i < 200000:
+        rc = many[i % K].ask(["m%d" % i] + zone2.split("."), 1)
+        i += 1
+        if rc == 0:
+            mok += 1
+        else:
+            mden += 1
+            time.sleep(0.0005)
+    melapsed = time.time() - t3
+    time.sleep(0.5)
+    multi = len({n for n, qt in upstream_queries(log)
+                 if n.endswith("." + zone2) and n != zone2})
+    rate = min(K * R, Rt)
+    multi_bound = rate + rate * melapsed / 60
+    print("multi: %d clients (127.0.1.1-%d), %d new names under *.%s in %.1f s: %d answered,"
+          " %d denied" % (K, K, i, zone2, melapsed, mok, mden))
+    print("  %d reached the upstream; bound min(%d x %d, total %d) + that x %.1f s / 60 = %.1f"
+          " (%d x the per-client budget would be %d)"
+          % (multi, K, R, Rt, melapsed, multi_bound, K, K * R))
     print("RESULT names=%d names_bound=%.1f bytes=%.0f bytes_bound=%.0f refetch=%d refetch_bound=%.1f "
-          "apex_sent=%d apex_reached=%d"
+          "apex_sent=%d apex_reached=%d multi_clients=%d multi_names=%d multi_bound=%.1f"
           % (len(got), names_bound, bytes_meas, bytes_bound, refetch,
-             refetch_bound if F else -1, cl3.sent, apex))
+             refetch_bound if F else -1, cl3.sent, apex, K, multi, multi_bound))
 
 if __name__ == "__main__":
     if sys.argv[1] == "compute":
         compute(sys.argv[2], sys.argv[3], int(sys.argv[4] or 0), int(sys.argv[5] or 0),
-                int(sys.argv[6]), int(sys.argv[7] or 0))
+                int(sys.argv[6]), int(sys.argv[7] or 0), int(sys.argv[8] or 0))
     elif sys.argv[1] == "measure":
         measure(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]),
                 int(sys.argv[6] or 0))
 EOF
 
 if [ "$measure" = 0 ]; then
-	"$PYTHON" "$tmp/bw.py" compute "$tmp/check.txt" "$describe${budget:+, new_names_per_minute = $budget}" \
-		"${refetch_factor:-0}" "$seen_max" "$qps" "$budget"
+	"$PYTHON" "$tmp/bw.py" compute "$tmp/check.txt" \
+		"$describe${budget:+, new_names_per_minute = $budget}${total:+, new_names_per_minute_total = $total}" \
+		"${refetch_factor:-0}" "$seen_max" "$qps" "$budget" "$total"
 	exit
 fi
 
@@ -505,8 +570,10 @@ command -v "$LDNS_TESTNS" >/dev/null 2>&1 || { echo "bandwidth.sh: --measure nee
 		printf 'ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR AA NOERROR\n'
 		printf 'SECTION QUESTION\n%s. IN A\nSECTION ANSWER\n%s. 0 IN A 192.0.2.1\nENTRY_END\n\n' "$n" "$n"
 	done
-	printf 'ENTRY_BEGIN\nMATCH opcode subdomain\nADJUST copy_id copy_query\nREPLY QR AA NOERROR\n'
-	printf 'SECTION QUESTION\nexfil.example.com. IN A\nENTRY_END\n'
+	for z in exfil.example.com multi.example.com; do
+		printf 'ENTRY_BEGIN\nMATCH opcode subdomain\nADJUST copy_id copy_query\nREPLY QR AA NOERROR\n'
+		printf 'SECTION QUESTION\n%s. IN A\nENTRY_END\n\n' "$z"
+	done
 } >"$tmp/exfil.testns"
 
 up_port=$(free_port) || { echo "bandwidth.sh: no free port" >&2; exit 2; }
@@ -530,12 +597,13 @@ listen = 127.0.0.1:$dg_port
 [upstream]
 servers = 127.0.0.1:$up_port
 [policy]
-allow = *.exfil.example.com
+allow = *.exfil.example.com, *.multi.example.com
 default_types = $(pol default_types)
 max_label_length = $(pol max_label_length)
 max_name_length = $(pol max_name_length)
 charset = $(pol charset)
 new_names_per_minute = ${budget:-$(pol new_names_per_minute)}
+new_names_per_minute_total = ${total:-$(pol new_names_per_minute_total)}
 min_ttl = $(pol min_ttl)
 max_ttl = $(pol max_ttl)
 [log]
@@ -553,7 +621,7 @@ for _ in $(seq 50); do
 done
 grep -q "listening on" "$tmp/dnsgate.log" || { echo "bandwidth.sh: dnsgate did not start" >&2; cat "$tmp/dnsgate.log" >&2; exit 2; }
 
-echo "configuration: $describe${budget:+, new_names_per_minute = $budget}"
+echo "configuration: $describe${budget:+, new_names_per_minute = $budget}${total:+, new_names_per_minute_total = $total}"
 timeout $((secs + 30)) "$PYTHON" "$tmp/bw.py" measure "$tmp/check.txt" "$dg_port" "$tmp/up.log" "$secs" "${refetch_factor:-0}"
 rc=$?
 printf 'dnsgate denials: '

@@ -34,6 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dg_scrub_report report;
 	struct dg_answer *a = NULL;
 	struct dg_cache *cache;
+	/* Fixed: the fuzzer replays inputs, so the hash must not vary. */
+	const struct dg_hash_key key = { 1, 2 };
 	struct dg_query_info q;
 	const struct dg_answer *hit;
 	uint16_t id, qtype, qclass;
@@ -66,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * in another case, with and without EDNS. */
 	qlen = dg_wire_build_upstream_query(data + DG_WIRE_HEADER, qtype,
 					    qclass, id, query, sizeof(query));
-	cache = dg_cache_new(4);
+	cache = dg_cache_new(4, &key);
 	if (qlen > 0 && cache != NULL &&
 	    dg_cache_store(cache, data + DG_WIRE_HEADER, qtype, qclass, a,
 			   1000) == 0 &&

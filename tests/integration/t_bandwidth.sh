@@ -6,8 +6,10 @@
 # computed bound (bucket + rate × T names, log2 of the names allowed below
 # the entry plus log2 of the types in bits each) and at least 80% of it,
 # decoded from the attacker's server's own log; refetches of seen TTL-0
-# names stay within the refetch bucket. The computed table for the default
-# configuration is printed too (as TAP comments).
+# names stay within the refetch bucket; and ten clients on ten loopback
+# addresses get no more new names through than the entry's total
+# (new_names_per_minute_total), not ten budgets. The computed table for the
+# default configuration is printed too (as TAP comments).
 . "$srcdir/tests/integration/lib.sh"
 need "$LDNS_TESTNS" python3 ss stdbuf
 BW="$srcdir/tests/exfil/bandwidth.sh"
@@ -18,6 +20,10 @@ ok $? "bandwidth.sh computes the figure for the default configuration"
 printf '%s\n' "$out" | sed 's/^/# /'
 like "$out" "^\*\.exfil\.example\.com depth=1 +1 +5 +40 +212\.[0-9]+ +26\.[0-9]+ +1592 +1592" \
 	"default limits: one new name carries 212 bits (26.5 bytes): 1592 bytes a minute"
+like "$out" "^\*\.exfil\.example\.com depth=1 +300 +7960 +[0-9]+\$" \
+	"whatever addresses are used: the total of 300 names, 7960 bytes a minute"
+like "$out" "^TOTAL BOUND: 7960 bytes a minute in new names \+ [0-9]+ in refetches" \
+	"the bound that holds whatever the addresses is stated"
 
 budget=120
 secs=10
@@ -46,6 +52,10 @@ ok $? "new names at the upstream: $names, bound $names_bound (>= 80% of it)"
 [ -n "$refetch" ] && [ -n "$refetch_bound" ] && [ "$refetch" -le "$refetch_bound" ] &&
 	[ "$refetch" -ge $((refetch_bound * 80 / 100)) ]
 ok $? "refetches of seen TTL-0 names at the upstream: $refetch, bound $refetch_bound (>= 80% of it)"
+multi=$(val multi_names); multi_bound=$(val multi_bound)
+[ -n "$multi" ] && [ -n "$multi_bound" ] && [ "$multi" -le "$multi_bound" ] &&
+	[ "$multi" -ge $((multi_bound * 80 / 100)) ]
+ok $? "10 loopback addresses: $multi new names at the upstream, bound by the total: $multi_bound (>= 80% of it), not 10 x $budget"
 like "$out" "dnsgate denials: budget [0-9]+" "the denials are for the budget"
 
 done_testing

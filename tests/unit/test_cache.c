@@ -46,7 +46,8 @@ static int tag(const struct dg_answer *a)
 
 int main(void)
 {
-	struct dg_cache *c = dg_cache_new(2);
+	const struct dg_hash_key key = { 7, 11 };
+	struct dg_cache *c = dg_cache_new(2, &key);
 	const struct dg_answer *a;
 	struct dg_answer *kept;
 	uint32_t elapsed = 99;
@@ -96,7 +97,7 @@ int main(void)
 	is_int(tag(kept), 6, "and the answer is still there for its holder");
 	dg_answer_unref(kept);
 
-	c = dg_cache_new(0);
+	c = dg_cache_new(0, &key);
 	kept = answer(60, 7);
 	if (dg_cache_store(c, www, 1, 1, kept, 0) != 0)
 		abort();
@@ -107,7 +108,7 @@ int main(void)
 	dg_cache_free(c);
 
 	/* Many entries in a large cache: each is found. */
-	c = dg_cache_new(5000);
+	c = dg_cache_new(5000, &key);
 	for (unsigned i = 0; i < 5000; i++) {
 		uint8_t n[32];
 

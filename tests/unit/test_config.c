@@ -207,6 +207,8 @@ static void test_defaults(void)
 	is_int(cfg->deny_rcode, DG_DENY_NXDOMAIN, "deny_rcode default nxdomain");
 	is_int(cfg->cname, DG_CNAME_PASS, "cname default pass");
 	is_int(cfg->new_names_per_minute, 60, "new_names_per_minute default");
+	is_int(cfg->new_names_per_minute_total, 300,
+	       "new_names_per_minute_total default");
 	is_int(cfg->min_ttl, 0, "min_ttl default");
 	is_int(cfg->max_ttl, 86400, "max_ttl default");
 	is_int(cfg->cache_max_entries, 100000, "cache max_entries default");
@@ -265,6 +267,7 @@ static void test_every_key(void)
 		"charset = ldh\n"
 		"cname = strict\n"
 		"new_names_per_minute = 1000000\n"
+		"new_names_per_minute_total = 7\n"
 		"min_ttl = 30\n"
 		"max_ttl = 30\n"
 		"[cache]\n"
@@ -308,6 +311,7 @@ static void test_every_key(void)
 	is_int(lim->charset, DG_CHARSET_LDH, "charset");
 	is_int(cfg->cname, DG_CNAME_STRICT, "cname");
 	is_int(cfg->new_names_per_minute, 1000000, "new_names_per_minute");
+	is_int(cfg->new_names_per_minute_total, 7, "new_names_per_minute_total");
 	ok(cfg->min_ttl == 30 && cfg->max_ttl == 30, "min_ttl == max_ttl is fine");
 	is_int(cfg->cache_max_entries, 0, "cache max_entries 0");
 	is_int(cfg->negative_ttl, 86400, "negative_ttl");
@@ -783,6 +787,44 @@ static void test_groups(void)
 		    1);
 }
 
+/* new_names_per_minute_total: global, per group, once per group. */
+static void test_totals(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	cfg = check_load("totals per group",
+			 "[policy]\nallow = x.example\n"
+			 "new_names_per_minute_total = 500\n"
+			 "[group a]\nclients = 10.0.0.0/8\nallow = a.example\n"
+			 "new_names_per_minute_total = 40\n"
+			 "[group b]\nclients = 10.1.0.0/16\nallow = b.example\n"
+			 "new_names_per_minute_total = 50\n"
+			 "[group c]\nclients = 10.2.0.0/16\nallow = c.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_int(dg_config_total_for(cfg, 0), 500, "the global policy's total");
+		is_int(dg_config_total_for(cfg, 1), 40, "group a's own");
+		is_int(dg_config_total_for(cfg, 2), 50,
+		       "group b's own: the key may be set once in each group");
+		is_int(dg_config_total_for(cfg, 3), 500,
+		       "group c has none: the global one");
+		dg_config_free(cfg);
+	}
+	check_error("a total repeated in one group",
+		    "[group a]\nnew_names_per_minute_total = 4\n"
+		    "new_names_per_minute_total = 5\n",
+		    "t.conf:3: new_names_per_minute_total: repeated key "
+		    "(first set at line 2)",
+		    1);
+	check_error("a total of 0",
+		    "[policy]\nnew_names_per_minute_total = 0\n",
+		    "t.conf:2: new_names_per_minute_total: '0' is not a "
+		    "number from 1 to 1000000",
+		    1);
+}
+
 static void test_resolv_conf(void)
 {
 	struct dg_overrides ov = base();
@@ -1036,6 +1078,7 @@ int main(void)
 	test_several_errors();
 	test_zones_paths();
 	test_groups();
+	test_totals();
 	test_resolv_conf();
 	test_overrides();
 	test_embedded_and_missing();
