@@ -393,6 +393,7 @@ servers = 127.0.0.1:$nsd_port
 [policy]
 $3
 new_names_per_minute = 1000000
+new_names_per_minute_total = 1000000
 [cache]
 max_entries = 200000
 [log]

@@ -35,6 +35,7 @@ servers = 127.0.0.1:$up_port
 [policy]
 allow = *.allowed.test
 new_names_per_minute = 1000000
+new_names_per_minute_total = 1000000
 [log]
 query_log = off
 EOC

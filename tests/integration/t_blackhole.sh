@@ -19,6 +19,7 @@ timeout_ms = 10000
 [policy]
 allow = *.example.com
 new_names_per_minute = 1000000
+new_names_per_minute_total = 1000000
 [log]
 query_log = off
 [metrics]

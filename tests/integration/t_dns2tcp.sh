@@ -316,6 +316,7 @@ allow = tun.example.com depth=10 types=A,TXT,KEY,CNAME
 max_label_length = 63
 max_name_length = 253
 new_names_per_minute = ${3:-1000000}
+new_names_per_minute_total = 1000000
 EOF
 }
 defaults() { # defaults FILE ENTRY: the default limits

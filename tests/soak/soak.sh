@@ -42,6 +42,7 @@ servers = 127.0.0.1:$up_port
 [policy]
 allow = *.soak.example
 new_names_per_minute = 1000000
+new_names_per_minute_total = 1000000
 [cache]
 max_entries = 20000
 [log]
