@@ -44,7 +44,7 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 				     "address\n", client);
 			return DG_EXIT_USAGE;
 		}
-		policy = dg_config_policy_for(cfg, &addr, &group);
+		policy = dg_config_policy_for(cfg, &addr, NULL, &group);
 	}
 	dg_policy_decide(policy, &q, &v);
 	if (v.allow)
