@@ -29,16 +29,6 @@ static int explain_addr(const char *flag, const char *text,
 	return DG_EXIT_USAGE;
 }
 
-/* A listener no socket is opened on would silently fall back to the
- * client's group: a mistyped port must not look like an answer. */
-static bool is_listener(const struct dg_config *cfg, const struct dg_addr *a)
-{
-	for (size_t i = 0; i < cfg->listen.n; i++)
-		if (dg_addr_equal(&cfg->listen.v[i], a))
-			return true;
-	return false;
-}
-
 int dg_cli_explain(const struct dg_config *cfg, const char *name,
 		   const char *type, const char *client, const char *listener,
 		   FILE *out, FILE *err)
@@ -66,7 +56,10 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 	if (listener != NULL) {
 		if (explain_addr("--listener", listener, &listener_addr, err) != 0)
 			return DG_EXIT_USAGE;
-		if (!is_listener(cfg, &listener_addr)) {
+		/* One no socket is opened on would fall back to the
+		 * client's group: a mistyped port must not look like an
+		 * answer. */
+		if (!dg_addrs_has(&cfg->listen, &listener_addr)) {
 			fprintf(err, "dnsgate: explain: --listener: '%s' is not "
 				     "a listen address of the configuration\n",
 				listener);

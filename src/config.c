@@ -125,6 +125,14 @@ static int addrs_push(struct dg_addrs *a, const struct dg_addr *v)
 	return 0;
 }
 
+bool dg_addrs_has(const struct dg_addrs *a, const struct dg_addr *x)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (dg_addr_equal(&a->v[i], x))
+			return true;
+	return false;
+}
+
 static void oom(struct load *l)
 {
 	dg_diag_error(l->d, l->file, l->line, "out of memory");
@@ -401,9 +409,8 @@ static const struct dg_group *listen_owner(const struct dg_config *cfg,
 					   const struct dg_addr *a)
 {
 	for (size_t i = 0; i < cfg->n_groups; i++)
-		for (size_t j = 0; j < cfg->groups[i].listen.n; j++)
-			if (dg_addr_equal(&cfg->groups[i].listen.v[j], a))
-				return &cfg->groups[i];
+		if (dg_addrs_has(&cfg->groups[i].listen, a))
+			return &cfg->groups[i];
 	return NULL;
 }
 
@@ -1041,14 +1048,10 @@ static int listen_union(struct dg_config *cfg)
 	for (size_t i = 0; i < cfg->n_groups; i++) {
 		const struct dg_addrs *gl = &cfg->groups[i].listen;
 
-		for (size_t j = 0; j < gl->n; j++) {
-			bool have = false;
-
-			for (size_t k = 0; k < cfg->listen.n && !have; k++)
-				have = dg_addr_equal(&cfg->listen.v[k], &gl->v[j]);
-			if (!have && addrs_push(&cfg->listen, &gl->v[j]) != 0)
+		for (size_t j = 0; j < gl->n; j++)
+			if (!dg_addrs_has(&cfg->listen, &gl->v[j]) &&
+			    addrs_push(&cfg->listen, &gl->v[j]) != 0)
 				return DG_ENOMEM;
-		}
 	}
 	if (cfg->listen.n == 0) {
 		struct dg_addr a;

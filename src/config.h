@@ -154,6 +154,9 @@ DG_NODISCARD int dg_config_load(const char *path,
 				const struct dg_overrides *ov,
 				struct dg_diag *d, struct dg_config **out);
 
+/* Does the list hold x (dg_addr_equal)? */
+bool dg_addrs_has(const struct dg_addrs *a, const struct dg_addr *x);
+
 /* Another holder of cfg (a worker thread); each holder frees once. */
 void dg_config_ref(struct dg_config *cfg);
 /* Drop one holder's reference; the last one frees. NULL is allowed. */
