@@ -18,12 +18,24 @@ int dg_cli_check(const struct dg_config *cfg, FILE *out)
 	return DG_EXIT_OK;
 }
 
+/* explain's --client or --listener: an address, or say why not. */
+static int explain_addr(const char *flag, const char *text,
+			struct dg_addr *out, FILE *err)
+{
+	if (dg_addr_parse(text, 53, out) == 0)
+		return 0;
+	fprintf(err, "dnsgate: explain: %s: '%s' is not an address\n", flag,
+		text);
+	return DG_EXIT_USAGE;
+}
+
 int dg_cli_explain(const struct dg_config *cfg, const char *name,
-		   const char *type, const char *client, FILE *out, FILE *err)
+		   const char *type, const char *client, const char *listener,
+		   FILE *out, FILE *err)
 {
 	const struct dg_policy *policy = cfg->policy;
 	const struct dg_group *group = NULL;
-	struct dg_addr addr;
+	struct dg_addr client_addr, listener_addr;
 	uint8_t wire[DG_NAME_MAXLEN];
 	const char *why = NULL;
 	struct dg_question q = { .name = wire, .qtype = 1, .qclass = 1 };
@@ -38,14 +50,27 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 		fprintf(err, "dnsgate: explain: unknown type '%s'\n", type);
 		return DG_EXIT_USAGE;
 	}
-	if (client != NULL) {
-		if (dg_addr_parse(client, 53, &addr) != 0) {
-			fprintf(err, "dnsgate: explain: --client: '%s' is not an "
-				     "address\n", client);
+	if (client != NULL &&
+	    explain_addr("--client", client, &client_addr, err) != 0)
+		return DG_EXIT_USAGE;
+	if (listener != NULL) {
+		if (explain_addr("--listener", listener, &listener_addr, err) != 0)
+			return DG_EXIT_USAGE;
+		/* One no socket is opened on would fall back to the
+		 * client's group: a mistyped port must not look like an
+		 * answer. */
+		if (!dg_addrs_has(&cfg->listen, &listener_addr)) {
+			fprintf(err, "dnsgate: explain: --listener: '%s' is not "
+				     "a listen address of the configuration\n",
+				listener);
 			return DG_EXIT_USAGE;
 		}
-		policy = dg_config_policy_for(cfg, &addr, &group);
 	}
+	if (client != NULL || listener != NULL)
+		policy = dg_config_policy_for(cfg,
+					      client ? &client_addr : NULL,
+					      listener ? &listener_addr : NULL,
+					      &group);
 	dg_policy_decide(policy, &q, &v);
 	if (v.allow)
 		fprintf(out, "allow");
@@ -55,7 +80,7 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 		dg_zones_format_entry(policy, v.entry, entry, sizeof(entry));
 		fprintf(out, " (entry %s)", entry);
 	}
-	if (client != NULL)
+	if (client != NULL || listener != NULL)
 		fprintf(out, group != NULL ? " [group %s]" : " [no group]",
 			group != NULL ? group->name : "");
 	fputc('\n', out);

@@ -26,14 +26,17 @@ int dg_cli_check(const struct dg_config *cfg, FILE *out);
 
 /*
  * Decide NAME (presentation form) and TYPE (a mnemonic; NULL: A) for a
- * client at CLIENT (NULL: under the global policy) and print one line
- * such as `deny too-deep (entry *.example.com depth=1)`, with the client's
- * group after it when CLIENT is given.
+ * client at CLIENT asking on the listener LISTENER (both NULL: under the
+ * global policy; dg_config_policy_for chooses the group) and print one
+ * line such as `deny too-deep (entry *.example.com depth=1)`, with the
+ * group after it when CLIENT or LISTENER is given.
  * @return DG_EXIT_OK for allow, DG_EXIT_DENY for deny, DG_EXIT_USAGE when
- * NAME, TYPE or CLIENT cannot be read (reported on err).
+ * NAME, TYPE, CLIENT or LISTENER cannot be read, or LISTENER is no listen
+ * address of cfg (reported on err).
  */
 int dg_cli_explain(const struct dg_config *cfg, const char *name,
-		   const char *type, const char *client, FILE *out, FILE *err);
+		   const char *type, const char *client, const char *listener,
+		   FILE *out, FILE *err);
 
 /*
  * Convert each file (or "-" for standard input) to zones syntax on out;

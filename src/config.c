@@ -128,6 +128,14 @@ static int addrs_push(struct dg_addrs *a, const struct dg_addr *v)
 	return 0;
 }
 
+bool dg_addrs_has(const struct dg_addrs *a, const struct dg_addr *x)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (dg_addr_equal(&a->v[i], x))
+			return true;
+	return false;
+}
+
 static void oom(struct load *l)
 {
 	dg_diag_error(l->d, l->file, l->line, "out of memory");
@@ -203,18 +211,23 @@ static void set_string(struct load *l, const struct key *k, const char *v)
 	*dst = copy;
 }
 
+/* One address of a list, its port k->min when it has none. */
+static bool parse_addr(struct load *l, const struct key *k, const char *item,
+		       struct dg_addr *a)
+{
+	if (dg_addr_parse(item, (uint16_t)k->min, a) == 0)
+		return true;
+	key_error(l, k,
+		  "'%s' is not an address (ADDR, ADDR:PORT or [IPV6]:PORT)",
+		  item);
+	return false;
+}
+
 static void add_addr(struct load *l, const struct key *k, const char *item)
 {
 	struct dg_addr a;
 
-	if (dg_addr_parse(item, (uint16_t)k->min, &a) != 0) {
-		key_error(l, k,
-			  "'%s' is not an address (ADDR, ADDR:PORT or "
-			  "[IPV6]:PORT)",
-			  item);
-		return;
-	}
-	if (addrs_push(field(l, k), &a) != 0)
+	if (parse_addr(l, k, item, &a) && addrs_push(field(l, k), &a) != 0)
 		oom(l);
 }
 
@@ -394,6 +407,42 @@ static void set_nft_set(struct load *l, const struct key *k, const char *v)
 		*dst = n;
 }
 
+/* The group whose listen holds a, or NULL. */
+static const struct dg_group *listen_owner(const struct dg_config *cfg,
+					   const struct dg_addr *a)
+{
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (dg_addrs_has(&cfg->groups[i].listen, a))
+			return &cfg->groups[i];
+	return NULL;
+}
+
+/* An address of two groups would leave the group of its queries to the
+ * order of the sections: refused, as is one listed twice. */
+static void add_group_listen(struct load *l, const struct key *k,
+			     const char *item)
+{
+	const struct dg_group *owner;
+	struct dg_addr a;
+
+	if (!parse_addr(l, k, item, &a))
+		return;
+	owner = listen_owner(l->cfg, &a);
+	if (owner != NULL) {
+		key_error(l, k, "'%s' already belongs to group %s", item,
+			  owner->name);
+		return;
+	}
+	if (addrs_push(&l->group->listen, &a) != 0)
+		oom(l);
+}
+
+static void set_group_listen(struct load *l, const struct key *k,
+			     const char *v)
+{
+	for_each_item(l, k, v, add_group_listen);
+}
+
 static void add_group_client(struct load *l, const struct key *k,
 			     const char *item)
 {
@@ -478,6 +527,7 @@ static const struct key keys[] = {
 	{ "metrics", "listen", set_metrics_listen, 0, 0, 0, false },
 	{ "firewall", "nft_set", set_nft_set, 0, 0, 0, false },
 	{ "firewall", "nft_set6", set_nft_set, 0, 0, 0, false },
+	{ "group", "listen", set_group_listen, 0, DEFAULT_LISTEN_PORT, 0, true },
 	{ "group", "clients", set_group_clients, 0, 0, 0, true },
 	{ "group", "zones", set_group_zones, 0, 0, 0, true },
 	{ "group", "allow", set_group_allow, 0, 0, 0, true },
@@ -750,6 +800,7 @@ static void config_free_lists(struct dg_config *cfg)
 	strings_free(&cfg->allow);
 	for (size_t i = 0; i < cfg->n_groups; i++) {
 		free(cfg->groups[i].name);
+		free(cfg->groups[i].listen.v);
 		free(cfg->groups[i].clients);
 		strings_free(&cfg->groups[i].zones);
 		strings_free(&cfg->groups[i].allow);
@@ -899,9 +950,10 @@ unsigned dg_config_total_for(const struct dg_config *cfg, size_t i)
 	return cfg->new_names_per_minute_total;
 }
 
-const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
-					     const struct dg_addr *client,
-					     const struct dg_group **group)
+/* The group whose clients prefix holds the client, the longest such
+ * prefix winning; NULL when none does. */
+static const struct dg_group *clients_owner(const struct dg_config *cfg,
+					    const struct dg_addr *client)
 {
 	const struct dg_group *best = NULL;
 	unsigned best_len = 0;
@@ -917,9 +969,26 @@ const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
 			}
 		}
 	}
+	return best;
+}
+
+const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
+					     const struct dg_addr *client,
+					     const struct dg_addr *listener,
+					     const struct dg_group **group)
+{
+	const struct dg_group *g = NULL;
+
+	/* The listener first: a sandbox can forge its source address (any
+	 * 127/8 one, any at all with NET_RAW), not the listener the
+	 * firewall lets it reach. */
+	if (listener != NULL)
+		g = listen_owner(cfg, listener);
+	if (g == NULL && client != NULL)
+		g = clients_owner(cfg, client);
 	if (group != NULL)
-		*group = best;
-	return best != NULL ? best->policy : cfg->policy;
+		*group = g;
+	return g != NULL ? g->policy : cfg->policy;
 }
 
 /* A relative zones path in a file is relative to that file's folder. */
@@ -992,12 +1061,19 @@ static int load_zones_pattern(struct dg_config *cfg, struct dg_policy *policy,
 	return rc;
 }
 
-/* Checks that need the whole file: ranges between keys, lists, zones. */
-static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
-		  struct dg_diag *d)
+/* Every address to open a socket on: [server] listen (after --listen
+ * replaced it), then the groups' own, each once. */
+static int listen_union(struct dg_config *cfg)
 {
-	const char *where = cfg->path ? cfg->path : EMBEDDED_NAME;
+	cfg->n_server_listen = cfg->listen.n;
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const struct dg_addrs *gl = &cfg->groups[i].listen;
 
+		for (size_t j = 0; j < gl->n; j++)
+			if (!dg_addrs_has(&cfg->listen, &gl->v[j]) &&
+			    addrs_push(&cfg->listen, &gl->v[j]) != 0)
+				return DG_ENOMEM;
+	}
 	if (cfg->listen.n == 0) {
 		struct dg_addr a;
 
@@ -1005,7 +1081,19 @@ static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
 		if (dg_addr_parse("127.0.0.1:5353", 0, &a) != 0 ||
 		    addrs_push(&cfg->listen, &a) != 0)
 			return DG_ENOMEM;
+		cfg->n_server_listen = 1;
 	}
+	return 0;
+}
+
+/* Checks that need the whole file: ranges between keys, lists, zones. */
+static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
+		  struct dg_diag *d)
+{
+	const char *where = cfg->path ? cfg->path : EMBEDDED_NAME;
+
+	if (listen_union(cfg) != 0)
+		return DG_ENOMEM;
 	if (cfg->servers.n == 0)
 		servers_from_resolv_conf(cfg, ov->resolv_conf ? ov->resolv_conf
 							      : "/etc/resolv.conf",
@@ -1046,10 +1134,15 @@ static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
 			if (dg_zones_add_inline(g->policy, g->allow.v[j], where,
 						g->allow.lines[j], d) == DG_ENOMEM)
 				return DG_ENOMEM;
-		if (d->errors == 0 && g->n_clients == 0)
-			dg_diag_warn(d, where, g->line,
-				     "[group %s]: no clients: it applies to "
-				     "nobody", g->name);
+		/* An error, not a warning: the clients someone meant to
+		 * confine would get the global policy instead. Only when
+		 * nothing else is wrong: a clients line whose every prefix
+		 * was refused would be reported twice. */
+		if (d->errors == 0 && g->n_clients == 0 && g->listen.n == 0)
+			dg_diag_error(d, where, g->line,
+				      "[group %s]: neither listen nor clients: "
+				      "it would apply to nobody",
+				      g->name);
 		if (d->errors == 0 && dg_policy_count(g->policy) == 0)
 			dg_diag_warn(d, where, g->line,
 				     "[group %s]: its allowlist is empty: its "
@@ -1141,11 +1234,14 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 {
 	const struct dg_limits *lim = dg_policy_limits_const(cfg->policy);
 	size_t n = dg_policy_count(cfg->policy);
+	/* The groups' own addresses are printed in their sections. */
+	const struct dg_addrs server_listen = { .v = cfg->listen.v,
+						.n = cfg->n_server_listen };
 
 	fprintf(out, "; effective configuration of %s\n",
 		cfg->path ? cfg->path : EMBEDDED_NAME);
 	fprintf(out, "[server]\n");
-	print_addrs(out, "listen", &cfg->listen);
+	print_addrs(out, "listen", &server_listen);
 	fprintf(out, "user = %s\n", cfg->user ? cfg->user : "");
 	fprintf(out, "tcp_idle_timeout_ms = %u\n", cfg->tcp_idle_timeout_ms);
 	fprintf(out, "max_tcp_clients = %u\n", cfg->max_tcp_clients);
@@ -1224,7 +1320,9 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 	for (size_t i = 0; i < cfg->n_groups; i++) {
 		const struct dg_group *g = &cfg->groups[i];
 
-		fprintf(out, "\n[group %s]\nclients =", g->name);
+		fprintf(out, "\n[group %s]\n", g->name);
+		print_addrs(out, "listen", &g->listen);
+		fprintf(out, "clients =");
 		for (size_t j = 0; j < g->n_clients; j++) {
 			char text[DG_ADDR_STRLEN];
 
@@ -1232,6 +1330,10 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 			fprintf(out, "%s %s", j ? "," : "", text);
 		}
 		fputc('\n', out);
+		if (g->n_clients > 0)
+			fprintf(out, "; clients: selection by source address; "
+				     "only as strong as the anti-spoofing in "
+				     "the firewall rules (dnsgate firewall)\n");
 		print_strings(out, "zones", &g->zones);
 		print_strings(out, "allow", &g->allow);
 		fprintf(out, "new_names_per_minute_total = %u\n",

@@ -43,11 +43,19 @@ struct dg_strings {
 	size_t n, cap;
 };
 
-/* A [group NAME] section: the clients it covers get its policy instead of
- * the global one. */
+/*
+ * A [group NAME] section: the queries it covers get its policy instead of
+ * the global one. It covers every query that arrives on one of its listen
+ * addresses, whatever the source, and on the other listeners the queries
+ * whose source lies in its clients prefixes (dg_config_policy_for).
+ */
 struct dg_group {
 	char *name;
 	unsigned line;
+	/* Listeners of its own: what a sandbox reaches is pinned by the
+	 * firewall, so it cannot borrow another group's, as it can a source
+	 * address. Each address belongs to one group at most. */
+	struct dg_addrs listen;
 	struct dg_prefix *clients;
 	size_t n_clients, cap_clients;
 	struct dg_strings zones;
@@ -67,8 +75,11 @@ struct dg_config {
 	atomic_uint refs;
 	char *path; /* the file read; NULL for the embedded default */
 
-	/* [server] */
+	/* [server]; listen holds every address a socket is opened on: the
+	 * first n_server_listen are [server] listen (or --listen), then each
+	 * group's listen address not among them. */
 	struct dg_addrs listen;
+	size_t n_server_listen;
 	char *user; /* NULL: keep the user that started dnsgate */
 	unsigned tcp_idle_timeout_ms;
 	unsigned max_tcp_clients;
@@ -145,18 +156,26 @@ DG_NODISCARD int dg_config_load(const char *path,
 				const struct dg_overrides *ov,
 				struct dg_diag *d, struct dg_config **out);
 
+/* Does the list hold x (dg_addr_equal)? */
+bool dg_addrs_has(const struct dg_addrs *a, const struct dg_addr *x);
+
 /* Another holder of cfg (a worker thread); each holder frees once. */
 void dg_config_ref(struct dg_config *cfg);
 /* Drop one holder's reference; the last one frees. NULL is allowed. */
 void dg_config_free(struct dg_config *cfg);
 
 /*
- * The policy for a client: that of the group whose clients prefix holds
- * its address, the longest such prefix winning, or the global one. *group
+ * The policy for a query from `client` that arrived on the listener
+ * `listener` (either NULL: unknown, as for explain without --client or
+ * --listener): that of the group whose listen holds the listener, whatever
+ * the client; else that of the group whose clients prefix holds the
+ * client, the longest such prefix winning; else the global one. The listener is matched by
+ * address, so the answer never depends on the order of the groups. *group
  * is set to the group, or NULL.
  */
 const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
 					     const struct dg_addr *client,
+					     const struct dg_addr *listener,
 					     const struct dg_group **group);
 
 /*

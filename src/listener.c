@@ -114,6 +114,7 @@ struct tcp_conn {
 	bool reading;
 	bool delivering; /* inside conn_deliver: a nested call must not run */
 	struct dg_addr peer;
+	unsigned listener; /* the index of the socket that accepted it */
 	uint8_t *buf; /* bytes read and not yet framed */
 	size_t len, cap;
 };
@@ -275,6 +276,7 @@ static void conn_deliver(struct tcp_conn *c)
 		struct dg_client client = {
 			.transport = DG_TRANSPORT_TCP,
 			.addr = c->peer,
+			.listener = c->listener,
 			.conn = c,
 		};
 
@@ -393,6 +395,7 @@ static void try_accept(struct socket_pair *p)
 	c->open_handles = 2;
 	c->refs = 1;
 	c->owner = l;
+	c->listener = (unsigned)(p - l->pairs);
 	conn_push_head(l, c);
 	l->n_conns++;
 	if (uv_accept((uv_stream_t *)&p->tcp, (uv_stream_t *)&c->tcp) != 0) {
@@ -424,6 +427,7 @@ static void batch_flush(struct dg_listener *l);
 static void udp_read(struct dg_listener *l, struct udp_socket *u)
 {
 	struct recv_batch *r = &l->recv;
+	unsigned listener = (unsigned)(u->pair - l->pairs);
 
 	for (unsigned round = 0; round < UDP_ROUNDS && !l->closing; round++) {
 		int n;
@@ -437,6 +441,7 @@ static void udp_read(struct dg_listener *l, struct udp_socket *u)
 		for (int i = 0; i < n; i++) {
 			const struct msghdr *h = &r->msgs[i].msg_hdr;
 			struct dg_client client = { .transport = DG_TRANSPORT_UDP,
+						    .listener = listener,
 						    .udp = u };
 
 			if ((h->msg_flags & MSG_TRUNC) || r->msgs[i].msg_len == 0)
@@ -603,6 +608,7 @@ int dg_listener_open(uv_loop_t *loop, const struct dg_listener_config *cfg,
 			.msg_iovlen = 1,
 		};
 	}
+	/* pairs[i] is addrs[i]: the index a client's listener names. */
 	for (size_t i = 0; i < cfg->n_addrs; i++) {
 		rc = pair_open(l, &l->pairs[i], &cfg->addrs[i]);
 		l->n_pairs = i + 1;

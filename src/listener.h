@@ -35,6 +35,9 @@ struct udp_socket;
 struct dg_client {
 	enum dg_transport transport;
 	struct dg_addr addr;
+	/* The listener it arrived on: an index into dg_listener_config
+	 * addrs. Unlike addr, a client cannot forge it. */
+	unsigned listener;
 	struct udp_socket *udp; /* UDP: the socket it arrived on */
 	struct tcp_conn *conn; /* TCP: the connection */
 };

@@ -18,9 +18,10 @@ static const char usage_text[] =
 	"Usage: dnsgate [OPTIONS]                      run the resolver\n"
 	"       dnsgate [OPTIONS] --check              validate, print the effective\n"
 	"                                              configuration and allowlist\n"
-	"       dnsgate [OPTIONS] explain [--client ADDR] NAME [TYPE]\n"
-	"                                              say whether NAME is allowed and\n"
-	"                                              why (for a client at ADDR: its\n"
+	"       dnsgate [OPTIONS] explain [--client ADDR] [--listener ADDR:PORT]\n"
+	"                        NAME [TYPE]           say whether NAME is allowed and\n"
+	"                                              why (for a client at ADDR, or\n"
+	"                                              asking on that listener: its\n"
 	"                                              [group NAME]'s policy)\n"
 	"       dnsgate import FILE...                 print a host list, Squid dstdomain\n"
 	"                                              or tinyproxy filter as a zones file\n"
@@ -102,6 +103,7 @@ enum {
 	OPT_USER,
 	OPT_PIDFILE,
 	OPT_CLIENT,
+	OPT_LISTENER,
 	OPT_CHECK,
 	OPT_NFT,
 	OPT_IPTABLES,
@@ -122,6 +124,7 @@ static const struct option options[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "client", required_argument, NULL, OPT_CLIENT },
+	{ "listener", required_argument, NULL, OPT_LISTENER },
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "nft", no_argument, NULL, OPT_NFT },
@@ -146,6 +149,7 @@ int main(int argc, char **argv)
 	const char *config_path = NULL;
 	const char *command = NULL;
 	const char *explain_client = NULL; /* explain --client */
+	const char *explain_listener = NULL; /* explain --listener */
 	struct dg_config *cfg = NULL;
 	struct dg_diag d;
 	struct dg_firewall_options fw = { .target = DG_FW_CONTAINER };
@@ -175,6 +179,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CLIENT:
 			explain_client = optarg;
+			break;
+		case OPT_LISTENER:
+			explain_listener = optarg;
 			break;
 		case 'f':
 			/* dnsgate never forks: the flag only says so. */
@@ -305,10 +312,10 @@ int main(int argc, char **argv)
 				"(one nft table holds both families)\n");
 		goto done;
 	}
-	if (explain_client != NULL &&
+	if ((explain_client != NULL || explain_listener != NULL) &&
 	    (command == NULL || strcmp(command, "explain") != 0)) {
-		fprintf(stderr, "dnsgate: --client goes with the explain "
-				"command\n");
+		fprintf(stderr, "dnsgate: --client and --listener go with the "
+				"explain command\n");
 		goto done;
 	}
 	if (command != NULL && !firewall && strcmp(command, "explain") != 0) {
@@ -338,7 +345,8 @@ int main(int argc, char **argv)
 	else if (command != NULL)
 		status = dg_cli_explain(cfg, argv[optind],
 					argc - optind == 2 ? argv[optind + 1] : NULL,
-					explain_client, stdout, stderr);
+					explain_client, explain_listener, stdout,
+					stderr);
 	else if (check)
 		status = dg_cli_check(cfg, stdout);
 	else

@@ -69,6 +69,10 @@ struct dg_server {
 	struct snapshot *snap;        /* the current one: one reference */
 	const struct dg_config *cfg;  /* snap->cfg */
 	struct dg_listener *listener;
+	/* The addresses the listener opened, by a client's listener index:
+	 * the start configuration's, which outlives the server. A reload
+	 * keeps the sockets, so these stay what the indexes name. */
+	const struct dg_addr *listen_addrs;
 	struct dg_upstream *upstream;
 	/* One cache per policy: [0] the global one, [i + 1] group i's, so an
 	 * answer scrubbed under one policy is never served under another. */
@@ -126,6 +130,18 @@ static void snapshot_unref(struct snapshot *s)
 		return;
 	dg_config_free(s->owned);
 	free(s);
+}
+
+/* A client's policy under cfg, its group in *group. The listener goes by
+ * address, never by index into cfg: a reload may reorder or rename the
+ * groups, and each listener keeps the group that now lists its address. */
+static const struct dg_policy *client_policy(const struct dg_server *srv,
+					     const struct dg_config *cfg,
+					     const struct dg_client *c,
+					     const struct dg_group **group)
+{
+	return dg_config_policy_for(cfg, &c->addr,
+				    &srv->listen_addrs[c->listener], group);
 }
 
 static size_t reply_limit(const struct dg_server *srv,
@@ -213,7 +229,7 @@ static void record_query(struct dg_server *srv, const struct dg_config *cfg,
 		return;
 	/* Found again only for the line: the entry is named in its
 	 * policy, and the group by name. */
-	policy = dg_config_policy_for(cfg, &c->addr, &group);
+	policy = client_policy(srv, cfg, c, &group);
 	r->time_ms = wall_ms(srv->loop);
 	r->client = &c->addr;
 	r->tcp = c->transport == DG_TRANSPORT_TCP;
@@ -434,7 +450,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	question.name = info.qname;
 	question.qtype = info.qtype;
 	question.qclass = info.qclass;
-	policy = dg_config_policy_for(cfg, &client->addr, &group);
+	policy = client_policy(srv, cfg, client, &group);
 	pi = group != NULL ? (uint32_t)(group - cfg->groups) + 1 : 0;
 	dg_policy_decide(policy, &question, &v);
 	/* The tunnel budget: new names below a wildcard or depth entry,
@@ -647,7 +663,11 @@ static void warn_restart_only(const struct dg_config *old,
 		bool changed;
 		const char *key;
 	} keys[] = {
-		{ addrs_differ(&old->listen, &cfg->listen), "[server] listen" },
+		/* Every socket, the groups' too. A group's listen address
+		 * that was open already takes effect at once: its group is
+		 * found by address (client_policy). */
+		{ addrs_differ(&old->listen, &cfg->listen),
+		  "[server] listen or a [group] listen" },
 		{ strings_differ(old->user, cfg->user), "[server] user" },
 		{ old->max_tcp_clients != cfg->max_tcp_clients ||
 			  old->tcp_idle_timeout_ms != cfg->tcp_idle_timeout_ms,
@@ -894,6 +914,7 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 		return UV_ENOMEM;
 	srv->loop = loop;
 	srv->cfg = cfg;
+	srv->listen_addrs = cfg->listen.v;
 	srv->board = board;
 	srv->worker = worker;
 	ucfg.arg = srv;

@@ -101,4 +101,49 @@ tap_is "$(out)" "deny not-listed" "-c with --allow: the file's entry is gone"
 run -c "$conf" --allow other.example explain other.example
 tap_status 0 "-c with --allow: the --allow entry is allowed"
 
+# --listener: the group of the listener a query arrives on, whatever the
+# client's address; --client alone: the group of its address.
+cat >"$tmp/groups.conf" <<EOF
+[server]
+listen = 127.0.0.1:5300
+[policy]
+allow = global.example
+[group sandbox]
+listen = 127.0.0.1:5301
+allow = sandbox.example
+[group lab]
+clients = 127.0.0.2/32
+allow = lab.example, sandbox.example
+EOF
+# explain_group WANT_STATUS WANT_LINE ARGS...
+explain_group() {
+	local want_status=$1 want=$2
+	shift 2
+	run -c "$tmp/groups.conf" explain "$@"
+	tap_status "$want_status" "explain $*: exit status $want_status"
+	tap_is "$(out)" "$want" "explain $*: $want"
+}
+explain_group 0 "allow (entry sandbox.example) [group sandbox]" \
+	--listener 127.0.0.1:5301 sandbox.example
+explain_group 1 "deny not-listed [group sandbox]" \
+	--listener 127.0.0.1:5301 --client 127.0.0.2 lab.example
+explain_group 0 "allow (entry lab.example) [group lab]" \
+	--listener 127.0.0.1:5300 --client 127.0.0.2 lab.example
+explain_group 0 "allow (entry lab.example) [group lab]" --client 127.0.0.2 lab.example
+explain_group 1 "deny not-listed [no group]" --listener 127.0.0.1:5300 lab.example
+explain_group 0 "allow (entry global.example) [no group]" \
+	--listener 127.0.0.1:5300 --client 127.0.0.1 global.example
+run -c "$tmp/groups.conf" explain --listener 127.0.0.1:5399 lab.example
+tap_status 2 "explain --listener of no listener: exit status 2"
+tap_is "$(err)" "dnsgate: explain: --listener: '127.0.0.1:5399' is not a listen address of the configuration" \
+	"explain --listener of no listener: said, not taken for the global policy"
+run -c "$tmp/groups.conf" explain --listener here lab.example
+tap_status 2 "explain --listener that is no address: exit status 2"
+tap_is "$(err)" "dnsgate: explain: --listener: 'here' is not an address" \
+	"explain --listener that is no address: the reason on stderr"
+run -c "$tmp/groups.conf" --listener 127.0.0.1:5301 --check
+tap_status 2 "--listener without explain: exit status 2"
+tap_is "$(err)" "dnsgate: --client and --listener go with the explain command" \
+	"--listener without explain: said so"
+
 tap_done

@@ -8,7 +8,8 @@ tap_status 0 "--help exits 0"
 tap_is "$(err)" "" "--help prints nothing on stderr"
 help=$(out)
 for word in "-c, --config FILE" --listen --upstream --zones --allow \
-	--query-log --check --help --version "explain [--client ADDR] NAME [TYPE]" \
+	--query-log --check --help --version \
+	"explain [--client ADDR] [--listener ADDR:PORT]" \
 	"import FILE"; do
 	tap_match "$help" "$word" "--help mentions $word"
 done

@@ -737,30 +737,29 @@ static void test_groups(void)
 			       ->max_label_length,
 		       20, "a group keeps the global limits");
 		if (dg_addr_parse("10.1.2.3", 53, &a) == 0)
-			ok(dg_config_policy_for(cfg, &a, &g) ==
+			ok(dg_config_policy_for(cfg, &a, NULL, &g) ==
 				   cfg->groups[1].policy && g == &cfg->groups[1],
 			   "the longest prefix wins: 10.1.2.3 is narrow's");
 		if (dg_addr_parse("10.2.0.1", 53, &a) == 0)
-			ok(dg_config_policy_for(cfg, &a, &g) ==
+			ok(dg_config_policy_for(cfg, &a, NULL, &g) ==
 				   cfg->groups[0].policy,
 			   "10.2.0.1 is wide's");
 		if (dg_addr_parse("[::ffff:10.1.0.9]:53", 53, &a) == 0)
-			ok(dg_config_policy_for(cfg, &a, &g) ==
+			ok(dg_config_policy_for(cfg, &a, NULL, &g) ==
 				   cfg->groups[1].policy,
 			   "an IPv4-mapped client is matched as IPv4");
 		if (dg_addr_parse("192.0.2.1", 53, &a) == 0)
-			ok(dg_config_policy_for(cfg, &a, &g) == cfg->policy &&
+			ok(dg_config_policy_for(cfg, &a, NULL, &g) == cfg->policy &&
 				   g == NULL,
 			   "a client in no group: the global policy");
 		dg_config_free(cfg);
 	}
-	cfg = check_load("a group without clients",
-			 "[policy]\nallow = x.example\n[group idle]\n"
-			 "allow = y.example\n",
-			 &ov,
-			 "t.conf:3: warning: [group idle]: no clients: it "
-			 "applies to nobody");
-	dg_config_free(cfg);
+	check_error("a group without listen or clients",
+		    "[policy]\nallow = x.example\n[group idle]\n"
+		    "allow = y.example\n",
+		    "t.conf:3: [group idle]: neither listen nor clients: it "
+		    "would apply to nobody",
+		    1);
 	check_error("a group's missing zones file",
 		    "[policy]\nallow = x.example\n[group ci]\nzones = gone.zones\n",
 		    "t.conf:4: zones: cannot read 'gone.zones': No such file or "
@@ -822,6 +821,162 @@ static void test_totals(void)
 		    "[policy]\nnew_names_per_minute_total = 0\n",
 		    "t.conf:2: new_names_per_minute_total: '0' is not a "
 		    "number from 1 to 1000000",
+		    1);
+}
+
+/* The group a query gets, by name ("-": none), from SOURCE on LISTENER
+ * (NULL: unknown). */
+static const char *group_for(const struct dg_config *cfg, const char *source,
+			     const char *listener)
+{
+	const struct dg_group *g = &cfg->groups[0];
+	struct dg_addr s, l;
+	const struct dg_policy *p;
+
+	if (dg_addr_parse(source, 53, &s) != 0 ||
+	    (listener != NULL && dg_addr_parse(listener, 53, &l) != 0))
+		return "(bad address)";
+	p = dg_config_policy_for(cfg, &s, listener ? &l : NULL, &g);
+	if (g == NULL)
+		return p == cfg->policy ? "-" : "(policy without a group)";
+	return p == g->policy ? g->name : "(another group's policy)";
+}
+
+/* [group] listen: groups a sandbox cannot borrow by forging its source. */
+static void test_group_listen(void)
+{
+	static const char groups[] =
+		"[group sandbox]\n"
+		"listen = 127.0.0.1:5302, [::1]:5303\n"
+		"listen = 127.0.0.1:5301\n"
+		"allow = s.example\n"
+		"[group lab]\n"
+		"clients = 127.0.0.2/32\n"
+		"allow = l.example\n"
+		"[group both]\n"
+		"listen = 127.0.0.3\n"
+		"clients = 10.0.0.0/8\n"
+		"allow = b.example\n";
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+	char text[1024];
+
+	put("resolv.conf", "nameserver 127.0.0.3\nnameserver 192.0.2.53\n");
+	snprintf(text, sizeof(text),
+		 "[server]\nlisten = 127.0.0.1:5300, 127.0.0.1:5301\n"
+		 "[policy]\nallow = x.example\n%s", groups);
+	cfg = check_load("group listeners", text, &ov, "");
+	if (cfg != NULL) {
+		is_str(addrs_str(&cfg->groups[0].listen),
+		       "127.0.0.1:5302, [::1]:5303, 127.0.0.1:5301",
+		       "a group's listen accumulates, as written");
+		is_str(addrs_str(&cfg->groups[2].listen), "127.0.0.3:53",
+		       "a group's listen port defaults to 53");
+		is_str(addrs_str(&cfg->listen),
+		       "127.0.0.1:5300, 127.0.0.1:5301, 127.0.0.1:5302, "
+		       "[::1]:5303, 127.0.0.3:53",
+		       "every address is opened once: [server] listen, then "
+		       "the groups'");
+		is_int(cfg->n_server_listen, 2, "the first two are [server]'s");
+		is_str(addrs_str(&cfg->servers), "192.0.2.53:53",
+		       "a group's listener is ours too: skipped in resolv.conf");
+		is_str(group_for(cfg, "127.0.0.2", "127.0.0.1:5302"), "sandbox",
+		       "on sandbox's listener from lab's address: sandbox");
+		is_str(group_for(cfg, "10.1.2.3", "[::1]:5303"), "sandbox",
+		       "on sandbox's IPv6 listener from both's clients: "
+		       "sandbox");
+		is_str(group_for(cfg, "127.0.0.2", "127.0.0.1:5301"), "sandbox",
+		       "an address in [server] listen and a group's is the "
+		       "group's");
+		is_str(group_for(cfg, "127.0.0.2", "127.0.0.1:5300"), "lab",
+		       "on a [server] listener: by source, lab");
+		is_str(group_for(cfg, "127.0.0.1", "127.0.0.1:5300"), "-",
+		       "on a [server] listener from no group's clients: global");
+		is_str(group_for(cfg, "127.0.0.2", NULL), "lab",
+		       "no listener known: by source");
+		is_str(group_for(cfg, "127.0.0.9", "127.0.0.3:53"), "both",
+		       "a group with both: its listener selects it");
+		is_str(group_for(cfg, "10.0.0.1", "127.0.0.1:5300"), "both",
+		       "and its clients do on a [server] listener");
+		is_str(group_for(cfg, "127.0.0.2", "127.0.0.1:53"), "lab",
+		       "another port of a listener's address is not it");
+		dg_config_free(cfg);
+	}
+
+	/* The same groups in another order, as a reload may bring: each
+	 * listener is still its group's. */
+	snprintf(text, sizeof(text),
+		 "[server]\nlisten = 127.0.0.1:5300\n[policy]\n"
+		 "allow = x.example\n"
+		 "[group both]\nlisten = 127.0.0.3\nclients = 10.0.0.0/8\n"
+		 "[group lab]\nclients = 127.0.0.2/32\n"
+		 "[group box]\nlisten = 127.0.0.1:5302\n");
+	cfg = check_load("groups reordered and renamed", text, &ov,
+			 "t.conf:5: warning: [group both]: its allowlist is "
+			 "empty: its clients get every query denied\n"
+			 "t.conf:8: warning: [group lab]: its allowlist is "
+			 "empty: its clients get every query denied\n"
+			 "t.conf:10: warning: [group box]: its allowlist is "
+			 "empty: its clients get every query denied");
+	if (cfg != NULL) {
+		is_str(group_for(cfg, "127.0.0.2", "127.0.0.1:5302"), "box",
+		       "reordered: the listener goes with the group that lists "
+		       "it now");
+		is_str(group_for(cfg, "127.0.0.2", "127.0.0.3:53"), "both",
+		       "reordered: and so does the other");
+		dg_config_free(cfg);
+	}
+
+	cfg = check_load("group listeners only",
+			 "[policy]\nallow = x.example\n"
+			 "[group sandbox]\nlisten = 127.0.0.1:5302\n"
+			 "allow = s.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_str(addrs_str(&cfg->listen), "127.0.0.1:5302",
+		       "no [server] listen: the default is not added");
+		is_int(cfg->n_server_listen, 0, "and [server] listen is empty");
+		dg_config_free(cfg);
+	}
+
+	{
+		const char *listen[] = { "127.0.0.1:5309" };
+
+		ov.listen = listen;
+		ov.n_listen = 1;
+		snprintf(text, sizeof(text),
+			 "[server]\nlisten = 127.0.0.1:5300\n[policy]\n"
+			 "allow = x.example\n%s", groups);
+		cfg = check_load("--listen with group listeners", text, &ov, "");
+		if (cfg != NULL) {
+			is_str(addrs_str(&cfg->listen),
+			       "127.0.0.1:5309, 127.0.0.1:5302, [::1]:5303, "
+			       "127.0.0.1:5301, 127.0.0.3:53",
+			       "--listen replaces [server] listen only");
+			is_int(cfg->n_server_listen, 1,
+			       "the first is --listen's");
+			dg_config_free(cfg);
+		}
+		ov = base();
+	}
+
+	check_error("a listener of two groups",
+		    "[policy]\nallow = x.example\n"
+		    "[group a]\nlisten = 127.0.0.1:5302\n"
+		    "[group b]\nlisten = 127.0.0.2:5302, 127.0.0.1:5302\n",
+		    "t.conf:6: listen: '127.0.0.1:5302' already belongs to "
+		    "group a",
+		    1);
+	check_error("a listener twice in one group",
+		    "[policy]\nallow = x.example\n"
+		    "[group a]\nlisten = [::1]:5302\nlisten = [0::1]:5302\n",
+		    "t.conf:5: listen: '[0::1]:5302' already belongs to group a",
+		    1);
+	check_error("a group listener that is no address",
+		    "[policy]\nallow = x.example\n"
+		    "[group a]\nlisten = localhost:53\n",
+		    "t.conf:4: listen: 'localhost:53' is not an address (ADDR, "
+		    "ADDR:PORT or [IPV6]:PORT)",
 		    1);
 }
 
@@ -1079,6 +1234,7 @@ int main(void)
 	test_zones_paths();
 	test_groups();
 	test_totals();
+	test_group_listen();
 	test_resolv_conf();
 	test_overrides();
 	test_embedded_and_missing();
