@@ -67,6 +67,7 @@ struct dg_metrics_view {
 	size_t inflight;
 	size_t waiting;
 	size_t tcp_connections;
+	uint64_t tcp_unknown_peers;
 	uint64_t nftset_added, nftset_dropped, nftset_errors;
 };
 
