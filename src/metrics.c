@@ -158,6 +158,9 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		  "Client TCP connections closed unread: the kernel named no "
 		  "peer address for them.",
 		  v->tcp_unknown_peers },
+		{ "dnsgate_unknown_client_total", "counter",
+		  "Queries dropped unread: their client's address was unknown.",
+		  q->unknown_client },
 		{ "dnsgate_rate_limited_total", "counter",
 		  "UDP queries dropped unread: the client was over [server] "
 		  "client_rate_limit.",

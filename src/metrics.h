@@ -39,6 +39,7 @@ struct dg_query_counters {
 	uint64_t cache_hits, cache_misses;
 	uint64_t budget_exhausted;
 	uint64_t rate_limited; /* UDP queries dropped: client_rate_limit */
+	uint64_t unknown_client; /* queries dropped: no client address */
 	uint64_t reloads, reload_failures;
 };
 

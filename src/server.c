@@ -386,6 +386,17 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	enum dg_budget_verdict bv = DG_BUDGET_SEEN;
 	uint32_t elapsed, entry = 0, pi;
 
+	/* A query is never decided or logged for a client whose address is
+	 * unknown (DESIGN.md, trust boundaries): it would miss its group,
+	 * share one budget with every other such client, and name no one in
+	 * the log. The listener already closes such a TCP connection; this
+	 * holds for any transport. */
+	if (client->addr.len == 0 ||
+	    (client->addr.u.sa.sa_family != AF_INET &&
+	     client->addr.u.sa.sa_family != AF_INET6)) {
+		srv->counters.unknown_client++;
+		return;
+	}
 	/* Over its rate, a client's datagram is dropped before anything is
 	 * read of it: the cheapest answer to a flood, and none to a spoofed
 	 * source (Unbound's ip-ratelimit does the same). TCP clients are
