@@ -10,7 +10,9 @@
 #include "listener.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +23,12 @@
 #include "wire.h"
 
 #define TCP_READ_CHUNK 4096
+/* Connections the kernel queues for us, each handshake done, while we do
+ * not accept (at max_tcp_clients). */
+#define TCP_BACKLOG 128
+/* accept4 calls one wakeup makes at most, as UDP_ROUNDS, so that a flood
+ * of connections leaves the rest of the loop its turn. */
+#define ACCEPT_ROUNDS 32
 /* Datagrams one recvmmsg takes, and answers one sendmmsg sends. */
 #define UDP_BATCH 32
 /* recvmmsg calls one wakeup makes at most, so that TCP clients and the
@@ -58,10 +66,20 @@ struct udp_socket {
 	size_t n_pending;
 };
 
+/*
+ * A UDP socket and a TCP listening socket on one address. The listening
+ * socket is ours, watched by a poll, not a uv_tcp_t: libuv accepts with no
+ * address and leaves the peer to getpeername(), which fails for a
+ * connection its client reset while it waited in the backlog. accept4()
+ * names the peer even then (Linux fills it in whatever the socket's
+ * state), so that is where we take it.
+ */
 struct socket_pair {
 	struct dg_listener *owner;
 	struct udp_socket udp;
-	uv_tcp_t tcp;
+	uv_poll_t tcp_poll;
+	uv_os_sock_t tcp_fd; /* -1: not open */
+	int family;          /* a peer of another family is no peer we know */
 	bool accept_pending; /* a connection waits: we were at the cap */
 };
 
@@ -96,6 +114,10 @@ struct dg_listener {
 	size_t n_conns;
 	size_t open_handles;
 	bool closing;
+	/* Given up when accept4() finds no descriptor left, so that what
+	 * waits can be accepted and closed; -1: none held. */
+	int spare_fd;
+	uint64_t unknown_peers; /* connections closed: no peer address */
 	/* Large, and allocated with the listener: calloc maps it fresh, and
 	 * pages no datagram reached are never made resident. */
 	struct recv_batch recv;
@@ -126,17 +148,25 @@ struct tcp_write {
 
 static void listener_free(struct dg_listener *l)
 {
+	if (l->spare_fd >= 0)
+		close(l->spare_fd);
 	free(l->pairs);
 	free(l);
 }
 
-static void on_listener_handle_closed(uv_handle_t *handle)
+/* A close callback of a listening socket's handle ran. */
+static void listener_handle_gone(struct dg_listener *l)
 {
-	struct socket_pair *p = handle->data;
-	struct dg_listener *l = p->owner;
-
 	if (--l->open_handles == 0)
 		listener_free(l);
+}
+
+static void on_tcp_listen_closed(uv_handle_t *handle)
+{
+	struct socket_pair *p = handle->data;
+
+	close(p->tcp_fd);
+	listener_handle_gone(p->owner);
 }
 
 static void conn_unref(struct tcp_conn *c)
@@ -155,7 +185,7 @@ static void on_conn_handle_closed(uv_handle_t *handle)
 		conn_unref(c);
 }
 
-static void try_accept(struct socket_pair *p);
+static bool try_accept(struct socket_pair *p);
 
 static void conn_unlink(struct dg_listener *l, struct tcp_conn *c)
 {
@@ -365,28 +395,115 @@ static void evict_idlest(struct dg_listener *l)
 	}
 }
 
-static void try_accept(struct socket_pair *p)
+static void on_tcp_listen_event(uv_poll_t *poll, int status, int events);
+
+/* A connection waits in the backlog: the cap makes room only for one
+ * that does. */
+static bool backlog_waiting(uv_os_sock_t fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/*
+ * Out of descriptors, accept4() fails and leaves the backlog readable, and
+ * the loop would spin on it. As libuv does: give up the spare descriptor,
+ * accept what waits and close it at once (its clients learn now rather
+ * than time out), then take a spare again.
+ */
+static void shed_backlog(struct dg_listener *l, struct socket_pair *p)
+{
+	if (l->spare_fd < 0)
+		return;
+	close(l->spare_fd);
+	for (unsigned i = 0; i < TCP_BACKLOG; i++) {
+		int fd = accept4(p->tcp_fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd >= 0)
+			close(fd);
+		else if (errno != EINTR && errno != ECONNABORTED)
+			break;
+	}
+	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* accept4() named the peer: a whole address of the listener's family. */
+static bool peer_known(const struct socket_pair *p, const struct dg_addr *a)
+{
+	socklen_t want = p->family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					       : sizeof(struct sockaddr_in);
+
+	return a->len == want && a->u.sa.sa_family == p->family;
+}
+
+/*
+ * Accept a connection, its peer read from accept4() itself. One whose peer
+ * is not known is closed unread and counted: served, it would be a client
+ * of no address, outside its group, with a budget of its own, and missing
+ * from the log. So is one the kernel aborted because it could not name the
+ * peer (ECONNABORTED, what Linux returns then).
+ * @return the connection's socket; -EAGAIN when none waits (or the backlog
+ * was shed); another -errno when this one is gone but more may wait.
+ */
+static int accept_peer(struct socket_pair *p, struct dg_addr *peer)
+{
+	struct dg_listener *l = p->owner;
+	socklen_t len = sizeof(peer->u);
+	int fd, err;
+
+	fd = accept4(p->tcp_fd, &peer->u.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		if (err == EMFILE || err == ENFILE) {
+			shed_backlog(l, p);
+			return -EAGAIN;
+		}
+		if (err == ECONNABORTED)
+			l->unknown_peers++;
+		return -err;
+	}
+	peer->len = len;
+	if (!peer_known(p, peer)) {
+		close(fd);
+		l->unknown_peers++;
+		return -ECONNABORTED;
+	}
+	return fd;
+}
+
+/*
+ * Take one connection from p's backlog. At the cap, one that waits takes
+ * the place of the connection idle the longest; when none is idle, we stop
+ * polling p until a slot frees, and the kernel's backlog holds the rest.
+ * @return true when another may wait.
+ */
+static bool try_accept(struct socket_pair *p)
 {
 	struct dg_listener *l = p->owner;
 	struct tcp_conn *c;
-	int len;
+	int fd;
 
 	/* Not pending while evicting: the close would take the slot for
 	 * this socket's connection from inside this call. */
 	p->accept_pending = false;
-	if (l->n_conns >= l->cfg.max_tcp_clients)
-		evict_idlest(l);
 	if (l->n_conns >= l->cfg.max_tcp_clients) {
-		/* Leave it to libuv, which stops polling this socket until we
-		 * accept; the kernel's backlog holds the rest. */
-		p->accept_pending = true;
-		return;
+		if (!backlog_waiting(p->tcp_fd))
+			return false;
+		evict_idlest(l);
 	}
-	p->accept_pending = false;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
+	if (l->n_conns >= l->cfg.max_tcp_clients ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
 		p->accept_pending = true;
-		return;
+		uv_poll_stop(&p->tcp_poll);
+		return false;
+	}
+	if (!uv_is_active((uv_handle_t *)&p->tcp_poll))
+		uv_poll_start(&p->tcp_poll, UV_READABLE, on_tcp_listen_event);
+	fd = accept_peer(p, &c->peer);
+	if (fd < 0) {
+		free(c);
+		return fd != -EAGAIN;
 	}
 	uv_tcp_init(l->loop, &c->tcp);
 	uv_timer_init(l->loop, &c->idle);
@@ -398,25 +515,26 @@ static void try_accept(struct socket_pair *p)
 	c->listener = (unsigned)(p - l->pairs);
 	conn_push_head(l, c);
 	l->n_conns++;
-	if (uv_accept((uv_stream_t *)&p->tcp, (uv_stream_t *)&c->tcp) != 0) {
+	if (uv_tcp_open(&c->tcp, fd) != 0) {
+		close(fd);
 		conn_close(c);
-		return;
+		return true;
 	}
-	len = sizeof(c->peer.u);
-	if (uv_tcp_getpeername(&c->tcp, &c->peer.u.sa, &len) == 0)
-		c->peer.len = (socklen_t)len;
 	uv_tcp_nodelay(&c->tcp, 1);
 	conn_active(c);
 	conn_read_start(c);
+	return true;
 }
 
-static void on_connection(uv_stream_t *server, int status)
+static void on_tcp_listen_event(uv_poll_t *poll, int status, int events)
 {
-	struct socket_pair *p = server->data;
+	struct socket_pair *p = poll->data;
 
-	if (status < 0 || p->owner->closing)
+	if (status < 0)
 		return;
-	try_accept(p);
+	for (unsigned i = 0; i < ACCEPT_ROUNDS && !p->owner->closing; i++)
+		if (!try_accept(p))
+			return;
 }
 
 static void batch_flush(struct dg_listener *l);
@@ -473,19 +591,6 @@ static void on_udp_event(uv_poll_t *poll, int status, int events)
 		udp_read(l, u);
 }
 
-/* SO_REUSEPORT, so several dnsgate processes may share a port. */
-static int set_reuseport(uv_handle_t *h)
-{
-	uv_os_fd_t fd;
-	int on = 1;
-
-	if (uv_fileno(h, &fd) != 0)
-		return UV_EINVAL;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
-		return UV_EINVAL;
-	return 0;
-}
-
 /*
  * With several workers, each binds its own socket to every address, and
  * the kernel picks one per datagram or connection. Its own pick hashes the
@@ -530,21 +635,35 @@ static int steer_by_client(uv_os_fd_t fd, int family, unsigned workers)
 	return 0;
 }
 
-/* The UDP socket: non-blocking, SO_REUSEPORT, IPv6 ones v6-only. */
+/*
+ * A socket of type bound to a, into *fd (the caller closes it, failed or
+ * not): non-blocking, SO_REUSEPORT so that several dnsgate processes and
+ * workers may share the port, IPv6 ones v6-only. TCP ones SO_REUSEADDR too,
+ * as libuv sets it, so a restart binds while old connections linger.
+ */
+static int socket_bind(int type, const struct dg_addr *a, uv_os_sock_t *fd)
+{
+	int family = a->u.sa.sa_family, on = 1;
+
+	*fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*fd < 0 ||
+	    setsockopt(*fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0 ||
+	    (type == SOCK_STREAM &&
+	     setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0) ||
+	    (family == AF_INET6 &&
+	     setsockopt(*fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
+	    bind(*fd, &a->u.sa, a->len) != 0)
+		return uv_translate_sys_error(errno);
+	return 0;
+}
+
 static int udp_open(struct dg_listener *l, struct udp_socket *u,
 		    const struct dg_addr *a)
 {
-	int family = a->u.sa.sa_family, on = 1, rc;
+	int rc;
 
-	u->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (u->fd < 0)
-		return uv_translate_sys_error(errno);
-	if (setsockopt(u->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0 ||
-	    (family == AF_INET6 &&
-	     setsockopt(u->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
-	    bind(u->fd, &a->u.sa, a->len) != 0)
-		return uv_translate_sys_error(errno);
-	if ((rc = steer_by_client(u->fd, family, l->cfg.workers)) != 0 ||
+	if ((rc = socket_bind(SOCK_DGRAM, a, &u->fd)) != 0 ||
+	    (rc = steer_by_client(u->fd, a->u.sa.sa_family, l->cfg.workers)) != 0 ||
 	    (rc = uv_poll_init_socket(l->loop, &u->poll, u->fd)) != 0)
 		return rc;
 	u->poll.data = u;
@@ -552,33 +671,39 @@ static int udp_open(struct dg_listener *l, struct udp_socket *u,
 	return uv_poll_start(&u->poll, UV_READABLE, on_udp_event);
 }
 
+/* The TCP listening socket. Steered after listen(): that is when a TCP
+ * socket joins its port's group. */
+static int tcp_open(struct dg_listener *l, struct socket_pair *p,
+		    const struct dg_addr *a)
+{
+	int rc;
+
+	if ((rc = socket_bind(SOCK_STREAM, a, &p->tcp_fd)) != 0)
+		return rc;
+	if (listen(p->tcp_fd, TCP_BACKLOG) != 0)
+		return uv_translate_sys_error(errno);
+	if ((rc = steer_by_client(p->tcp_fd, p->family, l->cfg.workers)) != 0 ||
+	    (rc = uv_poll_init_socket(l->loop, &p->tcp_poll, p->tcp_fd)) != 0)
+		return rc;
+	p->tcp_poll.data = p;
+	l->open_handles++;
+	return uv_poll_start(&p->tcp_poll, UV_READABLE, on_tcp_listen_event);
+}
+
 static int pair_open(struct dg_listener *l, struct socket_pair *p,
 		     const struct dg_addr *a)
 {
-	int family = a->u.sa.sa_family;
-	bool v6 = family == AF_INET6;
-	uv_os_fd_t fd;
 	int rc;
 
 	p->owner = l;
+	p->family = a->u.sa.sa_family;
+	p->tcp_fd = -1;
 	p->udp.pair = p;
 	p->udp.fd = -1;
 	p->udp.pending_tail = &p->udp.pending;
-	rc = udp_open(l, &p->udp, a);
-	if (rc != 0)
+	if ((rc = udp_open(l, &p->udp, a)) != 0)
 		return rc;
-	rc = uv_tcp_init_ex(l->loop, &p->tcp, (unsigned)family);
-	if (rc != 0)
-		return rc;
-	p->tcp.data = p;
-	l->open_handles++;
-	if ((rc = set_reuseport((uv_handle_t *)&p->tcp)) != 0 ||
-	    (rc = uv_tcp_bind(&p->tcp, &a->u.sa, v6 ? UV_TCP_IPV6ONLY : 0)) != 0 ||
-	    (rc = uv_listen((uv_stream_t *)&p->tcp, 128, on_connection)) != 0 ||
-	    (rc = uv_fileno((uv_handle_t *)&p->tcp, &fd)) != 0 ||
-	    (rc = steer_by_client(fd, family, l->cfg.workers)) != 0)
-		return rc;
-	return 0;
+	return tcp_open(l, p, a);
 }
 
 int dg_listener_open(uv_loop_t *loop, const struct dg_listener_config *cfg,
@@ -592,6 +717,7 @@ int dg_listener_open(uv_loop_t *loop, const struct dg_listener_config *cfg,
 	l->loop = loop;
 	l->cfg = *cfg;
 	l->cfg.addrs = NULL;
+	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	l->pairs = calloc(cfg->n_addrs ? cfg->n_addrs : 1, sizeof(*l->pairs));
 	if (l->pairs == NULL) {
 		listener_free(l);
@@ -630,15 +756,18 @@ size_t dg_listener_tcp_count(const struct dg_listener *l)
 	return l->n_conns;
 }
 
+uint64_t dg_listener_unknown_peers(const struct dg_listener *l)
+{
+	return l->unknown_peers;
+}
+
 void dg_listener_close(struct dg_listener *l)
 {
 	l->closing = true;
 	while (l->conns != NULL)
 		conn_close(l->conns);
-	if (l->open_handles == 0) {
-		listener_free(l);
-		return;
-	}
+	/* A socket whose handle was never made is closed here; the others
+	 * in their handles' close callbacks. */
 	for (size_t i = 0; i < l->n_pairs; i++) {
 		struct socket_pair *p = &l->pairs[i];
 
@@ -646,9 +775,13 @@ void dg_listener_close(struct dg_listener *l)
 			uv_close((uv_handle_t *)&p->udp.poll, on_udp_closed);
 		else if (p->udp.fd >= 0)
 			close(p->udp.fd);
-		if (p->tcp.data != NULL)
-			uv_close((uv_handle_t *)&p->tcp, on_listener_handle_closed);
+		if (p->tcp_poll.data != NULL)
+			uv_close((uv_handle_t *)&p->tcp_poll, on_tcp_listen_closed);
+		else if (p->tcp_fd >= 0)
+			close(p->tcp_fd);
 	}
+	if (l->open_handles == 0)
+		listener_free(l);
 }
 
 static void on_tcp_written(uv_write_t *req, int status)
@@ -723,8 +856,7 @@ static void on_udp_closed(uv_handle_t *handle)
 		free(q);
 	}
 	close(u->fd);
-	if (--l->open_handles == 0)
-		listener_free(l);
+	listener_handle_gone(l);
 }
 
 /* Answers wait in line behind those already waiting. */

@@ -9,6 +9,9 @@
  * reading that connection). UDP is read and answered in batches: one
  * recvmmsg, then one sendmmsg for the answers given during it.
  *
+ * Every client has an address: a TCP connection whose peer the kernel
+ * cannot name is closed unread, and counted.
+ *
  * Every whole message goes to one callback with a struct dg_client saying
  * where to send the answer. A query that keeps the client past the
  * callback copies it with dg_client_hold() and lets go with
@@ -79,6 +82,10 @@ void dg_listener_close(struct dg_listener *l);
 
 /* Client TCP connections open now. */
 size_t dg_listener_tcp_count(const struct dg_listener *l);
+
+/* TCP connections closed unread since the listener opened: the kernel
+ * named no peer for them. */
+uint64_t dg_listener_unknown_peers(const struct dg_listener *l);
 
 /* Send `msg` to the client (copied when it cannot go out at once). */
 void dg_listener_reply(const struct dg_client *c, const uint8_t *msg,

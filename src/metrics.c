@@ -154,6 +154,13 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		  "Client queries waiting on upstream answers.", v->waiting },
 		{ "dnsgate_tcp_connections", "gauge",
 		  "Client TCP connections open.", v->tcp_connections },
+		{ "dnsgate_tcp_unknown_peer_total", "counter",
+		  "Client TCP connections closed unread: the kernel named no "
+		  "peer address for them.",
+		  v->tcp_unknown_peers },
+		{ "dnsgate_unknown_client_total", "counter",
+		  "Queries dropped unread: their client's address was unknown.",
+		  q->unknown_client },
 		{ "dnsgate_rate_limited_total", "counter",
 		  "UDP queries dropped unread: the client was over [server] "
 		  "client_rate_limit.",

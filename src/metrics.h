@@ -40,6 +40,7 @@ struct dg_query_counters {
 	uint64_t budget_exhausted;       /* either bound */
 	uint64_t budget_total_exhausted; /* an entry's total, all clients */
 	uint64_t rate_limited; /* UDP queries dropped: client_rate_limit */
+	uint64_t unknown_client; /* queries dropped: no client address */
 	uint64_t reloads, reload_failures;
 };
 
@@ -68,6 +69,7 @@ struct dg_metrics_view {
 	size_t inflight;
 	size_t waiting;
 	size_t tcp_connections;
+	uint64_t tcp_unknown_peers;
 	uint64_t nftset_added, nftset_dropped, nftset_errors;
 };
 

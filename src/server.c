@@ -43,6 +43,7 @@ struct figures {
 	struct dg_query_counters queries;
 	struct dg_upstream_counters *upstream; /* one per upstream server */
 	size_t cache_entries, inflight, waiting, tcp_connections;
+	uint64_t tcp_unknown_peers;
 	struct dg_nftset_stats nftset;
 };
 
@@ -417,6 +418,17 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	enum dg_budget_verdict bv = DG_BUDGET_SEEN;
 	uint32_t elapsed, entry = 0, pi;
 
+	/* A query is never decided or logged for a client whose address is
+	 * unknown (DESIGN.md, trust boundaries): it would miss its group,
+	 * share one budget with every other such client, and name no one in
+	 * the log. The listener already closes such a TCP connection; this
+	 * holds for any transport. */
+	if (client->addr.len == 0 ||
+	    (client->addr.u.sa.sa_family != AF_INET &&
+	     client->addr.u.sa.sa_family != AF_INET6)) {
+		srv->counters.unknown_client++;
+		return;
+	}
 	/* Over its rate, a client's datagram is dropped before anything is
 	 * read of it: the cheapest answer to a flood, and none to a spoofed
 	 * source (Unbound's ip-ratelimit does the same). TCP clients are
@@ -748,6 +760,7 @@ static void figures_read(const struct dg_server *srv, struct figures *f)
 	f->inflight = dg_upstream_inflight(srv->upstream);
 	f->waiting = srv->waiting;
 	f->tcp_connections = dg_listener_tcp_count(srv->listener);
+	f->tcp_unknown_peers = dg_listener_unknown_peers(srv->listener);
 	memset(&f->nftset, 0, sizeof(f->nftset));
 	if (srv->nftset != NULL)
 		dg_nftset_stats(srv->nftset, &f->nftset);
@@ -779,6 +792,7 @@ static void figures_add(struct figures *dst, const struct figures *src,
 	dst->inflight += src->inflight;
 	dst->waiting += src->waiting;
 	dst->tcp_connections += src->tcp_connections;
+	dst->tcp_unknown_peers += src->tcp_unknown_peers;
 	dst->nftset.added += src->nftset.added;
 	dst->nftset.dropped += src->nftset.dropped;
 	dst->nftset.errors += src->nftset.errors;
@@ -819,6 +833,7 @@ static void metrics_view(void *arg, struct dg_metrics_view *v)
 	v->inflight = f->inflight;
 	v->waiting = f->waiting;
 	v->tcp_connections = f->tcp_connections;
+	v->tcp_unknown_peers = f->tcp_unknown_peers;
 	v->nftset_added = f->nftset.added;
 	v->nftset_dropped = f->nftset.dropped;
 	v->nftset_errors = f->nftset.errors;
