@@ -385,6 +385,21 @@ class Client:
             if len(msg) >= 12 and struct.unpack("!H", msg[:2])[0] == qid:
                 return msg[3] & 0x0F
 
+def ask_for(secs, limit, ask):
+    """Call ask(i), which sends query i and returns its rcode (None: no
+    answer), for secs seconds and at most limit times, pausing a little
+    after each one not answered NOERROR: (answered, denied, elapsed)."""
+    t0 = time.time()
+    i = answered = denied = 0
+    while time.time() < t0 + secs and i < limit:
+        if ask(i) == 0:
+            answered += 1
+        else:
+            denied += 1
+            time.sleep(0.002)
+        i += 1
+    return answered, denied, time.time() - t0
+
 def upstream_queries(log):
     out = []
     pat = re.compile(r"^query [0-9]+: id [0-9]+: [A-Z]+ [0-9]+ bytes: (\S+)\s+IN\s+(\S+)$")
@@ -475,17 +490,8 @@ def measure(check, port, log, secs, F, zone="exfil.example.com"):
     for i in range(S):
         cl2.ask(["r%d" % i] + zone.split("."), 1)
     before = sum(1 for n, qt in upstream_queries(log) if re.fullmatch(r"r[0-9]+\." + re.escape(zone), n))
-    t1 = time.time()
-    rsecs = 3
-    rok = rden = 0
-    while time.time() < t1 + rsecs and cl2.sent < 100000:
-        rc = cl2.ask(["r%d" % random.randrange(S)] + zone.split("."), 1)
-        if rc == 0:
-            rok += 1
-        else:
-            rden += 1
-            time.sleep(0.002)
-    relapsed = time.time() - t1
+    rok, rden, relapsed = ask_for(
+        3, 100000, lambda i: cl2.ask(["r%d" % random.randrange(S)] + zone.split("."), 1))
     time.sleep(0.5)
     refetch = sum(1 for n, qt in upstream_queries(log) if re.fullmatch(r"r[0-9]+\." + re.escape(zone), n)) - before
     refetch_bound = F * R + F * R * relapsed / 60 if F else float("inf")
@@ -512,25 +518,15 @@ def measure(check, port, log, secs, F, zone="exfil.example.com"):
     K = 10
     Rt = pol["new_names_per_minute_total"]
     many = [Client("127.0.1.%d" % (i + 1), port) for i in range(K)]
-    t3 = time.time()
-    msecs = min(secs, 5)
-    i = mok = mden = 0
-    while time.time() < t3 + msecs and i < 200000:
-        rc = many[i % K].ask(["m%d" % i] + zone2.split("."), 1)
-        i += 1
-        if rc == 0:
-            mok += 1
-        else:
-            mden += 1
-            time.sleep(0.0005)
-    melapsed = time.time() - t3
+    mok, mden, melapsed = ask_for(
+        min(secs, 5), 200000, lambda i: many[i % K].ask(["m%d" % i] + zone2.split("."), 1))
     time.sleep(0.5)
     multi = len({n for n, qt in upstream_queries(log)
                  if n.endswith("." + zone2) and n != zone2})
     rate = min(K * R, Rt)
     multi_bound = rate + rate * melapsed / 60
     print("multi: %d clients (127.0.1.1-%d), %d new names under *.%s in %.1f s: %d answered,"
-          " %d denied" % (K, K, i, zone2, melapsed, mok, mden))
+          " %d denied" % (K, K, mok + mden, zone2, melapsed, mok, mden))
     print("  %d reached the upstream; bound min(%d x %d, total %d) + that x %.1f s / 60 = %.1f"
           " (%d x the per-client budget would be %d)"
           % (multi, K, R, Rt, melapsed, multi_bound, K, K * R))
