@@ -274,3 +274,18 @@ bool dg_addr6_is_private(const uint8_t a[16])
 			return dg_addr4_is_private(a + 12);
 	return false;
 }
+
+uint64_t dg_addr_client_key(const struct dg_hash_key *key,
+			    const struct dg_addr *a)
+{
+	uint8_t in[1 + 8];
+	uint64_t h;
+
+	in[0] = (uint8_t)a->u.sa.sa_family;
+	if (a->u.sa.sa_family == AF_INET)
+		memcpy(in + 1, &a->u.in4.sin_addr, 4);
+	else
+		memcpy(in + 1, a->u.in6.sin6_addr.s6_addr, 8);
+	h = dg_siphash(key, in, a->u.sa.sa_family == AF_INET ? 5 : 9);
+	return h ? h : 1;
+}

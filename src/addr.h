@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "hash.h"
 #include "util.h"
 
 /* "[ffff:…:ffff]:65535" and its NUL fit. */
@@ -33,6 +34,15 @@ struct dg_addr {
  */
 DG_NODISCARD int dg_addr_parse(const char *s, uint16_t default_port,
 			       struct dg_addr *out);
+
+/*
+ * The client as every per-client limit counts it (budgets, query rates,
+ * log lines): an IPv4 address, or an IPv6 /64, never the port, so neither
+ * fresh ports nor the addresses of one /64 make another client. Hashed
+ * under key (hash.h: the client chooses its address); never 0.
+ */
+uint64_t dg_addr_client_key(const struct dg_hash_key *key,
+			    const struct dg_addr *a);
 
 /* "127.0.0.1:53" or "[::1]:53"; as snprintf. */
 size_t dg_addr_format(const struct dg_addr *a, char *buf, size_t size);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "name.h"
+#include "tokens.h"
 
 #define WAYS 4
 #define BUCKET_SETS 4096  /* 16384 (client, entry) buckets */
@@ -19,20 +20,11 @@
 /* The policy and entry the query rate is keyed under: no entry has them. */
 #define RATE_ENTRY UINT32_MAX
 
-/* Tokens are counted in thousandths, so refill needs no floating point. */
-#define MILLI 1000
-
-/* Thousandths of a token, refilled up to `full` at `rate` a minute. */
-struct tokens {
-	uint64_t milli;
-	uint64_t refill_ms; /* time they were last brought up to */
-};
-
 struct bucket {
 	uint64_t key;       /* hash of (client, policy, entry); 0: free */
 	uint64_t used_ms;   /* the LRU clock */
-	struct tokens names;   /* new names */
-	struct tokens refetch; /* seen names that missed the cache */
+	struct dg_tokens names;   /* new names */
+	struct dg_tokens refetch; /* seen names that missed the cache */
 };
 
 /* A name seen, by a client (tag: hash of client, policy, entry, name)
@@ -45,13 +37,13 @@ struct seen {
 struct rate {
 	uint64_t key;     /* hash of the client; 0: free */
 	uint64_t used_ms; /* the LRU clock */
-	struct tokens queries;
+	struct dg_tokens queries;
 };
 
 /* An entry's total over every client of its policy. */
 struct total {
-	struct tokens names;
-	struct tokens refetch;
+	struct dg_tokens names;
+	struct dg_tokens refetch;
 };
 
 /* Where a policy's totals start, and their rate. */
@@ -72,12 +64,6 @@ struct dg_budget {
 	struct total *totals;   /* one per (policy, entry) */
 	size_t n_totals;
 };
-
-/* Full buckets at a rate, as a client or an entry starts with. */
-static struct tokens full_tokens(uint64_t rate, uint64_t now_ms)
-{
-	return (struct tokens){ .milli = rate * MILLI, .refill_ms = now_ms };
-}
 
 struct dg_budget *dg_budget_new(unsigned per_minute,
 				const struct dg_budget_policy *policies,
@@ -113,8 +99,8 @@ struct dg_budget *dg_budget_new(unsigned per_minute,
 		for (size_t e = 0; e < policies[i].n_entries; e++) {
 			struct total *t = &b->totals[b->policies[i].first + e];
 
-			t->names = full_tokens(rate, 0);
-			t->refetch = full_tokens(rate * DG_BUDGET_REFETCH_FACTOR, 0);
+			t->names = dg_tokens_full(rate, 0);
+			t->refetch = dg_tokens_full(rate * DG_BUDGET_REFETCH_FACTOR, 0);
 		}
 	}
 	return b;
@@ -148,7 +134,7 @@ size_t dg_budget_bytes(const struct dg_budget *b)
 
 /* Bytes to hash, appended one field at a time. */
 struct hash_input {
-	uint8_t bytes[1 + 8 + 4 + 4 + 8 + DG_NAME_MAXLEN];
+	uint8_t bytes[8 + 4 + 4 + DG_NAME_MAXLEN];
 	size_t len;
 };
 
@@ -166,20 +152,15 @@ static uint64_t tag_of(const struct dg_budget *b, const struct hash_input *in)
 	return h ? h : 1;
 }
 
-/* The client as the budget sees it: IPv4 address, or IPv6 /64; then the
- * policy and entry. */
+/* The client (dg_addr_client_key), the policy and the entry. */
 static uint64_t client_hash(const struct dg_budget *b,
 			    const struct dg_addr *client, uint32_t policy,
 			    uint32_t entry)
 {
 	struct hash_input in = { .len = 0 };
-	uint8_t family = (uint8_t)client->u.sa.sa_family;
+	uint64_t who = dg_addr_client_key(&b->key, client);
 
-	put(&in, &family, 1);
-	if (client->u.sa.sa_family == AF_INET)
-		put(&in, &client->u.in4.sin_addr, 4);
-	else
-		put(&in, client->u.in6.sin6_addr.s6_addr, 8);
+	put(&in, &who, sizeof(who));
 	put(&in, &policy, sizeof(policy));
 	put(&in, &entry, sizeof(entry));
 	return tag_of(b, &in);
@@ -236,9 +217,9 @@ static struct bucket *bucket_get(struct dg_budget *b, uint64_t key,
 	 * totals are for.) */
 	oldest->key = key;
 	oldest->used_ms = now_ms;
-	oldest->names = full_tokens(b->per_minute, now_ms);
+	oldest->names = dg_tokens_full(b->per_minute, now_ms);
 	oldest->refetch =
-		full_tokens(b->per_minute * DG_BUDGET_REFETCH_FACTOR, now_ms);
+		dg_tokens_full(b->per_minute * DG_BUDGET_REFETCH_FACTOR, now_ms);
 	return oldest;
 }
 
@@ -261,59 +242,21 @@ static struct total *total_get(struct dg_budget *b, uint32_t policy,
 	return &b->totals[p->first + entry];
 }
 
-/* Bring tokens up to now at `rate` a period, at most `rate`. */
-static void refill(struct tokens *t, uint64_t rate, uint64_t period_ms,
-		   uint64_t now_ms)
-{
-	uint64_t full = rate * MILLI;
-
-	if (now_ms > t->refill_ms) {
-		/* Past a period the bucket is full anyway, which also keeps
-		 * the product from overflowing. */
-		uint64_t elapsed = now_ms - t->refill_ms;
-		uint64_t add = (elapsed > period_ms ? period_ms : elapsed) *
-			       rate * MILLI / period_ms;
-
-		/* Advance the clock only with tokens granted, so frequent
-		 * checks do not round the refill away. */
-		if (add > 0) {
-			t->milli = t->milli + add > full ? full : t->milli + add;
-			t->refill_ms = now_ms;
-		}
-	}
-}
-
-static bool has_token(const struct tokens *t)
-{
-	return t->milli >= MILLI;
-}
-
-/* Refill, then take one token if there is one. */
-static bool take(struct tokens *t, uint64_t rate, uint64_t period_ms,
-		 uint64_t now_ms)
-{
-	refill(t, rate, period_ms, now_ms);
-	if (!has_token(t))
-		return false;
-	t->milli -= MILLI;
-	return true;
-}
-
 /*
  * One token from each of two buckets, or none: a client's and its
  * entry's total (t NULL: no total). Neither is taken when either is
  * empty, so a client turned away by the total keeps its own tokens.
  */
-static enum dg_budget_verdict take_pair(struct tokens *mine, uint64_t rate,
-					struct tokens *t, uint64_t total_rate,
-					uint64_t now_ms)
+static enum dg_budget_verdict take_pair(struct dg_tokens *mine,
+					uint64_t rate, struct dg_tokens *t,
+					uint64_t total_rate, uint64_t now_ms)
 {
-	refill(mine, rate, MINUTE_MS, now_ms);
-	if (!has_token(mine))
+	dg_tokens_refill(mine, rate, MINUTE_MS, now_ms);
+	if (!dg_tokens_any(mine))
 		return DG_BUDGET_EXHAUSTED;
-	if (t != NULL && !take(t, total_rate, MINUTE_MS, now_ms))
+	if (t != NULL && !dg_tokens_take(t, total_rate, MINUTE_MS, now_ms))
 		return DG_BUDGET_TOTAL_EXHAUSTED;
-	mine->milli -= MILLI;
+	(void)dg_tokens_take(mine, rate, MINUTE_MS, now_ms);
 	return DG_BUDGET_SEEN;
 }
 
@@ -390,8 +333,8 @@ bool dg_budget_query(struct dg_budget *b, const struct dg_addr *client,
 	if (r->key != key) {
 		/* A client not seen lately starts with a full bucket. */
 		r->key = key;
-		r->queries = full_tokens(per_second, now_ms);
+		r->queries = dg_tokens_full(per_second, now_ms);
 	}
 	r->used_ms = now_ms;
-	return take(&r->queries, per_second, SECOND_MS, now_ms);
+	return dg_tokens_take(&r->queries, per_second, SECOND_MS, now_ms);
 }

@@ -14,20 +14,21 @@
 
 #include <uv.h>
 
+#include "hash.h"
 #include "name.h"
+#include "tokens.h"
 
 /* Clients the limiter tells apart at once; a collision hands the slot
  * over, after the old client's summary. */
 #define LIMIT_SLOTS 1024
-#define MILLI 1000
+#define SECOND_MS 1000
 /* The limit in all, as a multiple of a client's. */
 #define LIMIT_TOTAL_FACTOR 16
 
 struct limit_slot {
 	uint64_t key;        /* 0: free */
 	struct dg_addr client;
-	uint64_t milli;      /* tokens, in thousandths */
-	uint64_t refill_ms;
+	struct dg_tokens lines;
 	uint64_t held;       /* lines held back since the last summary */
 	uint64_t since_ms;   /* when the first of them was */
 };
@@ -37,7 +38,8 @@ struct dg_qlog {
 	bool owned;   /* f is ours to close */
 	char *path;   /* a file sink's name, to reopen */
 	unsigned rate;  /* denial lines a second a client; 0: no limit */
-	struct limit_slot total;
+	struct dg_tokens total; /* LIMIT_TOTAL_FACTOR × rate, all clients */
+	struct dg_hash_key key; /* the slots': clients choose addresses */
 	struct limit_slot *slots;
 };
 
@@ -168,6 +170,8 @@ static int qlog_new(FILE *f, bool owned, unsigned deny_rate,
 	q->f = f;
 	q->owned = owned;
 	q->rate = deny_rate;
+	q->total = dg_tokens_full((uint64_t)deny_rate * LIMIT_TOTAL_FACTOR, 0);
+	dg_hash_key_random(&q->key);
 	if (deny_rate > 0) {
 		q->slots = calloc(LIMIT_SLOTS, sizeof(*q->slots));
 		if (q->slots == NULL) {
@@ -274,51 +278,11 @@ static void write_summary(struct dg_qlog *q, struct limit_slot *s,
 		put_line(q, line, n);
 }
 
-/* Refill at rate a second up to rate, then take one if there is one. */
-static bool take(struct limit_slot *s, uint64_t rate, uint64_t now_ms)
-{
-	uint64_t full = rate * MILLI;
-
-	/* The wall clock: when it steps back, start again from there. */
-	if (now_ms > s->refill_ms) {
-		uint64_t elapsed = now_ms - s->refill_ms;
-		uint64_t refill = (elapsed > 1000 ? 1000 : elapsed) * rate;
-
-		s->milli = s->milli + refill > full ? full : s->milli + refill;
-	}
-	s->refill_ms = now_ms;
-	if (s->milli < MILLI)
-		return false;
-	s->milli -= MILLI;
-	return true;
-}
-
-static uint64_t client_key(const struct dg_addr *a)
-{
-	uint64_t h = 14695981039346656037ull;
-	const uint8_t *p;
-	size_t n;
-
-	if (a->u.sa.sa_family == AF_INET) {
-		p = (const uint8_t *)&a->u.in4.sin_addr;
-		n = 4;
-	} else {
-		p = a->u.in6.sin6_addr.s6_addr;
-		n = 8; /* the /64 */
-	}
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	h ^= a->u.sa.sa_family;
-	return h ? h : 1;
-}
-
 /* A denial line may be written: the client's bucket and the total's. */
 static bool limit_allows(struct dg_qlog *q, const struct dg_addr *client,
 			 uint64_t now_ms)
 {
-	uint64_t key = client_key(client);
+	uint64_t key = dg_addr_client_key(&q->key, client);
 	struct limit_slot *s = &q->slots[key % LIMIT_SLOTS];
 
 	if (s->key != key) {
@@ -326,22 +290,17 @@ static bool limit_allows(struct dg_qlog *q, const struct dg_addr *client,
 		memset(s, 0, sizeof(*s));
 		s->key = key;
 		s->client = *client;
-		s->milli = (uint64_t)q->rate * MILLI;
-		s->refill_ms = now_ms;
-	}
-	if (q->total.key == 0) {
-		q->total.key = 1;
-		q->total.milli = (uint64_t)q->rate * LIMIT_TOTAL_FACTOR * MILLI;
-		q->total.refill_ms = now_ms;
+		s->lines = dg_tokens_full(q->rate, now_ms);
 	}
 	/* Both refill; a line takes from both or from neither. */
-	if (take(s, q->rate, now_ms)) {
-		if (take(&q->total, (uint64_t)q->rate * LIMIT_TOTAL_FACTOR,
-			 now_ms)) {
+	if (dg_tokens_take(&s->lines, q->rate, SECOND_MS, now_ms)) {
+		if (dg_tokens_take(&q->total,
+				   (uint64_t)q->rate * LIMIT_TOTAL_FACTOR,
+				   SECOND_MS, now_ms)) {
 			write_summary(q, s, now_ms);
 			return true;
 		}
-		s->milli += MILLI;
+		dg_tokens_put_back(&s->lines);
 	}
 	if (s->held++ == 0)
 		s->since_ms = now_ms;
