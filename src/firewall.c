@@ -14,6 +14,14 @@
  * A listener on a wildcard address (0.0.0.0, ::) is reached only through a
  * local address, so it is matched as "leaves through lo" on its port: never
  * as "any address", which would let every resolver on that port through.
+ *
+ * Forged sources (DESIGN.md "Trust boundaries"): a sandbox with CAP_NET_RAW
+ * writes any source address into a raw socket's packets, and dnsgate's
+ * budgets and CIDR groups key on that address. Target container drops, in
+ * the output hook that raw IP sockets pass through too, every packet whose
+ * source is not an address of the namespace itself (AF_PACKET frames leave
+ * below netfilter: only dropping NET_RAW, or the docker-user target on the
+ * host, stops those).
  */
 #include "firewall.h"
 
@@ -33,6 +41,12 @@ static const unsigned dropped_ports[] = { 53, 853, 5353, 5355 };
 
 static const char chain[] = "DNSGATE";
 static const char user_chain[] = "DNSGATE-USER";
+
+/* ICMPv6 that RFC 4862 (DAD) and RFC 3810 (MLD) send from :: before an
+ * address is usable: not forged, and no DNS. */
+#define DG_FW_UNSPEC_ICMP6_NFT \
+	"{ nd-neighbor-solicit, mld-listener-report, mld2-listener-report }"
+static const unsigned unspec_icmp6[] = { 135, 131, 143 };
 
 int dg_firewall_target_from_str(const char *s, enum dg_firewall_target *out)
 {
@@ -129,6 +143,14 @@ static void write_header(const struct dg_config *cfg,
 			     DG_FW_DOCKER_DNS ":53, which forwards to the "
 			     "container's dns:\n# servers from this namespace, "
 			     "where these rules leave it dnsgate alone.");
+	if (opt->target == DG_FW_CONTAINER)
+		fprintf(out, "\n# First, a packet whose source is not an address "
+			     "of this namespace is forged\n# (a raw socket): "
+			     "dropped. So is every packet to " DG_FW_DOCKER_DNS
+			     "%s.",
+			opt->docker_dns ? " that Docker's\n# own DNAT of "
+					  "port 53 did not bring there"
+					: " (no --docker-dns)");
 	fprintf(out, "\n# Every other packet to port 53, 853, 5353 or 5355 "
 		     "(UDP or TCP, IPv4 or IPv6)\n# is %s.\n",
 		opt->redirect ? "dropped, except port 53 of a family with a "
@@ -157,20 +179,15 @@ static void nft_listener_rules(const struct dg_config *cfg, FILE *out,
 }
 
 /*
- * The exceptions that follow the listeners, in the filter chain and the nat
- * one. Target host: dnsgate's own user reaches its upstreams, on port 53
- * (DNS) or 853 (DoT). --docker-dns: the container reaches Docker's embedded
- * resolver, 127.0.0.11, whose port Docker's own DNAT moved; it forwards to
- * the container's dns: servers from the container's namespace, where these
- * same rules let it reach only dnsgate.
+ * --docker-dns: the container reaches Docker's embedded resolver,
+ * 127.0.0.11, through Docker's own DNAT of port 53 (to a random port), so
+ * by the port before that DNAT; it forwards to the container's dns: servers
+ * from the container's namespace, where these same rules let it reach only
+ * dnsgate.
  */
-static void nft_exceptions(const struct dg_config *cfg,
-			   const struct dg_firewall_options *opt, FILE *out,
+static void nft_docker_dns(const struct dg_firewall_options *opt, FILE *out,
 			   const char *verdict)
 {
-	if (opt->target == DG_FW_HOST)
-		fprintf(out, "\t\tmeta skuid \"%s\" meta l4proto { tcp, udp } "
-			     "th dport { 53, 853 } %s\n", cfg->user, verdict);
 	if (opt->docker_dns)
 		for (int p = 0; p < 2; p++)
 			fprintf(out, "\t\tip daddr " DG_FW_DOCKER_DNS " meta "
@@ -178,22 +195,69 @@ static void nft_exceptions(const struct dg_config *cfg,
 				p == 0 ? "udp" : "tcp", verdict);
 }
 
-static void ipt_exceptions(const struct dg_config *cfg,
-			   const struct dg_firewall_options *opt, int family,
-			   FILE *out)
+/* Target host: dnsgate's own user reaches its upstreams, on port 53 (DNS)
+ * or 853 (DoT); in the filter chain and the nat one, after the listeners. */
+static void nft_exceptions(const struct dg_config *cfg,
+			   const struct dg_firewall_options *opt, FILE *out,
+			   const char *verdict)
 {
-	for (int p = 0; p < 2; p++) {
-		const char *proto = p == 0 ? "udp" : "tcp";
+	if (opt->target == DG_FW_HOST)
+		fprintf(out, "\t\tmeta skuid \"%s\" meta l4proto { tcp, udp } "
+			     "th dport { 53, 853 } %s\n", cfg->user, verdict);
+}
 
-		if (opt->target == DG_FW_HOST)
+/*
+ * Target container, first in the filter chain. A source that is not local
+ * is forged: fib looks it up among this namespace's addresses (127/8 and
+ * ::1 included), so loopback traffic and the queries to dnsgate, which
+ * leave from the sandbox's own address, pass. Then 127.0.0.11 by port 53
+ * before Docker's DNAT only: a query sent straight to the resolver's real
+ * port (in /proc/net/udp) would pass every rule on port 53.
+ */
+static void nft_sandbox_rules(const struct dg_firewall_options *opt,
+			      FILE *out)
+{
+	fprintf(out, "\t\tip6 saddr :: icmpv6 type " DG_FW_UNSPEC_ICMP6_NFT
+		     " accept\n"
+		     "\t\tfib saddr type != local drop\n");
+	nft_docker_dns(opt, out, "accept");
+	fprintf(out, "\t\tip daddr " DG_FW_DOCKER_DNS " drop\n");
+}
+
+static void ipt_exceptions(const struct dg_config *cfg,
+			   const struct dg_firewall_options *opt, FILE *out)
+{
+	if (opt->target == DG_FW_HOST)
+		for (int p = 0; p < 2; p++)
 			fprintf(out, "-A %s -m owner --uid-owner %s -p %s -m "
 				     "multiport --dports 53,853 -j RETURN\n",
-				chain, cfg->user, proto);
-		if (opt->docker_dns && family == 4)
+				chain, cfg->user, p == 0 ? "udp" : "tcp");
+}
+
+static void ipt_docker_dns(const struct dg_firewall_options *opt, int family,
+			   FILE *out)
+{
+	if (opt->docker_dns && family == 4)
+		for (int p = 0; p < 2; p++)
 			fprintf(out, "-A %s -d " DG_FW_DOCKER_DNS "/32 -p %s -m "
 				     "conntrack --ctorigdstport 53 -j RETURN\n",
-				chain, proto);
-	}
+				chain, p == 0 ? "udp" : "tcp");
+}
+
+/* nft_sandbox_rules, for iptables: addrtype LOCAL is fib's type local. */
+static void ipt_sandbox_rules(const struct dg_firewall_options *opt,
+			      int family, FILE *out)
+{
+	if (family == 6)
+		for (size_t i = 0; i < DG_ARRAY_SIZE(unspec_icmp6); i++)
+			fprintf(out, "-A %s -s ::/128 -p ipv6-icmp -m icmp6 "
+				     "--icmpv6-type %u -j RETURN\n",
+				chain, unspec_icmp6[i]);
+	fprintf(out, "-A %s -m addrtype ! --src-type LOCAL -j DROP\n", chain);
+	ipt_docker_dns(opt, family, out);
+	if (family == 4)
+		fprintf(out, "-A %s -d " DG_FW_DOCKER_DNS "/32 -j DROP\n",
+			chain);
 }
 
 /* The nat chain: a listener's own traffic stays, other port 53 goes to the
@@ -209,6 +273,7 @@ static void nft_redirect(const struct dg_config *cfg,
 		     "\t\ttype nat hook output priority -100; policy accept;\n");
 	nft_listener_rules(cfg, out, "return");
 	nft_exceptions(cfg, opt, out, "return");
+	nft_docker_dns(opt, out, "return");
 	for (size_t i = 0; i < cfg->listen.n; i++) {
 		listener_get(&cfg->listen.v[i], &l);
 		if (done[l.family == 6])
@@ -252,6 +317,8 @@ static void write_nft(const struct dg_config *cfg,
 		     "\tchain output {\n"
 		     "\t\ttype filter hook output priority filter; "
 		     "policy accept;\n");
+	if (opt->target == DG_FW_CONTAINER)
+		nft_sandbox_rules(opt, out);
 	nft_listener_rules(cfg, out, "accept");
 	nft_exceptions(cfg, opt, out, "accept");
 	fprintf(out, "\t\tmeta l4proto { tcp, udp } th dport " DG_FW_PORTS_NFT
@@ -316,8 +383,10 @@ static void write_ipt_family(const struct dg_config *cfg,
 		listener_get(&cfg->listen.v[i], &first);
 		have = first.family == family;
 	}
+	if (opt->target == DG_FW_CONTAINER)
+		ipt_sandbox_rules(opt, family, out);
 	ipt_listener_rules(cfg, family, out);
-	ipt_exceptions(cfg, opt, family, out);
+	ipt_exceptions(cfg, opt, out);
 	for (int p = 0; p < 2; p++)
 		fprintf(out, "-A %s -p %s -m multiport --dports "
 			     DG_FW_PORTS_IPT " -j DROP\n", chain, protos[p]);
@@ -333,7 +402,8 @@ static void write_ipt_family(const struct dg_config *cfg,
 
 	fprintf(out, "*nat\n:%s - [0:0]\n-F %s\n", chain, chain);
 	ipt_listener_rules(cfg, family, out);
-	ipt_exceptions(cfg, opt, family, out);
+	ipt_exceptions(cfg, opt, out);
+	ipt_docker_dns(opt, family, out);
 	for (int p = 0; p < 2; p++) {
 		fprintf(out, "-A %s -p %s -m %s --dport 53 ", chain, protos[p],
 			protos[p]);

@@ -134,6 +134,17 @@ int main(void)
 	   "nft: a family without a listener is named as dropped");
 	ok(!has(s, "nat_output"), "nft: no nat chain without --redirect");
 	ok(has(s, "nft delete table inet dnsgate"), "nft: says how to remove");
+	ok(has(s, "policy accept;\n\t\tip6 saddr :: icmpv6 type { "
+		  "nd-neighbor-solicit, mld-listener-report, "
+		  "mld2-listener-report } accept\n\t\tfib saddr type != local "
+		  "drop\n"),
+	   "nft: first, a source not local to the namespace is dropped "
+	   "(DAD and MLD from :: aside)");
+	ok(has(s, "fib saddr type != local drop\n\t\tip daddr 127.0.0.11 "
+		  "drop\n\t\tip daddr 10.99.1.1"),
+	   "nft: then 127.0.0.11, every port, before the listeners");
+	ok(!has(s, "127.0.0.11 meta l4proto"),
+	   "nft: without --docker-dns, not even its port 53");
 	free(s);
 
 	s = gen(both, 2, NULL, DG_FW_NFT, true, 0);
@@ -176,6 +187,17 @@ int main(void)
 	ok(!has(s, "-A OUTPUT") && !has(s, "-I OUTPUT 1 -j DNSGATE\n*"),
 	   "iptables: the restore text itself never adds a jump");
 	ok(!has(s, "*nat"), "iptables: no nat table without --redirect");
+	ok(count(s, "-F DNSGATE\n-A DNSGATE -m addrtype ! --src-type LOCAL -j "
+		    "DROP\n") == 1 &&
+	   has(s, "-A DNSGATE -m addrtype ! --src-type LOCAL -j DROP\n"
+		  "-A DNSGATE -d 127.0.0.11/32 -j DROP\n-A DNSGATE -d "
+		  "10.99.1.1/32"),
+	   "iptables: IPv4 drops a forged source first, then 127.0.0.11");
+	ok(has(s, "-F DNSGATE\n-A DNSGATE -s ::/128 -p ipv6-icmp -m icmp6 "
+		  "--icmpv6-type 135 -j RETURN\n") &&
+	   has(s, "--icmpv6-type 143 -j RETURN\n-A DNSGATE -m addrtype ! "
+		  "--src-type LOCAL -j DROP\n-A DNSGATE -p udp"),
+	   "iptables: IPv6 too, DAD and MLD from :: aside, no 127.0.0.11");
 	free(s);
 
 	s = gen(both, 2, "x.conf", DG_FW_IPTABLES, true, 6);
@@ -313,6 +335,13 @@ int main(void)
 		   "docker-dns nft --redirect: Docker's DNAT is left alone");
 		ok(has(s, "Docker's embedded resolver 127.0.0.11:53"),
 		   "docker-dns: the header says so");
+		ok(has(s, "fib saddr type != local drop\n"
+			  "\t\tip daddr 127.0.0.11 meta l4proto udp ct original "
+			  "proto-dst 53 accept\n\t\tip daddr 127.0.0.11 meta "
+			  "l4proto tcp ct original proto-dst 53 accept\n\t\tip "
+			  "daddr 127.0.0.11 drop\n"),
+		   "docker-dns nft: 127.0.0.11 by port 53 before the DNAT, "
+		   "any other port dropped");
 		free(s);
 		opt.backend = DG_FW_IPTABLES;
 		opt.family = 4;
@@ -320,10 +349,19 @@ int main(void)
 		ok(count(s, "-A DNSGATE -d 127.0.0.11/32 -p udp -m conntrack "
 			    "--ctorigdstport 53 -j RETURN\n") == 2,
 		   "docker-dns iptables: in filter and in nat");
+		ok(has(s, "--src-type LOCAL -j DROP\n-A DNSGATE -d "
+			  "127.0.0.11/32 -p udp -m conntrack --ctorigdstport 53 "
+			  "-j RETURN\n-A DNSGATE -d 127.0.0.11/32 -p tcp -m "
+			  "conntrack --ctorigdstport 53 -j RETURN\n-A DNSGATE -d "
+			  "127.0.0.11/32 -j DROP\n"),
+		   "docker-dns iptables: any other port to 127.0.0.11 dropped");
+		ok(count(s, "127.0.0.11/32 -j DROP") == 1,
+		   "docker-dns iptables: only in filter (nat cannot drop)");
 		free(s);
 		opt.family = 6;
 		s = gen_with(one, 1, "d.conf", NULL, &opt);
-		ok(s != NULL && count(s, "127.0.0.11") == 1,
+		ok(s != NULL && has(s, "127.0.0.11") &&
+		   !has(s, "-d 127.0.0.11"),
 		   "docker-dns: in the IPv6 half, the header only");
 		free(s);
 	}
@@ -355,6 +393,12 @@ int main(void)
 	ok(has(s, "--uid-owner dnsgate -p tcp -m multiport --dports 53,853 "
 		  "-j RETURN\n-A DNSGATE -p udp -m udp --dport 53 -j DNAT"),
 	   "host iptables: before the DNAT");
+	ok(!has(s, "addrtype") && !has(s, "127.0.0.11"),
+	   "host iptables: no source or 127.0.0.11 rule (not a container)");
+	free(s);
+	s = gen_as(both, 2, "h.conf", DG_FW_NFT, false, 0, "dnsgate");
+	ok(s != NULL && !has(s, "fib saddr") && !has(s, "daddr 127.0.0.11"),
+	   "host nft: none either");
 	free(s);
 	s = gen(both, 2, "c.conf", DG_FW_NFT, true, 0);
 	ok(s != NULL && !has(s, "skuid"), "container: no user exception");
