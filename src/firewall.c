@@ -21,7 +21,9 @@
  * the output hook that raw IP sockets pass through too, every packet whose
  * source is not an address of the namespace itself (AF_PACKET frames leave
  * below netfilter: only dropping NET_RAW, or the docker-user target on the
- * host, stops those).
+ * host, stops those). Target docker-user drops, from a Docker bridge, every
+ * packet the host would not route back through that bridge (strict reverse
+ * path), before routing: on the way to the host and through it alike.
  */
 #include "firewall.h"
 
@@ -41,6 +43,11 @@ static const unsigned dropped_ports[] = { 53, 853, 5353, 5355 };
 
 static const char chain[] = "DNSGATE";
 static const char user_chain[] = "DNSGATE-USER";
+
+/* Docker's bridges: docker0 and one br-<network id> a user-defined
+ * network; nft and iptables spell the wildcard differently. */
+static const char *const bridges_nft[] = { "docker0", "br-*" };
+static const char *const bridges_ipt[] = { "docker0", "br-+" };
 
 /* ICMPv6 that RFC 4862 (DAD) and RFC 3810 (MLD) send from :: before an
  * address is usable: not forged, and no DNS. */
@@ -109,7 +116,8 @@ static void write_header(const struct dg_config *cfg,
 
 	static const char *const targets[] = {
 		[DG_FW_CONTAINER] = "container (the sandbox's own network namespace)",
-		[DG_FW_DOCKER_USER] = "docker-user (the host's forward path)",
+		[DG_FW_DOCKER_USER] = "docker-user (the host's forward path, "
+				      "and its way in from Docker's bridges)",
 		[DG_FW_HOST] = "host (this machine's own output path)",
 	};
 
@@ -132,7 +140,12 @@ static void write_header(const struct dg_config *cfg,
 			fprintf(out, " %s", text);
 		}
 		fprintf(out, "\n# to port 53, 853, 5353 or 5355 (UDP or TCP) "
-			     "is dropped; other sources are not touched.\n");
+			     "is dropped; other sources are not touched.\n"
+			     "# From any Docker bridge (docker0, br-*), a "
+			     "packet whose source this host would not\n"
+			     "# route back through that bridge is forged: "
+			     "dropped before routing, so to this\n"
+			     "# host and through it.\n");
 		return;
 	}
 	if (opt->target == DG_FW_HOST)
@@ -464,13 +477,49 @@ static void write_ipt(const struct dg_config *cfg,
 }
 
 /*
- * Target docker-user. The rules see forwarded packets only, so a listener
- * on a wildcard address (dnsgate on the host itself) is reached through
- * INPUT and needs no rule here; a listener in a container or on another
- * host is forwarded to and is allowed by address and port. Only packets
- * from the --subnet prefixes are matched: the host's other traffic is not
- * this target's business.
+ * Target docker-user. The DNS rules see forwarded packets only, so a
+ * listener on a wildcard address (dnsgate on the host itself) is reached
+ * through INPUT and needs no rule here; a listener in a container or on
+ * another host is forwarded to and is allowed by address and port. Only
+ * packets from the --subnet prefixes are matched: the host's other traffic
+ * is not this target's business.
+ *
+ * Those prefixes mean something only if a container cannot forge its
+ * source. So, before routing (raw priority, both for the host's INPUT,
+ * where a dnsgate on the bridge address listens, and for FORWARD), a packet
+ * from a Docker bridge must come from an address the host routes back
+ * through that same bridge: strict reverse-path filtering. It needs no
+ * list: each bridge's own connected routes say which sources are its own,
+ * for every Docker network, those made later included. A container can
+ * still take another address of its own bridge's subnets (a neighbour's);
+ * no IP rule on the host can tell the two apart.
  */
+
+/* nft: the reverse-path chain, in the docker-user table. ip6t_rpfilter
+ * lets :: through itself (DAD, MLD); nft's fib is told to. */
+static void nft_du_rpfilter(FILE *out)
+{
+	fprintf(out, "\tchain prerouting {\n"
+		     "\t\ttype filter hook prerouting priority raw; "
+		     "policy accept;\n"
+		     "\t\tip6 saddr :: icmpv6 type " DG_FW_UNSPEC_ICMP6_NFT
+		     " accept\n");
+	for (size_t i = 0; i < DG_ARRAY_SIZE(bridges_nft); i++)
+		fprintf(out, "\t\tiifname \"%s\" fib saddr . iif oif missing "
+			     "drop\n", bridges_nft[i]);
+	fprintf(out, "\t}\n");
+}
+
+/* iptables: rpfilter is valid only in raw and mangle PREROUTING, so the
+ * chain of that name in raw holds it, jumped to from raw PREROUTING. */
+static void ipt_du_rpfilter(FILE *out)
+{
+	fprintf(out, "*raw\n:%s - [0:0]\n-F %s\n", user_chain, user_chain);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(bridges_ipt); i++)
+		fprintf(out, "-A %s -i %s -m rpfilter --invert -j DROP\n",
+			user_chain, bridges_ipt[i]);
+	fprintf(out, "COMMIT\n");
+}
 
 static bool family_has_subnet(const struct dg_firewall_options *opt,
 			      int family)
@@ -511,8 +560,8 @@ static void du_family_notes(const struct dg_config *cfg,
 	}
 	for (int f = 4; f <= 6; f += 2) {
 		if (!family_has_subnet(opt, f))
-			fprintf(out, "# No IPv%d --subnet: no IPv%d rules.\n",
-				f, f);
+			fprintf(out, "# No IPv%d --subnet: no IPv%d DNS "
+				     "rules.\n", f, f);
 		else if (!family_has_forward_listener(cfg, f))
 			fprintf(out, "# No forwarded IPv%d listener: all DNS "
 				     "from the IPv%d subnets is dropped.\n",
@@ -534,13 +583,16 @@ static void write_nft_docker_user(const struct dg_config *cfg,
 		     "are iptables: this\n"
 		     "# table hooks forward before them (priority filter - 10); "
 		     "an accept here\n"
-		     "# still leaves the packet to Docker's rules.\n"
+		     "# still leaves the packet to Docker's rules. Forged "
+		     "sources: hook prerouting,\n"
+		     "# priority raw.\n"
 		     "# Remove: nft delete table inet dnsgate_docker\n");
 	du_family_notes(cfg, opt, out);
 	fprintf(out, "table inet dnsgate_docker {}\n"
 		     "delete table inet dnsgate_docker\n"
-		     "table inet dnsgate_docker {\n"
-		     "\tchain forward {\n"
+		     "table inet dnsgate_docker {\n");
+	nft_du_rpfilter(out);
+	fprintf(out, "\tchain forward {\n"
 		     "\t\ttype filter hook forward priority filter - 10; "
 		     "policy accept;\n");
 	for (size_t s = 0; s < opt->n_subnets; s++) {
@@ -583,19 +635,24 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 	fprintf(out, "#\n"
 		     "# For iptables-restore --noflush (IPv4) and "
 		     "ip6tables-restore --noflush (IPv6;\n"
-		     "# --family 4|6 prints one half alone). The %s chain "
-		     "(filter) is flushed\n"
-		     "# and refilled on every apply; then jump to it from "
-		     "DOCKER-USER (Docker creates\n"
-		     "# that chain) once, only if absent:\n"
-		     "#   iptables -C DOCKER-USER -j %s 2>/dev/null || "
-		     "iptables -I DOCKER-USER 1 -j %s\n"
+		     "# --family 4|6 prints one half alone). The %1$s chains "
+		     "(raw: forged\n"
+		     "# sources; filter: DNS) are flushed and refilled on every "
+		     "apply; then jump to\n"
+		     "# them from raw PREROUTING and from DOCKER-USER (Docker "
+		     "creates that chain)\n"
+		     "# once, only if absent:\n"
+		     "#   iptables -t raw -C PREROUTING -j %1$s 2>/dev/null || "
+		     "iptables -t raw -I PREROUTING 1 -j %1$s\n"
+		     "#   iptables -C DOCKER-USER -j %1$s 2>/dev/null || "
+		     "iptables -I DOCKER-USER 1 -j %1$s\n"
 		     "# (ip6tables likewise). Remove:\n"
-		     "#   iptables -D DOCKER-USER -j %s; iptables -F %s; "
-		     "iptables -X %s\n"
+		     "#   iptables -t raw -D PREROUTING -j %1$s; iptables -t raw "
+		     "-F %1$s; iptables -t raw -X %1$s\n"
+		     "#   iptables -D DOCKER-USER -j %1$s; iptables -F %1$s; "
+		     "iptables -X %1$s\n"
 		     "# (ip6tables likewise). A listener returns to "
 		     "DOCKER-USER: Docker's rules still apply.\n",
-		user_chain, user_chain, user_chain, user_chain, user_chain,
 		user_chain);
 	du_family_notes(cfg, opt, out);
 	for (int f = 4; f <= 6; f += 2) {
@@ -605,6 +662,7 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 			continue;
 		if (opt->family == 0 && f == 6)
 			fprintf(out, "# ip6tables-restore\n");
+		ipt_du_rpfilter(out);
 		/* Declared and flushed even with no subnet of this family:
 		 * a re-apply without it must not leave the old rules. */
 		fprintf(out, "*filter\n:%s - [0:0]\n-F %s\n", user_chain,

@@ -21,7 +21,9 @@
  * iptables filter): packets forwarded from the given sandbox subnets to
  * port 53, 853, 5353 or 5355 go only to the dnsgate listeners, address and
  * port. Only those subnets are touched; a family with no subnet gets no
- * rules.
+ * DNS rules. And on prerouting, whatever the subnets: a packet from a Docker
+ * bridge (docker0, br-*) whose source the host does not route back through
+ * that bridge is forged and dropped (for iptables, a raw-table chain).
  *
  * Target `host`, for a plain host where dnsgate runs as a user of its own
  * ([server] user): the container rules on the host's output path, plus one

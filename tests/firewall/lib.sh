@@ -244,11 +244,17 @@ docker_host_topology() {
 }
 
 # docker_user_chain: Docker's part, which the docker-user rules only jump
-# from: the DOCKER-USER chain, jumped to first from FORWARD, both families.
+# from: the DOCKER-USER chain, jumped to first from FORWARD, both families;
+# and in raw PREROUTING, where the rules also jump from, what Docker 28
+# puts there for a published port (8080 of the sandbox): no access to it
+# but through its bridge.
 docker_user_chain() {
-	local ipt
+	local ipt sb_addr=$net4.1.2/32
 	for ipt in iptables ip6tables; do
-		rt $ipt -N DOCKER-USER && rt $ipt -I FORWARD 1 -j DOCKER-USER || {
+		[ $ipt = ip6tables ] && sb_addr=$net6:1::2/128
+		rt $ipt -N DOCKER-USER && rt $ipt -I FORWARD 1 -j DOCKER-USER &&
+			rt $ipt -t raw -A PREROUTING -d "$sb_addr" ! -i br-sb -p tcp \
+				-m tcp --dport 8080 -j DROP || {
 			echo "# cannot create the DOCKER-USER stand-in"; exit 99; }
 	done
 }
@@ -301,7 +307,7 @@ sandbox_via_dnsgate() {
 # iptables-nft ones, which stay behind empty once created), every nft rule,
 # and every iptables rule and chain of ours or Docker's, without counters.
 fw_snapshot() {
-	ip netns exec "$1" nft list tables 2>/dev/null | grep -v '^table ip6\? \(filter\|nat\)$'
+	ip netns exec "$1" nft list tables 2>/dev/null | grep -v '^table ip6\? \(filter\|nat\|raw\)$'
 	# (nft warns on iptables-nft's tables, and cannot show its xt DNAT.)
 	ip netns exec "$1" nft list ruleset 2>/dev/null |
 		grep -Ev '^[[:space:]]*(table|chain|type|}|$)' |

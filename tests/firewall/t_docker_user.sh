@@ -64,6 +64,8 @@ apply() {
 	gen --iptables --family 4 | rt iptables-restore --noflush || return 1
 	gen --iptables --family 6 | rt ip6tables-restore --noflush || return 1
 	for ipt in iptables ip6tables; do
+		rt $ipt -t raw -C PREROUTING -j DNSGATE-USER 2>/dev/null ||
+			rt $ipt -t raw -I PREROUTING 1 -j DNSGATE-USER || return 1
 		rt $ipt -C DOCKER-USER -j DNSGATE-USER 2>/dev/null ||
 			rt $ipt -I DOCKER-USER 1 -j DNSGATE-USER || return 1
 	done
@@ -76,7 +78,9 @@ remove() {
 		return
 	fi
 	for ipt in iptables ip6tables; do
-		rt $ipt -D DOCKER-USER -j DNSGATE-USER &&
+		rt $ipt -t raw -D PREROUTING -j DNSGATE-USER &&
+			rt $ipt -t raw -F DNSGATE-USER && rt $ipt -t raw -X DNSGATE-USER &&
+			rt $ipt -D DOCKER-USER -j DNSGATE-USER &&
 			rt $ipt -F DNSGATE-USER && rt $ipt -X DNSGATE-USER || return 1
 	done
 }
@@ -113,9 +117,11 @@ for backend in nft iptables; do
 		is "$(copies nft)" 1 "nft: one dnsgate_docker table"
 	else
 		is "$(copies iptables)" 2 "iptables: one DOCKER-USER jump per family"
-		is "$(rt iptables -S DNSGATE-USER | grep -c -- '^-A')" \
+		is "$({ rt iptables -t raw -S DNSGATE-USER; rt iptables -S DNSGATE-USER; } | grep -c -- '^-A')" \
 			"$(gen --iptables --family 4 | grep -c -- '^-A')" \
-			"iptables: DNSGATE-USER holds one copy of the rules"
+			"iptables: DNSGATE-USER (filter and raw) holds one copy of the rules"
+		is "$(rt iptables -t raw -S PREROUTING | grep -c -- '-j DNSGATE-USER')" 1 \
+			"iptables: one raw PREROUTING jump"
 	fi
 
 	sandbox_via_dnsgate "$backend"

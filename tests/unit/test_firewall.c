@@ -253,16 +253,32 @@ int main(void)
 		ok(!has(s, "th dport 5353 accept") &&
 		   has(s, "Listener 0.0.0.0 port 5353 is a wildcard"),
 		   "docker-user nft: a wildcard listener gets no forward rule");
-		is_int(count(s, " drop\n"), 3 * 9,
-		       "docker-user nft: drops only for the three subnets");
+		is_int(count(s, " drop\n"), 3 * 9 + 2,
+		       "docker-user nft: drops only for the three subnets, "
+		       "and forged sources");
+		ok(has(s, "\tchain prerouting {\n\t\ttype filter hook "
+			  "prerouting priority raw; policy accept;\n") &&
+		   has(s, "iifname \"docker0\" fib saddr . iif oif missing "
+			  "drop\n\t\tiifname \"br-*\" fib saddr . iif oif "
+			  "missing drop\n\t}\n\tchain forward"),
+		   "docker-user nft: from docker0 and br-*, strict reverse "
+		   "path, before routing");
+		ok(has(s, "ip6 saddr :: icmpv6 type { nd-neighbor-solicit, "
+			  "mld-listener-report, mld2-listener-report } accept\n"
+			  "\t\tiifname \"docker0\""),
+		   "docker-user nft: DAD and MLD from :: are not forged");
+		ok(!has(s, "fib saddr type"),
+		   "docker-user nft: not the container's local-source rule");
 		ok(!has(s, "saddr 0.0.0.0") && !has(s, "hook output"),
 		   "docker-user nft: nothing unscoped, no output chain");
 		free(s);
 
 		s = gen_du(du_listen, 2, nets4, 1, DG_FW_NFT, 0);
-		ok(has(s, "No IPv6 --subnet: no IPv6 rules."),
+		ok(has(s, "No IPv6 --subnet: no IPv6 DNS rules."),
 		   "docker-user nft: a family without a subnet is named");
-		ok(!has(s, "ip6 saddr"), "docker-user nft: and gets no rule");
+		ok(!has(s, "ip6 saddr fd") && has(s, "iifname \"br-*\" fib"),
+		   "docker-user nft: and gets no DNS rule, but the reverse "
+		   "path still");
 		free(s);
 
 		s = gen_du(du_listen, 3, nets, 3, DG_FW_IPTABLES, 0);
@@ -296,15 +312,31 @@ int main(void)
 		   "docker-user iptables: the restore text adds no jump");
 		ok(!has(s, "-A DNSGATE-USER -p") && !has(s, "*nat"),
 		   "docker-user iptables: every rule is scoped to a subnet");
+		is_int(count(s, "*raw\n:DNSGATE-USER - [0:0]\n-F DNSGATE-USER\n"
+				"-A DNSGATE-USER -i docker0 -m rpfilter --invert "
+				"-j DROP\n-A DNSGATE-USER -i br-+ -m rpfilter "
+				"--invert -j DROP\nCOMMIT\n*filter\n"), 2,
+		       "docker-user iptables: both families, a raw chain drops "
+		       "what docker0 and br-+ do not route back");
+		ok(has(s, "iptables -t raw -C PREROUTING -j DNSGATE-USER "
+			  "2>/dev/null || iptables -t raw -I PREROUTING 1 -j "
+			  "DNSGATE-USER") &&
+		   has(s, "iptables -t raw -D PREROUTING -j DNSGATE-USER; "
+			  "iptables -t raw -F DNSGATE-USER; iptables -t raw -X "
+			  "DNSGATE-USER"),
+		   "docker-user iptables: says how to jump to it and remove it");
+		ok(!has(s, "-A PREROUTING"),
+		   "docker-user iptables: the restore text adds no raw jump");
 		free(s);
 
 		s = gen_du(du_listen, 2, nets4, 1, DG_FW_IPTABLES, 6);
 		is_int(count(s, "*filter"), 1,
 		       "docker-user iptables --family 6: one half");
-		ok(has(s, "No IPv6 --subnet: no IPv6 rules.") &&
-		   !has(s, "-A DNSGATE-USER"),
-		   "docker-user iptables, no IPv6 subnet: the chain is only "
-		   "flushed");
+		ok(has(s, "No IPv6 --subnet: no IPv6 DNS rules.") &&
+		   has(s, "*filter\n:DNSGATE-USER - [0:0]\n-F DNSGATE-USER\n"
+			  "COMMIT\n") && count(s, "-A DNSGATE-USER") == 2,
+		   "docker-user iptables, no IPv6 subnet: the filter chain is "
+		   "only flushed; the reverse path stays");
 		free(s);
 
 		s = gen_du(du_listen + 1, 1, nets4, 1, DG_FW_IPTABLES, 4);
