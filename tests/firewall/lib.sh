@@ -83,9 +83,10 @@ PY
 	nsbg "$1" "$tmp/tcp$2.log" python3 "$tmp/tcp_listener.py" "$2"
 }
 
-# start_resolver NS V4 V6: in NS, an ldns-testns upstream (basic.testns) on
-# its loopback and dnsgate on V4:53 and [V6]:53 forwarding to it, allowing
-# www.example.com. Logs: $tmp/up.log, $tmp/dnsgate.log.
+# start_resolver NS V4 V6 [CONF]: in NS, an ldns-testns upstream
+# (basic.testns) on its loopback and dnsgate on V4:53 and [V6]:53 forwarding
+# to it, allowing www.example.com; CONF, more of its configuration (a
+# group). Logs: $tmp/up.log, $tmp/dnsgate.log.
 start_resolver() {
 	local up_port=5300
 	nsbg "$1" "$tmp/up.log" stdbuf -oL "$LDNS_TESTNS" -v -p "$up_port" \
@@ -97,6 +98,7 @@ listen = $2:53, [$3]:53
 servers = 127.0.0.1:$up_port
 [policy]
 allow = www.example.com
+${4:-}
 EOC
 	nsbg "$1" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
 }
@@ -191,6 +193,89 @@ check_rogue_paths() {
 			"$label: TCP 53 $say: $want"
 		tcp_connect_from "$run" "$src" "$server" 853
 		is "$?" "$open_want" "$label: TCP 853 $say $([ $open_want = 0 ] && echo connects || echo fails)"
+	done
+}
+
+# Forged sources (t_spoof, t_docker_user): what a sandbox with CAP_NET_RAW
+# sends. The group whose clients forge_group_conf names is where a forged
+# source buys a policy of its own: its names reach the upstream.
+forge_count=3
+forge_group_conf() { # forge_group_conf V4/LEN V6/LEN: for start_resolver
+	printf '[group lab]\nclients = %s, %s\nallow = *.lab.example.com\n' "$1" "$2"
+}
+# forge_via: empty, a raw IP socket (through the sender's output hook); or
+# "--packet IFACE MAC", an AF_PACKET frame (below it).
+forge_via=
+
+# count_sources NS SRC...: in NS, an nft counter of UDP port 53 from each
+# SRC, before anything else there sees the packets; seen NS SRC reads it.
+count_sources() {
+	local ns=$1 src
+	shift
+	{
+		echo 'table inet seen {'
+		echo 'chain in { type filter hook prerouting priority raw; policy accept;'
+		for src in "$@"; do
+			case $src in
+			*:*) echo "ip6 saddr $src udp dport 53 counter" ;;
+			*) echo "ip saddr $src udp dport 53 counter" ;;
+			esac
+		done
+		echo '}'
+		echo '}'
+	} | ip netns exec "$ns" nft -f - || { echo "# cannot count in $ns"; exit 99; }
+}
+seen() { # seen NS SRC
+	ip netns exec "$1" nft list chain inet seen in | awk -v s="$2" '
+		$2 == "saddr" && $3 == s { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+seen_at_least() { [ "$(seen "$1" "$2")" -ge "$3" ]; } # seen_at_least NS SRC N
+
+# check_forged LABEL WANT RUN CASE...: each CASE, TAG:SRC>DST, sends
+# forge_count queries for PHASE-TAG.lab.example.com (PHASE: LABEL made a
+# DNS label) from the forged address SRC to DST, a dnsgate listener, port
+# 53, from RUN's namespace; dnsgate's namespace, $DG, counts SRC
+# (count_sources). Then RUN's own query to each DST, answered, shows that
+# the forged ones are not still on their way. WANT all: each arrived in $DG
+# and reached dnsgate (its query log) forge_count times, and a TAG starting
+# grp (SRC in the lab group) reached the upstream; none: not one did. The
+# figures go to the log.
+check_forged() {
+	local label=$1 want=$2 run=$3 phase case tag src dst name got up arrived
+	local dsts=() counted=()
+	shift 3
+	phase=$(printf '%s' "$label" | tr -c 'a-z0-9' -)
+	for case in "$@"; do
+		tag=${case%%:*} src=${case#*:} dst=${case#*>}
+		src=${src%%>*}
+		counted+=("$(seen "$DG" "$src")")
+		# shellcheck disable=SC2086
+		$run python3 "$srcdir/tests/firewall/forge.py" --count "$forge_count" \
+			$forge_via "$src" "$dst" "$phase-$tag.lab.example.com" >/dev/null 2>&1
+		[[ " ${dsts[*]} " = *" $dst "* ]] || dsts+=("$dst")
+	done
+	for dst in "${dsts[@]}"; do
+		is "$(dig_a "$run" "$dst" www.example.com)" "$allowed" \
+			"$label: $run's own query to dnsgate at $dst answered"
+	done
+	for case in "$@"; do
+		tag=${case%%:*} src=${case#*:}
+		src=${src%%>*} name=$phase-$tag.lab.example.com
+		if [ "$want" = all ]; then
+			wait_until 5 log_has "$tmp/dnsgate.log" "\"name\":\"$name\"" "$forge_count"
+			[[ $tag != grp* ]] || wait_until 5 log_has "$tmp/up.log" "$name" 1
+		fi
+		arrived=$(($(seen "$DG" "$src") - counted[0]))
+		counted=("${counted[@]:1}")
+		got=$(grep -c "\"name\":\"$name\"" "$tmp/dnsgate.log")
+		up=$(grep -c "$name" "$tmp/up.log")
+		echo "# $label: from $src ($tag): $forge_count forged, $arrived arrived, $got reached dnsgate, $up the upstream"
+		if [ "$want" = all ]; then
+			is "$arrived $got" "$forge_count $forge_count" "$label: forged $src ($tag) reaches dnsgate"
+			[[ $tag != grp* ]] || { [ "$up" -ge 1 ]; ok $? "$label: and, as the lab group, the upstream"; }
+		else
+			is "$arrived $got $up" "0 0 0" "$label: forged $src ($tag) never reaches dnsgate"
+		fi
 	done
 }
 
