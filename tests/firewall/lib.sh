@@ -285,7 +285,11 @@ check_forged() {
 # number (10.NET.x, fdNET:x::), so each test keeps the addresses its header
 # documents:
 #   sandbox  10.NET.1.2   fdNET:1::2   the client; default route via router
-#   router   10.NET.1.1   fdNET:1::1   the Docker host, where the rules go
+#   router   10.NET.1.1   fdNET:1::1   the Docker host, where the rules go:
+#                                      on br-sb, a bridge named as Docker
+#                                      names a network's (rt0 its port)
+#            10.NET.5.1   fdNET:5::1   br-other: another Docker network
+#                                      (a veth its port, the peer unused)
 #            10.NET.2.1   fdNET:2::1
 #            10.NET.3.1   fdNET:3::1
 #   dnsgate  10.NET.3.2   fdNET:3::2   dnsgate on port 53, its upstream on
@@ -312,10 +316,16 @@ docker_host_topology() {
 	net4=10.$1 net6=fd$1
 	ip link add sb0 netns "$SB" type veth peer name rt0 netns "$RT" &&
 	ip link add rt1 netns "$RT" type veth peer name out0 netns "$OUT" &&
-	ip link add rt2 netns "$RT" type veth peer name dg0 netns "$DG" || {
-		echo "# cannot create veth pairs"; exit 99; }
+	ip link add rt2 netns "$RT" type veth peer name dg0 netns "$DG" &&
+	rt ip link add br-sb type bridge && rt ip link set rt0 master br-sb &&
+	rt ip link set rt0 up && rt ip link add br-other type bridge &&
+	rt ip link add other0 type veth peer name other1 &&
+	rt ip link set other0 master br-other && rt ip link set other0 up &&
+	rt ip link set other1 up || {
+		echo "# cannot create the links"; exit 99; }
 	addr "$SB" sb0 "$net4.1.2/24" "$net6:1::2/64" &&
-	addr "$RT" rt0 "$net4.1.1/24" "$net6:1::1/64" &&
+	addr "$RT" br-sb "$net4.1.1/24" "$net6:1::1/64" &&
+	addr "$RT" br-other "$net4.5.1/24" "$net6:5::1/64" &&
 	addr "$RT" rt1 "$net4.2.1/24" "$net6:2::1/64" &&
 	addr "$RT" rt2 "$net4.3.1/24" "$net6:3::1/64" &&
 	addr "$OUT" out0 "$net4.2.2/24" "$net6:2::2/64" &&
@@ -344,12 +354,12 @@ docker_user_chain() {
 	done
 }
 
-# docker_host_servers: the rogue outside and dnsgate in its namespace
-# (start_rogue, start_resolver), answering the sandbox before it returns,
-# so the first checks test the paths.
+# docker_host_servers [CONF]: the rogue outside and dnsgate in its
+# namespace (start_rogue, start_resolver, given CONF), answering the sandbox
+# before it returns, so the first checks test the paths.
 docker_host_servers() {
 	start_rogue "$OUT" "$net4.2.2" "$net6:2::2"
-	start_resolver "$DG" "$net4.3.2" "$net6:3::2"
+	start_resolver "$DG" "$net4.3.2" "$net6:3::2" "${1:-}"
 	wait_servers "$OUT" "$net4.2.2"
 	await_answer sb "$net4.2.2" "$rogue" -b "$net4.1.2"
 	await_answer sb "$net6:2::2" "$rogue" -b "$net6:1::2"
