@@ -3,9 +3,10 @@
 # some Docker networks can reach, on the Docker host's forward path.
 #
 # It applies what `dnsgate firewall --iptables --target docker-user` prints,
-# exactly as that output's header says: the DNSGATE-USER chain (flushed and
-# refilled, so running again changes nothing), then one jump to it from
-# Docker's DOCKER-USER chain, for iptables and ip6tables. Run it as root,
+# exactly as that output's header says: the DNSGATE-USER chains (flushed and
+# refilled, so running again changes nothing), then one jump to each, from
+# raw PREROUTING (forged sources) and from Docker's DOCKER-USER chain (DNS),
+# for iptables and ip6tables. Run it as root,
 # after Docker has started (Docker creates DOCKER-USER), and again after
 # changing dnsgate's listeners or the networks. The rules do not survive a
 # reboot or a restart of the firewall service: run it from the same place
@@ -20,6 +21,8 @@ Usage: $prog [--dry-run] [--config FILE] [--listen ADDR:PORT]...
 Apply dnsgate's DOCKER-USER rules: DNS (port 53, and 853, 5353, 5355)
 forwarded from the sandbox networks CIDR... may reach only dnsgate's
 listeners; every other such packet from them is dropped, IPv4 and IPv6.
+And from every Docker bridge (docker0, br-*), a packet whose source is not
+routed back through that bridge (forged) is dropped before routing.
 Running it again replaces the rules; it never adds a second copy.
 
   -c, --config FILE     dnsgate's configuration (its listeners); without it,
@@ -111,18 +114,25 @@ has_docker_user() {
 	return 1
 }
 
-# remove_family IPTABLES: its jump (every copy) and chain, when present.
-remove_family() {
-	ipt=$1
-	command -v "$ipt" >/dev/null 2>&1 || return 0
+# remove_chain IPTABLES FROM [-t TABLE]: the jumps from FROM (every copy)
+# and the chain DNSGATE-USER, in TABLE (filter if not given), when present.
+remove_chain() {
+	ipt=$1 from=$2
+	shift 2
 	# Every copy: one added by hand besides ours would keep the chain alive.
-	jumps=$("$ipt" -S DOCKER-USER 2>/dev/null | grep -c -- '^-A DOCKER-USER -j DNSGATE-USER$')
+	jumps=$("$ipt" "$@" -S "$from" 2>/dev/null | grep -c -- "^-A $from -j DNSGATE-USER\$")
 	while [ "$jumps" -gt 0 ]; do
-		run "$ipt" -D DOCKER-USER -j DNSGATE-USER || return 1
+		run "$ipt" "$@" -D "$from" -j DNSGATE-USER || return 1
 		jumps=$((jumps - 1))
 	done
-	"$ipt" -S DNSGATE-USER >/dev/null 2>&1 || return 0
-	run "$ipt" -F DNSGATE-USER && run "$ipt" -X DNSGATE-USER
+	"$ipt" "$@" -S DNSGATE-USER >/dev/null 2>&1 || return 0
+	run "$ipt" "$@" -F DNSGATE-USER && run "$ipt" "$@" -X DNSGATE-USER
+}
+
+# remove_family IPTABLES: its jumps and chains, when present.
+remove_family() {
+	command -v "$1" >/dev/null 2>&1 || return 0
+	remove_chain "$1" DOCKER-USER && remove_chain "$1" PREROUTING -t raw
 }
 
 if [ $remove = 1 ]; then
@@ -170,11 +180,16 @@ for ipt in $families; do
 		err "applying the $ipt rules failed (see above)"
 		exit 1
 	fi
+	"$ipt" -t raw -C PREROUTING -j DNSGATE-USER 2>/dev/null ||
+		run "$ipt" -t raw -I PREROUTING 1 -j DNSGATE-USER || {
+		err "jumping to DNSGATE-USER from $ipt's raw PREROUTING failed (see above)"
+		exit 1
+	}
 	"$ipt" -C DOCKER-USER -j DNSGATE-USER 2>/dev/null ||
 		run "$ipt" -I DOCKER-USER 1 -j DNSGATE-USER || {
 		err "jumping to DNSGATE-USER from $ipt's DOCKER-USER failed (see above)"
 		exit 1
 	}
 done
-[ $dry_run = 1 ] || err "DNSGATE-USER in place, jumped to from DOCKER-USER: $families"
+[ $dry_run = 1 ] || err "DNSGATE-USER in place, jumped to from raw PREROUTING and DOCKER-USER: $families"
 exit 0

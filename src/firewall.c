@@ -14,6 +14,16 @@
  * A listener on a wildcard address (0.0.0.0, ::) is reached only through a
  * local address, so it is matched as "leaves through lo" on its port: never
  * as "any address", which would let every resolver on that port through.
+ *
+ * Forged sources (DESIGN.md "Trust boundaries"): a sandbox with CAP_NET_RAW
+ * writes any source address into a raw socket's packets, and dnsgate's
+ * budgets and CIDR groups key on that address. Target container drops, in
+ * the output hook that raw IP sockets pass through too, every packet whose
+ * source is not an address of the namespace itself (AF_PACKET frames leave
+ * below netfilter: only dropping NET_RAW, or the docker-user target on the
+ * host, stops those). Target docker-user drops, from a Docker bridge, every
+ * packet the host would not route back through that bridge (strict reverse
+ * path), before routing: on the way to the host and through it alike.
  */
 #include "firewall.h"
 
@@ -33,6 +43,17 @@ static const unsigned dropped_ports[] = { 53, 853, 5353, 5355 };
 
 static const char chain[] = "DNSGATE";
 static const char user_chain[] = "DNSGATE-USER";
+
+/* Docker's bridges: docker0 and one br-<network id> a user-defined
+ * network; nft and iptables spell the wildcard differently. */
+static const char *const bridges_nft[] = { "docker0", "br-*" };
+static const char *const bridges_ipt[] = { "docker0", "br-+" };
+
+/* ICMPv6 that RFC 4862 (DAD) and RFC 3810 (MLD) send from :: before an
+ * address is usable: not forged, and no DNS. */
+#define DG_FW_UNSPEC_ICMP6_NFT \
+	"{ nd-neighbor-solicit, mld-listener-report, mld2-listener-report }"
+static const unsigned unspec_icmp6[] = { 135, 131, 143 };
 
 int dg_firewall_target_from_str(const char *s, enum dg_firewall_target *out)
 {
@@ -95,7 +116,8 @@ static void write_header(const struct dg_config *cfg,
 
 	static const char *const targets[] = {
 		[DG_FW_CONTAINER] = "container (the sandbox's own network namespace)",
-		[DG_FW_DOCKER_USER] = "docker-user (the host's forward path)",
+		[DG_FW_DOCKER_USER] = "docker-user (the host's forward path, "
+				      "and its way in from Docker's bridges)",
 		[DG_FW_HOST] = "host (this machine's own output path)",
 	};
 
@@ -118,7 +140,12 @@ static void write_header(const struct dg_config *cfg,
 			fprintf(out, " %s", text);
 		}
 		fprintf(out, "\n# to port 53, 853, 5353 or 5355 (UDP or TCP) "
-			     "is dropped; other sources are not touched.\n");
+			     "is dropped; other sources are not touched.\n"
+			     "# From any Docker bridge (docker0, br-*), a "
+			     "packet whose source this host would not\n"
+			     "# route back through that bridge is forged: "
+			     "dropped before routing, so to this\n"
+			     "# host and through it.\n");
 		return;
 	}
 	if (opt->target == DG_FW_HOST)
@@ -129,6 +156,14 @@ static void write_header(const struct dg_config *cfg,
 			     DG_FW_DOCKER_DNS ":53, which forwards to the "
 			     "container's dns:\n# servers from this namespace, "
 			     "where these rules leave it dnsgate alone.");
+	if (opt->target == DG_FW_CONTAINER)
+		fprintf(out, "\n# First, a packet whose source is not an address "
+			     "of this namespace is forged\n# (a raw socket): "
+			     "dropped. So is every packet to " DG_FW_DOCKER_DNS
+			     "%s.",
+			opt->docker_dns ? " that Docker's\n# own DNAT of "
+					  "port 53 did not bring there"
+					: " (no --docker-dns)");
 	fprintf(out, "\n# Every other packet to port 53, 853, 5353 or 5355 "
 		     "(UDP or TCP, IPv4 or IPv6)\n# is %s.\n",
 		opt->redirect ? "dropped, except port 53 of a family with a "
@@ -157,20 +192,15 @@ static void nft_listener_rules(const struct dg_config *cfg, FILE *out,
 }
 
 /*
- * The exceptions that follow the listeners, in the filter chain and the nat
- * one. Target host: dnsgate's own user reaches its upstreams, on port 53
- * (DNS) or 853 (DoT). --docker-dns: the container reaches Docker's embedded
- * resolver, 127.0.0.11, whose port Docker's own DNAT moved; it forwards to
- * the container's dns: servers from the container's namespace, where these
- * same rules let it reach only dnsgate.
+ * --docker-dns: the container reaches Docker's embedded resolver,
+ * 127.0.0.11, through Docker's own DNAT of port 53 (to a random port), so
+ * by the port before that DNAT; it forwards to the container's dns: servers
+ * from the container's namespace, where these same rules let it reach only
+ * dnsgate.
  */
-static void nft_exceptions(const struct dg_config *cfg,
-			   const struct dg_firewall_options *opt, FILE *out,
+static void nft_docker_dns(const struct dg_firewall_options *opt, FILE *out,
 			   const char *verdict)
 {
-	if (opt->target == DG_FW_HOST)
-		fprintf(out, "\t\tmeta skuid \"%s\" meta l4proto { tcp, udp } "
-			     "th dport { 53, 853 } %s\n", cfg->user, verdict);
 	if (opt->docker_dns)
 		for (int p = 0; p < 2; p++)
 			fprintf(out, "\t\tip daddr " DG_FW_DOCKER_DNS " meta "
@@ -178,22 +208,69 @@ static void nft_exceptions(const struct dg_config *cfg,
 				p == 0 ? "udp" : "tcp", verdict);
 }
 
-static void ipt_exceptions(const struct dg_config *cfg,
-			   const struct dg_firewall_options *opt, int family,
-			   FILE *out)
+/* Target host: dnsgate's own user reaches its upstreams, on port 53 (DNS)
+ * or 853 (DoT); in the filter chain and the nat one, after the listeners. */
+static void nft_exceptions(const struct dg_config *cfg,
+			   const struct dg_firewall_options *opt, FILE *out,
+			   const char *verdict)
 {
-	for (int p = 0; p < 2; p++) {
-		const char *proto = p == 0 ? "udp" : "tcp";
+	if (opt->target == DG_FW_HOST)
+		fprintf(out, "\t\tmeta skuid \"%s\" meta l4proto { tcp, udp } "
+			     "th dport { 53, 853 } %s\n", cfg->user, verdict);
+}
 
-		if (opt->target == DG_FW_HOST)
+/*
+ * Target container, first in the filter chain. A source that is not local
+ * is forged: fib looks it up among this namespace's addresses (127/8 and
+ * ::1 included), so loopback traffic and the queries to dnsgate, which
+ * leave from the sandbox's own address, pass. Then 127.0.0.11 by port 53
+ * before Docker's DNAT only: a query sent straight to the resolver's real
+ * port (in /proc/net/udp) would pass every rule on port 53.
+ */
+static void nft_sandbox_rules(const struct dg_firewall_options *opt,
+			      FILE *out)
+{
+	fprintf(out, "\t\tip6 saddr :: icmpv6 type " DG_FW_UNSPEC_ICMP6_NFT
+		     " accept\n"
+		     "\t\tfib saddr type != local drop\n");
+	nft_docker_dns(opt, out, "accept");
+	fprintf(out, "\t\tip daddr " DG_FW_DOCKER_DNS " drop\n");
+}
+
+static void ipt_exceptions(const struct dg_config *cfg,
+			   const struct dg_firewall_options *opt, FILE *out)
+{
+	if (opt->target == DG_FW_HOST)
+		for (int p = 0; p < 2; p++)
 			fprintf(out, "-A %s -m owner --uid-owner %s -p %s -m "
 				     "multiport --dports 53,853 -j RETURN\n",
-				chain, cfg->user, proto);
-		if (opt->docker_dns && family == 4)
+				chain, cfg->user, p == 0 ? "udp" : "tcp");
+}
+
+static void ipt_docker_dns(const struct dg_firewall_options *opt, int family,
+			   FILE *out)
+{
+	if (opt->docker_dns && family == 4)
+		for (int p = 0; p < 2; p++)
 			fprintf(out, "-A %s -d " DG_FW_DOCKER_DNS "/32 -p %s -m "
 				     "conntrack --ctorigdstport 53 -j RETURN\n",
-				chain, proto);
-	}
+				chain, p == 0 ? "udp" : "tcp");
+}
+
+/* nft_sandbox_rules, for iptables: addrtype LOCAL is fib's type local. */
+static void ipt_sandbox_rules(const struct dg_firewall_options *opt,
+			      int family, FILE *out)
+{
+	if (family == 6)
+		for (size_t i = 0; i < DG_ARRAY_SIZE(unspec_icmp6); i++)
+			fprintf(out, "-A %s -s ::/128 -p ipv6-icmp -m icmp6 "
+				     "--icmpv6-type %u -j RETURN\n",
+				chain, unspec_icmp6[i]);
+	fprintf(out, "-A %s -m addrtype ! --src-type LOCAL -j DROP\n", chain);
+	ipt_docker_dns(opt, family, out);
+	if (family == 4)
+		fprintf(out, "-A %s -d " DG_FW_DOCKER_DNS "/32 -j DROP\n",
+			chain);
 }
 
 /* The nat chain: a listener's own traffic stays, other port 53 goes to the
@@ -209,6 +286,7 @@ static void nft_redirect(const struct dg_config *cfg,
 		     "\t\ttype nat hook output priority -100; policy accept;\n");
 	nft_listener_rules(cfg, out, "return");
 	nft_exceptions(cfg, opt, out, "return");
+	nft_docker_dns(opt, out, "return");
 	for (size_t i = 0; i < cfg->listen.n; i++) {
 		listener_get(&cfg->listen.v[i], &l);
 		if (done[l.family == 6])
@@ -252,6 +330,8 @@ static void write_nft(const struct dg_config *cfg,
 		     "\tchain output {\n"
 		     "\t\ttype filter hook output priority filter; "
 		     "policy accept;\n");
+	if (opt->target == DG_FW_CONTAINER)
+		nft_sandbox_rules(opt, out);
 	nft_listener_rules(cfg, out, "accept");
 	nft_exceptions(cfg, opt, out, "accept");
 	fprintf(out, "\t\tmeta l4proto { tcp, udp } th dport " DG_FW_PORTS_NFT
@@ -316,8 +396,10 @@ static void write_ipt_family(const struct dg_config *cfg,
 		listener_get(&cfg->listen.v[i], &first);
 		have = first.family == family;
 	}
+	if (opt->target == DG_FW_CONTAINER)
+		ipt_sandbox_rules(opt, family, out);
 	ipt_listener_rules(cfg, family, out);
-	ipt_exceptions(cfg, opt, family, out);
+	ipt_exceptions(cfg, opt, out);
 	for (int p = 0; p < 2; p++)
 		fprintf(out, "-A %s -p %s -m multiport --dports "
 			     DG_FW_PORTS_IPT " -j DROP\n", chain, protos[p]);
@@ -333,7 +415,8 @@ static void write_ipt_family(const struct dg_config *cfg,
 
 	fprintf(out, "*nat\n:%s - [0:0]\n-F %s\n", chain, chain);
 	ipt_listener_rules(cfg, family, out);
-	ipt_exceptions(cfg, opt, family, out);
+	ipt_exceptions(cfg, opt, out);
+	ipt_docker_dns(opt, family, out);
 	for (int p = 0; p < 2; p++) {
 		fprintf(out, "-A %s -p %s -m %s --dport 53 ", chain, protos[p],
 			protos[p]);
@@ -394,13 +477,49 @@ static void write_ipt(const struct dg_config *cfg,
 }
 
 /*
- * Target docker-user. The rules see forwarded packets only, so a listener
- * on a wildcard address (dnsgate on the host itself) is reached through
- * INPUT and needs no rule here; a listener in a container or on another
- * host is forwarded to and is allowed by address and port. Only packets
- * from the --subnet prefixes are matched: the host's other traffic is not
- * this target's business.
+ * Target docker-user. The DNS rules see forwarded packets only, so a
+ * listener on a wildcard address (dnsgate on the host itself) is reached
+ * through INPUT and needs no rule here; a listener in a container or on
+ * another host is forwarded to and is allowed by address and port. Only
+ * packets from the --subnet prefixes are matched: the host's other traffic
+ * is not this target's business.
+ *
+ * Those prefixes mean something only if a container cannot forge its
+ * source. So, before routing (raw priority, both for the host's INPUT,
+ * where a dnsgate on the bridge address listens, and for FORWARD), a packet
+ * from a Docker bridge must come from an address the host routes back
+ * through that same bridge: strict reverse-path filtering. It needs no
+ * list: each bridge's own connected routes say which sources are its own,
+ * for every Docker network, those made later included. A container can
+ * still take another address of its own bridge's subnets (a neighbour's);
+ * no IP rule on the host can tell the two apart.
  */
+
+/* nft: the reverse-path chain, in the docker-user table. ip6t_rpfilter
+ * lets :: through itself (DAD, MLD); nft's fib is told to. */
+static void nft_du_rpfilter(FILE *out)
+{
+	fprintf(out, "\tchain prerouting {\n"
+		     "\t\ttype filter hook prerouting priority raw; "
+		     "policy accept;\n"
+		     "\t\tip6 saddr :: icmpv6 type " DG_FW_UNSPEC_ICMP6_NFT
+		     " accept\n");
+	for (size_t i = 0; i < DG_ARRAY_SIZE(bridges_nft); i++)
+		fprintf(out, "\t\tiifname \"%s\" fib saddr . iif oif missing "
+			     "drop\n", bridges_nft[i]);
+	fprintf(out, "\t}\n");
+}
+
+/* iptables: rpfilter is valid only in raw and mangle PREROUTING, so the
+ * chain of that name in raw holds it, jumped to from raw PREROUTING. */
+static void ipt_du_rpfilter(FILE *out)
+{
+	fprintf(out, "*raw\n:%s - [0:0]\n-F %s\n", user_chain, user_chain);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(bridges_ipt); i++)
+		fprintf(out, "-A %s -i %s -m rpfilter --invert -j DROP\n",
+			user_chain, bridges_ipt[i]);
+	fprintf(out, "COMMIT\n");
+}
 
 static bool family_has_subnet(const struct dg_firewall_options *opt,
 			      int family)
@@ -441,8 +560,8 @@ static void du_family_notes(const struct dg_config *cfg,
 	}
 	for (int f = 4; f <= 6; f += 2) {
 		if (!family_has_subnet(opt, f))
-			fprintf(out, "# No IPv%d --subnet: no IPv%d rules.\n",
-				f, f);
+			fprintf(out, "# No IPv%d --subnet: no IPv%d DNS "
+				     "rules.\n", f, f);
 		else if (!family_has_forward_listener(cfg, f))
 			fprintf(out, "# No forwarded IPv%d listener: all DNS "
 				     "from the IPv%d subnets is dropped.\n",
@@ -464,13 +583,16 @@ static void write_nft_docker_user(const struct dg_config *cfg,
 		     "are iptables: this\n"
 		     "# table hooks forward before them (priority filter - 10); "
 		     "an accept here\n"
-		     "# still leaves the packet to Docker's rules.\n"
+		     "# still leaves the packet to Docker's rules. Forged "
+		     "sources: hook prerouting,\n"
+		     "# priority raw.\n"
 		     "# Remove: nft delete table inet dnsgate_docker\n");
 	du_family_notes(cfg, opt, out);
 	fprintf(out, "table inet dnsgate_docker {}\n"
 		     "delete table inet dnsgate_docker\n"
-		     "table inet dnsgate_docker {\n"
-		     "\tchain forward {\n"
+		     "table inet dnsgate_docker {\n");
+	nft_du_rpfilter(out);
+	fprintf(out, "\tchain forward {\n"
 		     "\t\ttype filter hook forward priority filter - 10; "
 		     "policy accept;\n");
 	for (size_t s = 0; s < opt->n_subnets; s++) {
@@ -513,19 +635,24 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 	fprintf(out, "#\n"
 		     "# For iptables-restore --noflush (IPv4) and "
 		     "ip6tables-restore --noflush (IPv6;\n"
-		     "# --family 4|6 prints one half alone). The %s chain "
-		     "(filter) is flushed\n"
-		     "# and refilled on every apply; then jump to it from "
-		     "DOCKER-USER (Docker creates\n"
-		     "# that chain) once, only if absent:\n"
-		     "#   iptables -C DOCKER-USER -j %s 2>/dev/null || "
-		     "iptables -I DOCKER-USER 1 -j %s\n"
+		     "# --family 4|6 prints one half alone). The %1$s chains "
+		     "(raw: forged\n"
+		     "# sources; filter: DNS) are flushed and refilled on every "
+		     "apply; then jump to\n"
+		     "# them from raw PREROUTING and from DOCKER-USER (Docker "
+		     "creates that chain)\n"
+		     "# once, only if absent:\n"
+		     "#   iptables -t raw -C PREROUTING -j %1$s 2>/dev/null || "
+		     "iptables -t raw -I PREROUTING 1 -j %1$s\n"
+		     "#   iptables -C DOCKER-USER -j %1$s 2>/dev/null || "
+		     "iptables -I DOCKER-USER 1 -j %1$s\n"
 		     "# (ip6tables likewise). Remove:\n"
-		     "#   iptables -D DOCKER-USER -j %s; iptables -F %s; "
-		     "iptables -X %s\n"
+		     "#   iptables -t raw -D PREROUTING -j %1$s; iptables -t raw "
+		     "-F %1$s; iptables -t raw -X %1$s\n"
+		     "#   iptables -D DOCKER-USER -j %1$s; iptables -F %1$s; "
+		     "iptables -X %1$s\n"
 		     "# (ip6tables likewise). A listener returns to "
 		     "DOCKER-USER: Docker's rules still apply.\n",
-		user_chain, user_chain, user_chain, user_chain, user_chain,
 		user_chain);
 	du_family_notes(cfg, opt, out);
 	for (int f = 4; f <= 6; f += 2) {
@@ -535,6 +662,7 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 			continue;
 		if (opt->family == 0 && f == 6)
 			fprintf(out, "# ip6tables-restore\n");
+		ipt_du_rpfilter(out);
 		/* Declared and flushed even with no subnet of this family:
 		 * a re-apply without it must not leave the old rules. */
 		fprintf(out, "*filter\n:%s - [0:0]\n-F %s\n", user_chain,

@@ -11,14 +11,19 @@
  * (LLMNR) dropped, IPv4 and IPv6, whether that is its destination port now
  * or was before a DNAT (Docker's 127.0.0.11:53 becomes a random port). With
  * `redirect`, stray port-53 traffic is DNATed to the first listener of its
- * family instead; a family with no listener is still dropped.
+ * family instead; a family with no listener is still dropped. Before all
+ * that: a packet whose source is not an address of the namespace is forged
+ * and dropped, and so is every packet to 127.0.0.11 but, with `docker_dns`,
+ * those Docker's DNAT of port 53 brought there.
  *
  * Target `docker-user`, for the host's forward path (Docker's DOCKER-USER
  * chain; for nft a table of its own hooked on forward before Docker's
  * iptables filter): packets forwarded from the given sandbox subnets to
  * port 53, 853, 5353 or 5355 go only to the dnsgate listeners, address and
  * port. Only those subnets are touched; a family with no subnet gets no
- * rules.
+ * DNS rules. And on prerouting, whatever the subnets: a packet from a Docker
+ * bridge (docker0, br-*) whose source the host does not route back through
+ * that bridge is forged and dropped (for iptables, a raw-table chain).
  *
  * Target `host`, for a plain host where dnsgate runs as a user of its own
  * ([server] user): the container rules on the host's output path, plus one

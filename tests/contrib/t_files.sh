@@ -161,6 +161,8 @@ is "$(y "$dc" "[n for n in d[0]['services']['dnsgate']['networks'] if n != '$age
 	true "compose: dnsgate has a second, non-internal network for its upstreams"
 is "$(svc dnsgate "['read_only']")" true "compose: dnsgate's root filesystem is read-only"
 is "$(svc dnsgate "['cap_drop']")" ALL "compose: dnsgate drops every capability"
+is "$(y "$dc" "bool({'ALL', 'NET_RAW'} & set(d[0]['services']['agent'].get('cap_drop', [])))")" true \
+	"compose: the agent drops NET_RAW (raw sockets forge sources)"
 is "$(svc dnsgate "['sysctls']['net.ipv4.ip_unprivileged_port_start']")" 53 \
 	"compose: port 53 is unprivileged in dnsgate's namespace"
 is "$(svc dnsgate "['build']['context']")/$(svc dnsgate "['build']['dockerfile']")" ../contrib/Dockerfile \
@@ -239,6 +241,8 @@ is "$(y "$k/agent-pod.yaml" "kind('Pod')['spec']['dnsConfig']['nameservers']")" 
 	"kubernetes: the agent pod's only nameserver is dnsgate's Service ($service_ip)"
 is "$(y "$k/agent-pod.yaml" "kind('Pod')['spec']['dnsPolicy']")" None \
 	"kubernetes: the agent pod's dnsPolicy is None"
+is "$(y "$k/agent-pod.yaml" "all('NET_RAW' in c['securityContext']['capabilities']['drop'] for c in kind('Pod')['spec']['containers'])")" true \
+	"kubernetes: every agent container drops NET_RAW (raw sockets forge sources)"
 is "$(y "$k/dnsgate.yaml" "sorted('%s/%s' % (p['port'], p['protocol']) for p in kind('Service')['spec']['ports'])")" \
 	"53/TCP 53/UDP" "kubernetes: the Service is 53/UDP and 53/TCP"
 is "$(y "$k/dnsgate.yaml" "kind('Service')['spec']['selector'].items() <= kind('Deployment')['spec']['template']['metadata']['labels'].items()")" \

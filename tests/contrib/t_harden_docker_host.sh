@@ -57,9 +57,11 @@ snapshot() {
 	{ rt iptables-save; rt ip6tables-save; } 2>/dev/null |
 		grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//'
 }
-# jumps IPTABLES: how many jumps to DNSGATE-USER its DOCKER-USER holds.
+# jumps IPTABLES: how many jumps to DNSGATE-USER its DOCKER-USER holds,
+# and its raw PREROUTING.
 jumps() {
-	rt "$1" -S DOCKER-USER 2>/dev/null | grep -c -- '-j DNSGATE-USER'
+	echo "$(rt "$1" -S DOCKER-USER 2>/dev/null | grep -c -- '-j DNSGATE-USER')+$(
+		rt "$1" -t raw -S PREROUTING 2>/dev/null | grep -c -- '-j DNSGATE-USER')"
 }
 
 # Control, with no rules: the rogue answers (the test is real).
@@ -85,6 +87,8 @@ like "$hd_out" "^ip6tables-restore --noflush <<'EOF'$" "--dry-run: prints the ip
 like "$hd_out" '^-A DNSGATE-USER -s fd96:1::/64 -d fd96:3::2/128 -p udp' "--dry-run: prints the IPv6 rules"
 like "$hd_out" '^iptables -I DOCKER-USER 1 -j DNSGATE-USER$' "--dry-run: prints the IPv4 jump"
 like "$hd_out" '^ip6tables -I DOCKER-USER 1 -j DNSGATE-USER$' "--dry-run: prints the IPv6 jump"
+like "$hd_out" '^iptables -t raw -I PREROUTING 1 -j DNSGATE-USER$' "--dry-run: prints the IPv4 raw jump (forged sources)"
+like "$hd_out" '^ip6tables -t raw -I PREROUTING 1 -j DNSGATE-USER$' "--dry-run: prints the IPv6 raw jump"
 is "$(snapshot)" "$before" "--dry-run: nothing changed"
 apply --dry-run --listen 10.96.3.9:53
 like "$hd_out" '^-A DNSGATE-USER -s 10\.96\.1\.0/24 -d 10\.96\.3\.9/32 ' "--dry-run --listen: the listener given replaces the configuration's"
@@ -102,17 +106,18 @@ sandbox_rogue_paths "applied" "no answer" 10.96.1.2 fd96:1::2
 apply
 is "$hd_rc" 0 "apply again: exit 0"
 is "$(snapshot)" "$once" "apply again: the same rules"
-is "$(jumps iptables) $(jumps ip6tables)" "1 1" "apply again: one jump per family"
+is "$(jumps iptables) $(jumps ip6tables)" "1+1 1+1" "apply again: one jump per family and table"
 for fam in 4 6; do
 	ipt=iptables
 	[ $fam = 6 ] && ipt=ip6tables
-	is "$(rt $ipt -S DNSGATE-USER | grep -c -- '^-A')" \
+	is "$({ rt $ipt -t raw -S DNSGATE-USER; rt $ipt -S DNSGATE-USER; } | grep -c -- '^-A')" \
 		"$("$DNSGATE" -c "$tmp/dnsgate.conf" firewall --iptables --target docker-user "${subnets[@]}" --family $fam | grep -c -- '^-A')" \
 		"apply again: $ipt's DNSGATE-USER holds one copy of the rules"
 done
 
 hd --remove --dry-run
 like "$hd_out" '^ip6tables -D DOCKER-USER -j DNSGATE-USER$' "--remove --dry-run: prints the commands"
+like "$hd_out" '^ip6tables -t raw -X DNSGATE-USER$' "--remove --dry-run: the raw chain's too"
 is "$(snapshot)" "$once" "--remove --dry-run: nothing changed"
 hd --remove
 is "$hd_rc" 0 "--remove: exit 0"
@@ -130,8 +135,8 @@ apply
 is "$hd_rc" 0 "no IPv6 DOCKER-USER: exit 0"
 like "$hd_err" 'ip6tables has no DOCKER-USER chain' "no IPv6 DOCKER-USER: it says so"
 like "$hd_err" 'skipping the IPv6 rules' "no IPv6 DOCKER-USER: it says the IPv6 rules are skipped"
-rt ip6tables -S DNSGATE-USER >/dev/null 2>&1
-is "$? $(jumps iptables)" "1 1" "no IPv6 DOCKER-USER: IPv4 rules only"
+rt ip6tables -S DNSGATE-USER >/dev/null 2>&1 || rt ip6tables -t raw -S DNSGATE-USER >/dev/null 2>&1
+is "$? $(jumps iptables)" "1 1+1" "no IPv6 DOCKER-USER: IPv4 rules only"
 sandbox_rogue_paths "IPv4 only" "no answer" 10.96.1.2
 hd --remove
 is "$hd_rc" 0 "no IPv6 DOCKER-USER: --remove, exit 0"

@@ -83,9 +83,10 @@ PY
 	nsbg "$1" "$tmp/tcp$2.log" python3 "$tmp/tcp_listener.py" "$2"
 }
 
-# start_resolver NS V4 V6: in NS, an ldns-testns upstream (basic.testns) on
-# its loopback and dnsgate on V4:53 and [V6]:53 forwarding to it, allowing
-# www.example.com. Logs: $tmp/up.log, $tmp/dnsgate.log.
+# start_resolver NS V4 V6 [CONF]: in NS, an ldns-testns upstream
+# (basic.testns) on its loopback and dnsgate on V4:53 and [V6]:53 forwarding
+# to it, allowing www.example.com; CONF, more of its configuration (a
+# group). Logs: $tmp/up.log, $tmp/dnsgate.log.
 start_resolver() {
 	local up_port=5300
 	nsbg "$1" "$tmp/up.log" stdbuf -oL "$LDNS_TESTNS" -v -p "$up_port" \
@@ -97,6 +98,7 @@ listen = $2:53, [$3]:53
 servers = 127.0.0.1:$up_port
 [policy]
 allow = www.example.com
+${4:-}
 EOC
 	nsbg "$1" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
 }
@@ -194,13 +196,100 @@ check_rogue_paths() {
 	done
 }
 
+# Forged sources (t_spoof, t_docker_user): what a sandbox with CAP_NET_RAW
+# sends. The group whose clients forge_group_conf names is where a forged
+# source buys a policy of its own: its names reach the upstream.
+forge_count=3
+forge_group_conf() { # forge_group_conf V4/LEN V6/LEN: for start_resolver
+	printf '[group lab]\nclients = %s, %s\nallow = *.lab.example.com\n' "$1" "$2"
+}
+# forge_via: empty, a raw IP socket (through the sender's output hook); or
+# "--packet IFACE MAC", an AF_PACKET frame (below it).
+forge_via=
+
+# count_sources NS SRC...: in NS, an nft counter of UDP port 53 from each
+# SRC, before anything else there sees the packets; seen NS SRC reads it.
+count_sources() {
+	local ns=$1 src
+	shift
+	{
+		echo 'table inet seen {'
+		echo 'chain in { type filter hook prerouting priority raw; policy accept;'
+		for src in "$@"; do
+			case $src in
+			*:*) echo "ip6 saddr $src udp dport 53 counter" ;;
+			*) echo "ip saddr $src udp dport 53 counter" ;;
+			esac
+		done
+		echo '}'
+		echo '}'
+	} | ip netns exec "$ns" nft -f - || { echo "# cannot count in $ns"; exit 99; }
+}
+seen() { # seen NS SRC
+	ip netns exec "$1" nft list chain inet seen in | awk -v s="$2" '
+		$2 == "saddr" && $3 == s { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+seen_at_least() { [ "$(seen "$1" "$2")" -ge "$3" ]; } # seen_at_least NS SRC N
+
+# check_forged LABEL WANT RUN CASE...: each CASE, TAG:SRC>DST, sends
+# forge_count queries for PHASE-TAG.lab.example.com (PHASE: LABEL made a
+# DNS label) from the forged address SRC to DST, a dnsgate listener, port
+# 53, from RUN's namespace; dnsgate's namespace, $DG, counts SRC
+# (count_sources). Then RUN's own query to each DST, answered, shows that
+# the forged ones are not still on their way. WANT all: each arrived in $DG
+# and reached dnsgate (its query log) forge_count times, and a TAG starting
+# grp (SRC in the lab group) reached the upstream; none: not one did. The
+# figures go to the log.
+check_forged() {
+	local label=$1 want=$2 run=$3 phase case tag src dst name got up arrived
+	local dsts=() counted=()
+	shift 3
+	phase=$(printf '%s' "$label" | tr -c 'a-z0-9' -)
+	for case in "$@"; do
+		tag=${case%%:*} src=${case#*:} dst=${case#*>}
+		src=${src%%>*}
+		counted+=("$(seen "$DG" "$src")")
+		# shellcheck disable=SC2086
+		$run python3 "$srcdir/tests/firewall/forge.py" --count "$forge_count" \
+			$forge_via "$src" "$dst" "$phase-$tag.lab.example.com" >/dev/null 2>&1
+		[[ " ${dsts[*]} " = *" $dst "* ]] || dsts+=("$dst")
+	done
+	for dst in "${dsts[@]}"; do
+		is "$(dig_a "$run" "$dst" www.example.com)" "$allowed" \
+			"$label: $run's own query to dnsgate at $dst answered"
+	done
+	for case in "$@"; do
+		tag=${case%%:*} src=${case#*:}
+		src=${src%%>*} name=$phase-$tag.lab.example.com
+		if [ "$want" = all ]; then
+			wait_until 5 log_has "$tmp/dnsgate.log" "\"name\":\"$name\"" "$forge_count"
+			[[ $tag != grp* ]] || wait_until 5 log_has "$tmp/up.log" "$name" 1
+		fi
+		arrived=$(($(seen "$DG" "$src") - counted[0]))
+		counted=("${counted[@]:1}")
+		got=$(grep -c "\"name\":\"$name\"" "$tmp/dnsgate.log")
+		up=$(grep -c "$name" "$tmp/up.log")
+		echo "# $label: from $src ($tag): $forge_count forged, $arrived arrived, $got reached dnsgate, $up the upstream"
+		if [ "$want" = all ]; then
+			is "$arrived $got" "$forge_count $forge_count" "$label: forged $src ($tag) reaches dnsgate"
+			[[ $tag != grp* ]] || { [ "$up" -ge 1 ]; ok $? "$label: and, as the lab group, the upstream"; }
+		else
+			is "$arrived $got $up" "0 0 0" "$label: forged $src ($tag) never reaches dnsgate"
+		fi
+	done
+}
+
 # The Docker host stand-in, for rules on a forward path (docker-user): four
 # namespaces, the sandbox ($SB), dnsgate ($DG) and outside ($OUT) each
 # linked to the router ($RT), which forwards. NET is the test's own network
 # number (10.NET.x, fdNET:x::), so each test keeps the addresses its header
 # documents:
 #   sandbox  10.NET.1.2   fdNET:1::2   the client; default route via router
-#   router   10.NET.1.1   fdNET:1::1   the Docker host, where the rules go
+#   router   10.NET.1.1   fdNET:1::1   the Docker host, where the rules go:
+#                                      on br-sb, a bridge named as Docker
+#                                      names a network's (rt0 its port)
+#            10.NET.5.1   fdNET:5::1   br-other: another Docker network
+#                                      (a veth its port, the peer unused)
 #            10.NET.2.1   fdNET:2::1
 #            10.NET.3.1   fdNET:3::1
 #   dnsgate  10.NET.3.2   fdNET:3::2   dnsgate on port 53, its upstream on
@@ -227,10 +316,16 @@ docker_host_topology() {
 	net4=10.$1 net6=fd$1
 	ip link add sb0 netns "$SB" type veth peer name rt0 netns "$RT" &&
 	ip link add rt1 netns "$RT" type veth peer name out0 netns "$OUT" &&
-	ip link add rt2 netns "$RT" type veth peer name dg0 netns "$DG" || {
-		echo "# cannot create veth pairs"; exit 99; }
+	ip link add rt2 netns "$RT" type veth peer name dg0 netns "$DG" &&
+	rt ip link add br-sb type bridge && rt ip link set rt0 master br-sb &&
+	rt ip link set rt0 up && rt ip link add br-other type bridge &&
+	rt ip link add other0 type veth peer name other1 &&
+	rt ip link set other0 master br-other && rt ip link set other0 up &&
+	rt ip link set other1 up || {
+		echo "# cannot create the links"; exit 99; }
 	addr "$SB" sb0 "$net4.1.2/24" "$net6:1::2/64" &&
-	addr "$RT" rt0 "$net4.1.1/24" "$net6:1::1/64" &&
+	addr "$RT" br-sb "$net4.1.1/24" "$net6:1::1/64" &&
+	addr "$RT" br-other "$net4.5.1/24" "$net6:5::1/64" &&
 	addr "$RT" rt1 "$net4.2.1/24" "$net6:2::1/64" &&
 	addr "$RT" rt2 "$net4.3.1/24" "$net6:3::1/64" &&
 	addr "$OUT" out0 "$net4.2.2/24" "$net6:2::2/64" &&
@@ -244,21 +339,27 @@ docker_host_topology() {
 }
 
 # docker_user_chain: Docker's part, which the docker-user rules only jump
-# from: the DOCKER-USER chain, jumped to first from FORWARD, both families.
+# from: the DOCKER-USER chain, jumped to first from FORWARD, both families;
+# and in raw PREROUTING, where the rules also jump from, what Docker 28
+# puts there for a published port (8080 of the sandbox): no access to it
+# but through its bridge.
 docker_user_chain() {
-	local ipt
+	local ipt sb_addr=$net4.1.2/32
 	for ipt in iptables ip6tables; do
-		rt $ipt -N DOCKER-USER && rt $ipt -I FORWARD 1 -j DOCKER-USER || {
+		[ $ipt = ip6tables ] && sb_addr=$net6:1::2/128
+		rt $ipt -N DOCKER-USER && rt $ipt -I FORWARD 1 -j DOCKER-USER &&
+			rt $ipt -t raw -A PREROUTING -d "$sb_addr" ! -i br-sb -p tcp \
+				-m tcp --dport 8080 -j DROP || {
 			echo "# cannot create the DOCKER-USER stand-in"; exit 99; }
 	done
 }
 
-# docker_host_servers: the rogue outside and dnsgate in its namespace
-# (start_rogue, start_resolver), answering the sandbox before it returns,
-# so the first checks test the paths.
+# docker_host_servers [CONF]: the rogue outside and dnsgate in its
+# namespace (start_rogue, start_resolver, given CONF), answering the sandbox
+# before it returns, so the first checks test the paths.
 docker_host_servers() {
 	start_rogue "$OUT" "$net4.2.2" "$net6:2::2"
-	start_resolver "$DG" "$net4.3.2" "$net6:3::2"
+	start_resolver "$DG" "$net4.3.2" "$net6:3::2" "${1:-}"
 	wait_servers "$OUT" "$net4.2.2"
 	await_answer sb "$net4.2.2" "$rogue" -b "$net4.1.2"
 	await_answer sb "$net6:2::2" "$rogue" -b "$net6:1::2"
@@ -301,7 +402,7 @@ sandbox_via_dnsgate() {
 # iptables-nft ones, which stay behind empty once created), every nft rule,
 # and every iptables rule and chain of ours or Docker's, without counters.
 fw_snapshot() {
-	ip netns exec "$1" nft list tables 2>/dev/null | grep -v '^table ip6\? \(filter\|nat\)$'
+	ip netns exec "$1" nft list tables 2>/dev/null | grep -v '^table ip6\? \(filter\|nat\|raw\)$'
 	# (nft warns on iptables-nft's tables, and cannot show its xt DNAT.)
 	ip netns exec "$1" nft list ruleset 2>/dev/null |
 		grep -Ev '^[[:space:]]*(table|chain|type|}|$)' |

@@ -13,15 +13,18 @@
 #                                      TCP listener on 853
 # In the sandbox, a second rogue dnsmasq on 127.0.0.11:5399 with a DNAT of
 # 127.0.0.11:53 to it plays Docker's embedded resolver: only a match on the
-# original destination port catches that path. Two more play it as it is
+# original destination port catches that path; and asked at 5399 directly
+# (its real port, which the sandbox reads in /proc/net/udp), only a rule on
+# 127.0.0.11 itself, whatever the port. Two more play it as it is
 # with dns: set, forwarding from the sandbox (to dnsgate, to the rogue):
 # with --docker-dns it is reached, and its forwarded queries meet the rules.
 # For each backend: (a) the allowed name resolves through dnsgate, (b) every
 # path to a rogue resolver fails (UDP 53, TCP 53, TCP 853, IPv4 and IPv6,
-# and the DNATed 127.0.0.11), (c) with --redirect a query to the rogue
-# address is answered by dnsgate under its policy, (d) applying twice leaves
-# one copy and removing the rules restores what was there before, (e) with
-# --docker-dns, 127.0.0.11 answers through dnsgate and nothing else.
+# the DNATed 127.0.0.11 and its real port), (c) with --redirect a query to
+# the rogue address is answered by dnsgate under its policy, (d) applying
+# twice leaves one copy and removing the rules restores what was there
+# before, (e) with --docker-dns, 127.0.0.11 answers through dnsgate and
+# nothing else, and not at all at its real port.
 . "$srcdir/tests/integration/lib.sh"
 . "$srcdir/tests/firewall/lib.sh"
 need ip ss python3 dnsmasq nft iptables-restore ip6tables-restore "$DIG" "$LDNS_TESTNS"
@@ -110,6 +113,8 @@ rogue_paths() {
 	done
 	is "$(a 127.0.0.11 www.example.com)" "$want" "$label: UDP 127.0.0.11:53 (DNATed)"
 	is "$(a 127.0.0.11 www.example.com +tcp)" "$want" "$label: TCP 127.0.0.11:53 (DNATed)"
+	is "$(a 127.0.0.11 www.example.com -p 5399)" "$want" "$label: UDP 127.0.0.11:5399 (its real port)"
+	is "$(a 127.0.0.11 www.example.com -p 5399 +tcp)" "$want" "$label: TCP 127.0.0.11:5399 (its real port)"
 	[ "$want" = "$rogue" ] && open_want=0 || open_want=1
 	for server in 10.99.2.2 fd99:2::2; do
 		tcp_open "$server" 853
@@ -210,6 +215,8 @@ for backend in nft iptables; do
 		is "$(a 127.0.0.11 www.example.com)" "$allowed" "$label: 127.0.0.11, dns: dnsgate, answers the allowed name (UDP)"
 		is "$(a 127.0.0.11 www.example.com +tcp)" "$allowed" "$label: and over TCP"
 		is "$(a 127.0.0.11 denied.example.org)" NXDOMAIN "$label: a name not listed, through 127.0.0.11, is denied by dnsgate"
+		is "$(a 127.0.0.11 www.example.com -p 5400)" "no answer" "$label: 127.0.0.11 at its real port 5400, asked directly: nothing (UDP)"
+		is "$(a 127.0.0.11 www.example.com -p 5400 +tcp)" "no answer" "$label: nor over TCP"
 		docker_sim del
 		docker_sim add 5401
 		if [ -z "$extra" ]; then

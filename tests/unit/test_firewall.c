@@ -134,6 +134,17 @@ int main(void)
 	   "nft: a family without a listener is named as dropped");
 	ok(!has(s, "nat_output"), "nft: no nat chain without --redirect");
 	ok(has(s, "nft delete table inet dnsgate"), "nft: says how to remove");
+	ok(has(s, "policy accept;\n\t\tip6 saddr :: icmpv6 type { "
+		  "nd-neighbor-solicit, mld-listener-report, "
+		  "mld2-listener-report } accept\n\t\tfib saddr type != local "
+		  "drop\n"),
+	   "nft: first, a source not local to the namespace is dropped "
+	   "(DAD and MLD from :: aside)");
+	ok(has(s, "fib saddr type != local drop\n\t\tip daddr 127.0.0.11 "
+		  "drop\n\t\tip daddr 10.99.1.1"),
+	   "nft: then 127.0.0.11, every port, before the listeners");
+	ok(!has(s, "127.0.0.11 meta l4proto"),
+	   "nft: without --docker-dns, not even its port 53");
 	free(s);
 
 	s = gen(both, 2, NULL, DG_FW_NFT, true, 0);
@@ -176,6 +187,17 @@ int main(void)
 	ok(!has(s, "-A OUTPUT") && !has(s, "-I OUTPUT 1 -j DNSGATE\n*"),
 	   "iptables: the restore text itself never adds a jump");
 	ok(!has(s, "*nat"), "iptables: no nat table without --redirect");
+	ok(count(s, "-F DNSGATE\n-A DNSGATE -m addrtype ! --src-type LOCAL -j "
+		    "DROP\n") == 1 &&
+	   has(s, "-A DNSGATE -m addrtype ! --src-type LOCAL -j DROP\n"
+		  "-A DNSGATE -d 127.0.0.11/32 -j DROP\n-A DNSGATE -d "
+		  "10.99.1.1/32"),
+	   "iptables: IPv4 drops a forged source first, then 127.0.0.11");
+	ok(has(s, "-F DNSGATE\n-A DNSGATE -s ::/128 -p ipv6-icmp -m icmp6 "
+		  "--icmpv6-type 135 -j RETURN\n") &&
+	   has(s, "--icmpv6-type 143 -j RETURN\n-A DNSGATE -m addrtype ! "
+		  "--src-type LOCAL -j DROP\n-A DNSGATE -p udp"),
+	   "iptables: IPv6 too, DAD and MLD from :: aside, no 127.0.0.11");
 	free(s);
 
 	s = gen(both, 2, "x.conf", DG_FW_IPTABLES, true, 6);
@@ -231,16 +253,32 @@ int main(void)
 		ok(!has(s, "th dport 5353 accept") &&
 		   has(s, "Listener 0.0.0.0 port 5353 is a wildcard"),
 		   "docker-user nft: a wildcard listener gets no forward rule");
-		is_int(count(s, " drop\n"), 3 * 9,
-		       "docker-user nft: drops only for the three subnets");
+		is_int(count(s, " drop\n"), 3 * 9 + 2,
+		       "docker-user nft: drops only for the three subnets, "
+		       "and forged sources");
+		ok(has(s, "\tchain prerouting {\n\t\ttype filter hook "
+			  "prerouting priority raw; policy accept;\n") &&
+		   has(s, "iifname \"docker0\" fib saddr . iif oif missing "
+			  "drop\n\t\tiifname \"br-*\" fib saddr . iif oif "
+			  "missing drop\n\t}\n\tchain forward"),
+		   "docker-user nft: from docker0 and br-*, strict reverse "
+		   "path, before routing");
+		ok(has(s, "ip6 saddr :: icmpv6 type { nd-neighbor-solicit, "
+			  "mld-listener-report, mld2-listener-report } accept\n"
+			  "\t\tiifname \"docker0\""),
+		   "docker-user nft: DAD and MLD from :: are not forged");
+		ok(!has(s, "fib saddr type"),
+		   "docker-user nft: not the container's local-source rule");
 		ok(!has(s, "saddr 0.0.0.0") && !has(s, "hook output"),
 		   "docker-user nft: nothing unscoped, no output chain");
 		free(s);
 
 		s = gen_du(du_listen, 2, nets4, 1, DG_FW_NFT, 0);
-		ok(has(s, "No IPv6 --subnet: no IPv6 rules."),
+		ok(has(s, "No IPv6 --subnet: no IPv6 DNS rules."),
 		   "docker-user nft: a family without a subnet is named");
-		ok(!has(s, "ip6 saddr"), "docker-user nft: and gets no rule");
+		ok(!has(s, "ip6 saddr fd") && has(s, "iifname \"br-*\" fib"),
+		   "docker-user nft: and gets no DNS rule, but the reverse "
+		   "path still");
 		free(s);
 
 		s = gen_du(du_listen, 3, nets, 3, DG_FW_IPTABLES, 0);
@@ -274,15 +312,31 @@ int main(void)
 		   "docker-user iptables: the restore text adds no jump");
 		ok(!has(s, "-A DNSGATE-USER -p") && !has(s, "*nat"),
 		   "docker-user iptables: every rule is scoped to a subnet");
+		is_int(count(s, "*raw\n:DNSGATE-USER - [0:0]\n-F DNSGATE-USER\n"
+				"-A DNSGATE-USER -i docker0 -m rpfilter --invert "
+				"-j DROP\n-A DNSGATE-USER -i br-+ -m rpfilter "
+				"--invert -j DROP\nCOMMIT\n*filter\n"), 2,
+		       "docker-user iptables: both families, a raw chain drops "
+		       "what docker0 and br-+ do not route back");
+		ok(has(s, "iptables -t raw -C PREROUTING -j DNSGATE-USER "
+			  "2>/dev/null || iptables -t raw -I PREROUTING 1 -j "
+			  "DNSGATE-USER") &&
+		   has(s, "iptables -t raw -D PREROUTING -j DNSGATE-USER; "
+			  "iptables -t raw -F DNSGATE-USER; iptables -t raw -X "
+			  "DNSGATE-USER"),
+		   "docker-user iptables: says how to jump to it and remove it");
+		ok(!has(s, "-A PREROUTING"),
+		   "docker-user iptables: the restore text adds no raw jump");
 		free(s);
 
 		s = gen_du(du_listen, 2, nets4, 1, DG_FW_IPTABLES, 6);
 		is_int(count(s, "*filter"), 1,
 		       "docker-user iptables --family 6: one half");
-		ok(has(s, "No IPv6 --subnet: no IPv6 rules.") &&
-		   !has(s, "-A DNSGATE-USER"),
-		   "docker-user iptables, no IPv6 subnet: the chain is only "
-		   "flushed");
+		ok(has(s, "No IPv6 --subnet: no IPv6 DNS rules.") &&
+		   has(s, "*filter\n:DNSGATE-USER - [0:0]\n-F DNSGATE-USER\n"
+			  "COMMIT\n") && count(s, "-A DNSGATE-USER") == 2,
+		   "docker-user iptables, no IPv6 subnet: the filter chain is "
+		   "only flushed; the reverse path stays");
 		free(s);
 
 		s = gen_du(du_listen + 1, 1, nets4, 1, DG_FW_IPTABLES, 4);
@@ -313,6 +367,13 @@ int main(void)
 		   "docker-dns nft --redirect: Docker's DNAT is left alone");
 		ok(has(s, "Docker's embedded resolver 127.0.0.11:53"),
 		   "docker-dns: the header says so");
+		ok(has(s, "fib saddr type != local drop\n"
+			  "\t\tip daddr 127.0.0.11 meta l4proto udp ct original "
+			  "proto-dst 53 accept\n\t\tip daddr 127.0.0.11 meta "
+			  "l4proto tcp ct original proto-dst 53 accept\n\t\tip "
+			  "daddr 127.0.0.11 drop\n"),
+		   "docker-dns nft: 127.0.0.11 by port 53 before the DNAT, "
+		   "any other port dropped");
 		free(s);
 		opt.backend = DG_FW_IPTABLES;
 		opt.family = 4;
@@ -320,10 +381,19 @@ int main(void)
 		ok(count(s, "-A DNSGATE -d 127.0.0.11/32 -p udp -m conntrack "
 			    "--ctorigdstport 53 -j RETURN\n") == 2,
 		   "docker-dns iptables: in filter and in nat");
+		ok(has(s, "--src-type LOCAL -j DROP\n-A DNSGATE -d "
+			  "127.0.0.11/32 -p udp -m conntrack --ctorigdstport 53 "
+			  "-j RETURN\n-A DNSGATE -d 127.0.0.11/32 -p tcp -m "
+			  "conntrack --ctorigdstport 53 -j RETURN\n-A DNSGATE -d "
+			  "127.0.0.11/32 -j DROP\n"),
+		   "docker-dns iptables: any other port to 127.0.0.11 dropped");
+		ok(count(s, "127.0.0.11/32 -j DROP") == 1,
+		   "docker-dns iptables: only in filter (nat cannot drop)");
 		free(s);
 		opt.family = 6;
 		s = gen_with(one, 1, "d.conf", NULL, &opt);
-		ok(s != NULL && count(s, "127.0.0.11") == 1,
+		ok(s != NULL && has(s, "127.0.0.11") &&
+		   !has(s, "-d 127.0.0.11"),
 		   "docker-dns: in the IPv6 half, the header only");
 		free(s);
 	}
@@ -355,6 +425,12 @@ int main(void)
 	ok(has(s, "--uid-owner dnsgate -p tcp -m multiport --dports 53,853 "
 		  "-j RETURN\n-A DNSGATE -p udp -m udp --dport 53 -j DNAT"),
 	   "host iptables: before the DNAT");
+	ok(!has(s, "addrtype") && !has(s, "127.0.0.11"),
+	   "host iptables: no source or 127.0.0.11 rule (not a container)");
+	free(s);
+	s = gen_as(both, 2, "h.conf", DG_FW_NFT, false, 0, "dnsgate");
+	ok(s != NULL && !has(s, "fib saddr") && !has(s, "daddr 127.0.0.11"),
+	   "host nft: none either");
 	free(s);
 	s = gen(both, 2, "c.conf", DG_FW_NFT, true, 0);
 	ok(s != NULL && !has(s, "skuid"), "container: no user exception");
