@@ -9,8 +9,9 @@
 # IP_HDRINCL, for IPv6 IPV6_HDRINCL), which still passes through the
 # sending namespace's netfilter output hook. --packet IFACE MAC: an
 # AF_PACKET frame on IFACE to the next hop MAC, which does not (it leaves
-# below IP). PORT: 53 unless given. Prints how many datagrams the kernel
-# took (a drop in the output hook is EPERM; at most 1000 are sent).
+# below IP). PORT: 53 unless given. A "{i}" in NAME becomes the query's
+# number, for N distinct names. Prints how many datagrams the kernel took
+# (a drop in the output hook is EPERM; at most 1000 are sent).
 import argparse
 import ipaddress
 import socket
@@ -79,7 +80,8 @@ def main():
         s = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
     sent = 0
     for i in range(min(a.count, 1000)):
-        pkt = datagram(src, dst, 20000 + i, a.port, query(a.name, 0x4000 + i))
+        pkt = datagram(src, dst, 20000 + i, a.port,
+                       query(a.name.replace("{i}", str(i)), 0x4000 + i))
         try:
             if a.packet:
                 s.send(eth + pkt)

@@ -44,12 +44,11 @@ listen = 127.0.0.1:$mport
 EOC
 start_dnsgate -c "$tmp/dnsgate.conf"
 
-# The sandbox's tools. `bound ZONE N FIRST...`: from each source address
-# FIRST.., N new names under ZONE, each waiting for its answer; prints
-# how many were answered NOERROR. `forge ZONE N SRC...`: N new names from
-# each forged SRC through a raw socket, answers going nowhere.
+# The sandbox's tool: `ask_from ZONE N SRC...`: from each source address
+# SRC, N new names under ZONE, each waiting for its answer; prints how
+# many were answered NOERROR. Forged sources: tests/firewall/forge.py.
 cat >"$tmp/sandbox.py" <<'PY'
-import socket, struct, sys, time
+import socket, struct, sys
 
 def query(qid, name):
     q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
@@ -57,59 +56,37 @@ def query(qid, name):
         q += bytes([len(l)]) + l.encode()
     return q + b"\0" + struct.pack("!HH", 1, 1)
 
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-def forged(src, dst, sport, dport, payload):
-    udp_len = 8 + len(payload)
-    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 17, udp_len)
-    udp = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
-    csum = checksum(pseudo + udp) or 0xffff
-    udp = struct.pack("!HHHH", sport, dport, udp_len, csum) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0x4000, 64, 17, 0,
-                     socket.inet_aton(src), socket.inet_aton(dst))
-    return ip + udp
-
-mode, port, zone, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-srcs = sys.argv[5:]
-if mode == "bound":
-    answered = 0
-    for si, src in enumerate(srcs):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind((src, 0))
-        s.settimeout(1.0)
-        for i in range(n):
-            qid = (si * n + i) & 0xffff
-            s.sendto(query(qid, "n%d-%d.%s" % (si, i, zone)), ("127.0.0.1", port))
-            try:
-                while True:
-                    m = s.recv(4096)
-                    if struct.unpack("!H", m[:2])[0] == qid:
-                        answered += (m[3] & 0x0f) == 0
-                        break
-            except socket.timeout:
-                pass
-        s.close()
-    print(answered)
-else:
-    r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    k = 0
-    for si, src in enumerate(srcs):
-        for i in range(n):
-            r.sendto(forged(src, "127.0.0.1", 40000 + si, port,
-                            query(k & 0xffff, "f%d-%d.%s" % (si, i, zone))),
-                     ("127.0.0.1", 0))
-            k += 1
-            if k % 20 == 0:
-                time.sleep(0.01)
-    print(k)
+port, zone, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+srcs = sys.argv[4:]
+answered = 0
+for si, src in enumerate(srcs):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    s.settimeout(1.0)
+    for i in range(n):
+        qid = (si * n + i) & 0xffff
+        s.sendto(query(qid, "n%d-%d.%s" % (si, i, zone)), ("127.0.0.1", port))
+        try:
+            while True:
+                m = s.recv(4096)
+                if struct.unpack("!H", m[:2])[0] == qid:
+                    answered += (m[3] & 0x0f) == 0
+                    break
+        except socket.timeout:
+            pass
+    s.close()
+print(answered)
 PY
-sandbox() { python3 "$tmp/sandbox.py" "$1" "$DG_PORT" "${@:2}"; }
+ask_from() { python3 "$tmp/sandbox.py" "$DG_PORT" "$@"; }
+forge() { # forge ZONE N SRC...: N new names from each forged SRC
+	local src sent=0 k
+	for src in "${@:3}"; do
+		k=$(python3 "$srcdir/tests/firewall/forge.py" --port "$DG_PORT" \
+			--count "$2" "$src" 127.0.0.1 "f{i}-${src//./-}.$1") || return 1
+		sent=$((sent + k))
+	done
+	echo "$sent"
+}
 reached() { # reached ZONE: distinct names below ZONE at the upstream
 	grep -o "bytes: [^ 	]*\.$1\." "$tmp/up.log" | sort -u | wc -l
 }
@@ -121,7 +98,7 @@ logged() { # logged ZONE: query log lines for names below ZONE
 bound() { echo $(($2 + ($2 * $1 + 59) / 60)); }
 
 t0=$(date +%s)
-answered=$(sandbox bound bound.total.example 60 $(seq -f '127.0.0.%g' 11 20))
+answered=$(ask_from bound.total.example 60 $(seq -f '127.0.0.%g' 11 20))
 elapsed=$(( $(date +%s) - t0 + 1 ))
 got=$(reached bound.total.example)
 max=$(bound "$elapsed" "$total")
@@ -131,7 +108,7 @@ is "$answered" "$got" "exactly those were answered; the rest denied"
 
 if [ "$(id -u)" = 0 ]; then
 	t0=$(date +%s)
-	sent=$(sandbox forge forged.total.example 60 $(seq -f '127.0.3.%g' 1 8))
+	sent=$(forge forged.total.example 60 $(seq -f '127.0.3.%g' 1 8))
 	wait_until 5 log_has "$tmp/query.log" "\.forged\.total\.example\"" "$sent"
 	elapsed=$(( $(date +%s) - t0 + 1 ))
 	got=$(reached forged.total.example)
@@ -159,7 +136,7 @@ is "$(reached shared.total.example)" 1 "and the upstream saw one name"
 
 # The group's total is its own: 5 addresses of lab, 60 names each.
 t0=$(date +%s)
-sandbox bound lab.total.example 60 $(seq -f '127.0.9.%g' 1 5) >/dev/null
+ask_from lab.total.example 60 $(seq -f '127.0.9.%g' 1 5) >/dev/null
 elapsed=$(( $(date +%s) - t0 + 1 ))
 got=$(reached lab.total.example)
 max=$(bound "$elapsed" 20)
@@ -189,7 +166,7 @@ new_names_per_minute_total = $total
 EOC
 start_dnsgate -c "$tmp/workers.conf"
 t0=$(date +%s)
-sandbox bound workers.total.example 60 $(seq -f '127.0.5.%g' 1 10) >/dev/null
+ask_from workers.total.example 60 $(seq -f '127.0.5.%g' 1 10) >/dev/null
 elapsed=$(( $(date +%s) - t0 + 1 ))
 got=$(reached workers.total.example)
 max=$(bound "$elapsed" "$total")
