@@ -236,14 +236,26 @@ static const struct private_range private6[] = {
 	{ { 0, 0x64, 0xff, 0x9b, 0, 1 }, 48 },
 };
 
-/* Forms that carry an IPv4 address in their last four bytes: that address
- * decides. A v6-only client behind NAT64 reaches the embedded v4 host. */
-static const struct private_range embeds4[] = {
-	{ { [10] = 0xff, [11] = 0xff }, 96 }, /* ::ffff:0:0/96: v4-mapped */
-	{ { 0, 0x64, 0xff, 0x9b }, 96 },      /* 64:ff9b::/96: NAT64 */
+/* Forms that carry an IPv4 address: that address decides. A v6-only
+ * client behind NAT64, or with a 6to4 or Teredo relay, reaches the
+ * embedded v4 host, so an attacker's name answered with 2002:a00:1:: is
+ * an answer of 10.0.0.1. */
+static const struct embed {
+	struct private_range prefix;
+	uint8_t at;   /* where the IPv4 address starts */
+	bool flipped; /* stored with every bit inverted */
+} embeds4[] = {
+	{ { { [10] = 0xff, [11] = 0xff }, 96 }, 12, false }, /* ::ffff:0:0/96: v4-mapped */
+	{ { { [8] = 0xff, [9] = 0xff }, 96 }, 12, false }, /* ::ffff:0:0:0/96: SIIT, RFC 2765 */
+	{ { { 0, 0x64, 0xff, 0x9b }, 96 }, 12, false }, /* 64:ff9b::/96: NAT64 */
 	/* ::/96: IPv4-compatible (deprecated, RFC 4291 2.5.5.1); :: and ::1
 	 * are caught by private6 first. */
-	{ { 0 }, 96 },
+	{ { { 0 }, 96 }, 12, false },
+	{ { { 0x20, 0x02 }, 16 }, 2, false }, /* 2002::/16: 6to4, RFC 3056 */
+	/* 2001::/32: Teredo, RFC 4380: the server's address, then the
+	 * client's (its NAT's), obfuscated; either may be the aim. */
+	{ { { 0x20, 0x01, 0, 0 }, 32 }, 4, false },
+	{ { { 0x20, 0x01, 0, 0 }, 32 }, 12, true },
 };
 
 static bool prefix_match(const uint8_t *a, const struct private_range *r)
@@ -269,9 +281,17 @@ bool dg_addr6_is_private(const uint8_t a[16])
 	for (size_t i = 0; i < DG_ARRAY_SIZE(private6); i++)
 		if (prefix_match(a, &private6[i]))
 			return true;
-	for (size_t i = 0; i < DG_ARRAY_SIZE(embeds4); i++)
-		if (prefix_match(a, &embeds4[i]))
-			return dg_addr4_is_private(a + 12);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(embeds4); i++) {
+		const struct embed *e = &embeds4[i];
+		uint8_t v4[4];
+
+		if (!prefix_match(a, &e->prefix))
+			continue;
+		for (int j = 0; j < 4; j++)
+			v4[j] = e->flipped ? (uint8_t)~a[e->at + j] : a[e->at + j];
+		if (dg_addr4_is_private(v4))
+			return true;
+	}
 	return false;
 }
 
