@@ -435,7 +435,7 @@ static void raise_fd_limit(const struct dg_config *cfg)
 /* The process ID for `kill -HUP $(cat FILE)`. @return 0 or -1 (said). */
 static int write_pidfile(const char *path)
 {
-	FILE *f = fopen(path, "we");
+	FILE *f = dg_open_for_writing(path, false);
 
 	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 ||
 	    fclose(f) != 0) {

@@ -191,7 +191,7 @@ int dg_qlog_open_stream(FILE *f, unsigned deny_rate, struct dg_qlog **out)
 /* One record a line, whole, even if we die next. */
 static FILE *open_append(const char *path)
 {
-	FILE *f = fopen(path, "a");
+	FILE *f = dg_open_for_writing(path, true);
 
 	if (f != NULL)
 		setvbuf(f, NULL, _IOLBF, 0);

@@ -5,9 +5,11 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *dg_strerror(int err)
 {
@@ -79,4 +81,23 @@ bool dg_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		return false;
 	*out = v;
 	return true;
+}
+
+FILE *dg_open_for_writing(const char *path, bool append)
+{
+	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+		    (append ? O_APPEND : O_TRUNC);
+	int fd = open(path, flags, 0644);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, append ? "a" : "w");
+	if (f == NULL) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return f;
 }

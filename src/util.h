@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * util: the small pieces every module shares. Error codes and their names,
- * attribute macros, container_of and overflow-checked sizes. Owns no state
- * and does no I/O.
+ * attribute macros, container_of and overflow-checked sizes, and the one
+ * way dnsgate opens a file it writes. Owns no state; that open is its only
+ * I/O.
  *
  * Error convention (as libuv and Knot): 0 is success, a negative value is a
  * failure. Negative errno values (which on Linux are also libuv's UV_E*
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define DG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -67,3 +69,13 @@ DG_NODISCARD int dg_grow(void *arr, size_t *cap, size_t need, size_t size);
  */
 bool dg_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		    unsigned long *out);
+
+/*
+ * Open a file dnsgate writes (the query log, the pid file): appended to,
+ * or truncated when `append` is false; created mode 0644. Never through a
+ * symbolic link at the last component: dnsgate often starts as root, and
+ * a link planted where the file should be (a world-writable folder) would
+ * have it write wherever the link points. Close-on-exec.
+ * @return the stream, or NULL with errno set (ELOOP for a link).
+ */
+DG_NODISCARD FILE *dg_open_for_writing(const char *path, bool append);
