@@ -207,6 +207,7 @@ struct conn {
 	int open_handles;
 	bool closing;
 	bool answered;
+	uint64_t active_ms; /* accepted, or last read from */
 	size_t len;
 	char req[REQUEST_MAX];
 	char *resp; /* malloc'd by open_memstream */
@@ -371,6 +372,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	c->len += (size_t)n;
+	c->active_ms = uv_now(s->loop);
 	/* The head ends with an empty line; a body is not read. */
 	if (memmem(c->req, c->len, "\r\n\r\n", 4) != NULL)
 		handle_request(c);
@@ -387,6 +389,24 @@ static void on_timeout(uv_timer_t *t)
 		conn_close(c);
 }
 
+/*
+ * At the cap, the connection idle the longest that is still waiting for
+ * its request gives way (answered ones are closing anyway): otherwise 64
+ * connections that send a byte and wait would lock every scraper out,
+ * again each time their timeout ran out.
+ */
+static void evict_idlest(struct dg_metrics *m)
+{
+	struct conn *idlest = NULL;
+
+	for (struct conn *c = m->conns; c != NULL; c = c->next)
+		if (!c->answered &&
+		    (idlest == NULL || c->active_ms <= idlest->active_ms))
+			idlest = c;
+	if (idlest != NULL)
+		conn_close(idlest);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct dg_metrics *m = server->data;
@@ -394,12 +414,15 @@ static void on_connection(uv_stream_t *server, int status)
 
 	if (status != 0)
 		return;
+	if (m->n_conns >= CONNS_MAX)
+		evict_idlest(m);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL || uv_tcp_init(server->loop, &c->tcp) != 0) {
 		free(c);
 		return;
 	}
 	c->m = m;
+	c->active_ms = uv_now(server->loop);
 	c->tcp.data = c;
 	c->timer.data = c;
 	c->open_handles = 2;

@@ -117,5 +117,32 @@ reply=$(exec 3<>"/dev/tcp/127.0.0.1/$mport"; printf 'garbage\r\n\r\n' >&3; timeo
 like "$reply" '^HTTP/1\.1 400 ' "a request line that is not HTTP: 400"
 reply=$(exec 3<>"/dev/tcp/127.0.0.1/$mport"; head -c 5000 /dev/zero | tr '\0' 'a' >&3; timeout 2 head -n 1 <&3)
 like "$reply" '^HTTP/1\.1 431 ' "a head over 4 KiB: 431"
+
+# 100 connections that send one byte and wait (the cap is 64): the idlest
+# give way, so a scraper still gets its answer at once, not after their
+# 5 s timeout.
+cat >"$tmp/hold.py" <<'PY'
+import socket, sys, time
+held = []
+for _ in range(100):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.send(b"G")
+    held.append(s)
+sys.stdout.write("holding\n")
+sys.stdout.flush()
+time.sleep(8)
+PY
+python3 "$tmp/hold.py" "$mport" >"$tmp/hold.out" &
+hold_pid=$!
+pids+=("$hold_pid")
+wait_until 5 grep -q holding "$tmp/hold.out"
+t0=$(now_ms)
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$url")
+took=$(( $(now_ms) - t0 ))
+is "$code" 200 "100 one-byte connections held open: a scrape still gets 200"
+[ "$took" -lt 2000 ]
+ok $? "at once ($took ms), not after their timeout"
+kill "$hold_pid" 2>/dev/null
+wait "$hold_pid" 2>/dev/null
 check_alive_and_stop
 done_testing
