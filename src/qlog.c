@@ -18,9 +18,12 @@
 #include "name.h"
 #include "tokens.h"
 
-/* Clients the limiter tells apart at once; a collision hands the slot
- * over, after the old client's summary. */
-#define LIMIT_SLOTS 1024
+/* Clients the limiter tells apart at once: sets of LIMIT_WAYS slots, so
+ * a client loses its slot (after its summary) only to a fifth in its set,
+ * the one idle the longest giving way. With a keyed hash a client cannot
+ * aim at another's set. */
+#define LIMIT_WAYS 4
+#define LIMIT_SLOTS (1024 * LIMIT_WAYS)
 #define SECOND_MS 1000
 /* The limit in all, as a multiple of a client's. */
 #define LIMIT_TOTAL_FACTOR 16
@@ -29,6 +32,7 @@ struct limit_slot {
 	uint64_t key;        /* 0: free */
 	struct dg_addr client;
 	struct dg_tokens lines;
+	uint64_t used_ms;    /* the LRU clock of its set */
 	uint64_t held;       /* lines held back since the last summary */
 	uint64_t since_ms;   /* when the first of them was */
 };
@@ -283,8 +287,18 @@ static bool limit_allows(struct dg_qlog *q, const struct dg_addr *client,
 			 uint64_t now_ms)
 {
 	uint64_t key = dg_addr_client_key(&q->key, client);
-	struct limit_slot *s = &q->slots[key % LIMIT_SLOTS];
+	struct limit_slot *set = &q->slots[key % (LIMIT_SLOTS / LIMIT_WAYS) *
+					   LIMIT_WAYS];
+	struct limit_slot *s = &set[0];
 
+	for (int i = 0; i < LIMIT_WAYS; i++) {
+		if (set[i].key == key) {
+			s = &set[i];
+			break;
+		}
+		if (set[i].used_ms < s->used_ms)
+			s = &set[i];
+	}
 	if (s->key != key) {
 		write_summary(q, s, now_ms);
 		memset(s, 0, sizeof(*s));
@@ -292,6 +306,7 @@ static bool limit_allows(struct dg_qlog *q, const struct dg_addr *client,
 		s->client = *client;
 		s->lines = dg_tokens_full(q->rate, now_ms);
 	}
+	s->used_ms = now_ms;
 	/* Both refill; a line takes from both or from neither. */
 	if (dg_tokens_take(&s->lines, q->rate, SECOND_MS, now_ms)) {
 		if (dg_tokens_take(&q->total,
