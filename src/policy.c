@@ -540,3 +540,12 @@ void dg_policy_decide(const struct dg_policy *p, const struct dg_question *q,
 		v->depth = allowing_depth;
 	}
 }
+
+bool dg_policy_allows(void *policy, const uint8_t *name, uint16_t qtype)
+{
+	struct dg_question q = { .name = name, .qtype = qtype, .qclass = 1 };
+	struct dg_verdict v;
+
+	dg_policy_decide(policy, &q, &v);
+	return v.allow;
+}

@@ -164,6 +164,13 @@ void dg_policy_entry_name(const struct dg_policy *p,
 const struct dg_typeset *dg_policy_entry_types(const struct dg_policy *p,
 					       const struct dg_entry *e);
 
+/*
+ * May a client of `policy` (a const struct dg_policy *) ask for name (wire)
+ * and qtype? The shape scrub's cname = strict check takes, so scrub asks
+ * the policy itself and nothing above it.
+ */
+bool dg_policy_allows(void *policy, const uint8_t *name, uint16_t qtype);
+
 /* Decide a question. Never fails; *v is always written. */
 void dg_policy_decide(const struct dg_policy *p, const struct dg_question *q,
 		      struct dg_verdict *v);

@@ -79,9 +79,6 @@ struct dg_server {
 	 * answer scrubbed under one policy is never served under another. */
 	struct dg_cache **caches;
 	size_t n_caches;
-	/* Counts reloads, in the upper half of a fetch tag: an answer to a
-	 * fetch started before the last reload is not cached. */
-	uint32_t generation;
 	size_t waiting; /* queries in forward(), at most max_waiting */
 	struct dg_hash_key hash_key; /* the caches' and the budget's */
 	struct dg_budget *budget;
@@ -105,9 +102,10 @@ struct query {
 	struct dg_fetch_waiter waiter;
 	struct dg_client client;
 	struct dg_query_info info; /* points into msg */
-	struct snapshot *snap;     /* one reference: entry is its policy's */
-	const struct dg_entry *entry;
-	uint32_t tag;              /* the fetch's: generation and policy */
+	struct snapshot *snap;     /* one reference: what judges the answer */
+	const struct dg_policy *policy; /* of snap: the client's */
+	uint32_t pi;               /* its index: 0 global, i + 1 group i */
+	const struct dg_entry *entry;   /* of policy: what allowed it */
 	size_t len;
 	uint8_t msg[];
 };
@@ -145,31 +143,13 @@ static const struct dg_policy *client_policy(const struct dg_server *srv,
 				    &srv->listen_addrs[c->listener], group);
 }
 
-static size_t reply_limit(const struct dg_server *srv,
+static size_t reply_limit(const struct dg_config *cfg,
 			  const struct dg_client *c,
 			  const struct dg_query_info *q)
 {
 	if (c->transport == DG_TRANSPORT_TCP)
 		return DG_WIRE_MAX;
-	return dg_wire_udp_limit(q, srv->cfg->max_udp_size);
-}
-
-/* Fetch tags: the generation in the upper 16 bits, the policy below
- * (0: the global one, i + 1: group i). */
-static uint32_t fetch_tag(const struct dg_server *srv, uint32_t policy)
-{
-	return (srv->generation & 0xffff) << 16 | policy;
-}
-
-/* The policy a tag names, in this generation; NULL for an older one. */
-static const struct dg_policy *tag_policy(const struct dg_server *srv,
-					  uint32_t tag)
-{
-	uint32_t i = tag & 0xffff;
-
-	if (tag >> 16 != (srv->generation & 0xffff) || i >= srv->n_caches)
-		return NULL;
-	return i == 0 ? srv->cfg->policy : srv->cfg->groups[i - 1].policy;
+	return dg_wire_udp_limit(q, cfg->max_udp_size);
 }
 
 static void caches_free(struct dg_cache **caches, size_t n)
@@ -296,8 +276,8 @@ static void deny(struct dg_server *srv, const struct dg_client *c,
 	record_query(srv, srv->cfg, c, q, v->entry, &r);
 }
 
-/* An answer, from the cache (w NULL) or just fetched (w); e is an entry
- * of cfg's policy. */
+/* An answer, from the cache (w NULL) or just fetched (w), under cfg, the
+ * query's own snapshot; e is an entry of its policy. */
 static void reply_answer(struct dg_server *srv, const struct dg_config *cfg,
 			 const struct dg_client *c, const uint8_t *msg,
 			 const struct dg_query_info *q, const struct dg_entry *e,
@@ -305,8 +285,8 @@ static void reply_answer(struct dg_server *srv, const struct dg_config *cfg,
 			 const struct dg_fetch_waiter *w)
 {
 	size_t n = dg_wire_encode_answer(a, msg, q, elapsed,
-					 srv->cfg->negative_ttl,
-					 reply_limit(srv, c, q), srv->out,
+					 cfg->negative_ttl,
+					 reply_limit(cfg, c, q), srv->out,
 					 sizeof(srv->out));
 	struct dg_qlog_record r = {
 		.allow = a->reason == DG_REASON_NONE,
@@ -338,24 +318,13 @@ static void query_finish(struct query *qr)
 }
 
 static void on_fetch_done(struct dg_fetch_waiter *w, int status,
-			  const struct dg_answer *a)
-{
-	struct query *qr = dg_container_of(w, struct query, waiter);
-	struct dg_server *srv = qr->srv;
-
-	if (status == 0)
-		reply_answer(srv, qr->snap->cfg, &qr->client, qr->msg, &qr->info,
-			     qr->entry, a, 0, w);
-	else if (status != UV_ECANCELED)
-		servfail(srv, qr->snap->cfg, &qr->client, qr->msg, qr->len,
-			 &qr->info, qr->entry, w);
-	query_finish(qr);
-}
+			  const uint8_t *pkt, size_t len);
 
 static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 		    const struct dg_query_info *info,
-		    const struct dg_client *client, const struct dg_entry *e,
-		    uint32_t policy)
+		    const struct dg_client *client,
+		    const struct dg_policy *policy, uint32_t pi,
+		    const struct dg_entry *e)
 {
 	struct query *qr = NULL;
 	int rc;
@@ -373,7 +342,8 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 	qr->srv = srv;
 	qr->snap = srv->snap;
 	qr->snap->refs++;
-	qr->tag = fetch_tag(srv, policy);
+	qr->policy = policy;
+	qr->pi = pi;
 	qr->len = info->question_end;
 	qr->entry = e;
 	memcpy(qr->msg, msg, qr->len);
@@ -382,7 +352,7 @@ static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
 	qr->waiter.cb = on_fetch_done;
 	dg_client_hold(&qr->client, client);
 	rc = dg_fetch_start(srv->upstream, qr->info.qname, info->qtype,
-			    info->qclass, qr->tag, &qr->waiter);
+			    info->qclass, &qr->waiter);
 	if (rc != 0) {
 		/* Past max_inflight: SERVFAIL now rather than queue. */
 		servfail(srv, srv->cfg, client, msg, len, info, e, NULL);
@@ -498,60 +468,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 		deny(srv, client, msg, len, &info, &v);
 		return;
 	}
-	forward(srv, msg, len, &info, client, v.entry, pi);
-}
-
-/* cname = strict: a CNAME target must be one a client may ask for. */
-static bool target_allowed(void *arg, const uint8_t *name, uint16_t qtype)
-{
-	const struct dg_policy *policy = arg;
-	struct dg_question q = { .name = name, .qtype = qtype, .qclass = 1 };
-	struct dg_verdict v;
-
-	dg_policy_decide(policy, &q, &v);
-	return v.allow;
-}
-
-/* The upstream's matched response, parsed and scrubbed for the entry
- * that allows the question in the policy of the fetch's tag; a fetch
- * started before the last reload is judged by the global policy now in
- * force (its answer is not cached). */
-static int parse_answer(void *arg, uint32_t tag, const uint8_t *qname,
-			uint16_t qtype, uint16_t qclass, const uint8_t *pkt,
-			size_t len, struct dg_answer **out)
-{
-	struct dg_server *srv = arg;
-	const struct dg_config *cfg = srv->cfg;
-	const struct dg_policy *policy = tag_policy(srv, tag);
-	struct dg_question q = { .name = qname, .qtype = qtype, .qclass = qclass };
-	struct dg_ttl_policy ttl = { .min_ttl = cfg->min_ttl,
-				     .max_ttl = cfg->max_ttl,
-				     .negative_ttl = cfg->negative_ttl };
-	struct dg_scrub_policy sp = {
-		.cname_strict = cfg->cname == DG_CNAME_STRICT,
-		.target_allowed = target_allowed,
-	};
-	struct dg_scrub_report report;
-	struct dg_verdict v;
-	int rc;
-
-	if (policy == NULL)
-		policy = cfg->policy;
-	sp.arg = (void *)policy;
-	dg_policy_decide(policy, &q, &v);
-	sp.private_allow = v.entry != NULL && v.entry->private_allow;
-	rc = dg_wire_parse_answer(pkt, len, qname, qtype, &ttl, &sp, &report,
-				  out);
-	if (rc != 0 || !report.cname_refused)
-		return rc;
-	/* The chain leaves the allowlist: answer as for a denied name, and
-	 * cache that like any negative answer. */
-	dg_answer_unref(*out);
-	*out = dg_answer_new_empty(cfg->deny_rcode == DG_DENY_REFUSED
-					   ? DG_RCODE_REFUSED
-					   : DG_RCODE_NXDOMAIN,
-				   cfg->negative_ttl, DG_REASON_CNAME);
-	return *out != NULL ? 0 : DG_ENOMEM;
+	forward(srv, msg, len, &info, client, policy, pi, v.entry);
 }
 
 /* The addresses of a fresh answer, scrubbed, to the nft sets: the ones a
@@ -571,18 +488,101 @@ static void add_to_nftset(struct dg_server *srv, const struct dg_answer *a)
 	dg_nftset_flush(srv->nftset);
 }
 
-static void on_answer(void *arg, uint32_t tag, const uint8_t *qname,
-		      uint16_t qtype, uint16_t qclass, struct dg_answer *a)
+/*
+ * The upstream's answer, parsed and scrubbed under the query's own
+ * snapshot: the entry that allowed the question says whether private
+ * addresses stay, and the client's policy judges a strict CNAME chain. A
+ * reload while the answer was in flight changes neither (DESIGN.md "Trust
+ * boundaries": an answer is judged under the snapshot of the query that
+ * asked for it).
+ */
+static int judge_answer(const struct query *qr, const uint8_t *pkt,
+			size_t len, struct dg_answer **out)
 {
-	struct dg_server *srv = arg;
+	const struct dg_config *cfg = qr->snap->cfg;
+	struct dg_ttl_policy ttl = { .min_ttl = cfg->min_ttl,
+				     .max_ttl = cfg->max_ttl,
+				     .negative_ttl = cfg->negative_ttl };
+	struct dg_scrub_policy sp = {
+		.private_allow = qr->entry->private_allow,
+		.cname_strict = cfg->cname == DG_CNAME_STRICT,
+		.target_allowed = dg_policy_allows,
+		.arg = (void *)qr->policy,
+	};
+	struct dg_scrub_report report;
+	int rc;
 
-	if (srv->nftset != NULL)
-		add_to_nftset(srv, a);
-	if (tag_policy(srv, tag) == NULL)
+	rc = dg_wire_parse_answer(pkt, len, qr->info.qname, qr->info.qtype,
+				  &ttl, &sp, &report, out);
+	if (rc != 0 || !report.cname_refused)
+		return rc;
+	/* The chain leaves the allowlist: answer as for a denied name, and
+	 * cache that like any negative answer. */
+	dg_answer_unref(*out);
+	*out = dg_answer_new_empty(cfg->deny_rcode == DG_DENY_REFUSED
+					   ? DG_RCODE_REFUSED
+					   : DG_RCODE_NXDOMAIN,
+				   cfg->negative_ttl, DG_REASON_CNAME);
+	return *out != NULL ? 0 : DG_ENOMEM;
+}
+
+/*
+ * An answer for a waiting query. Under the snapshot in force it is cached
+ * for the query's policy and feeds the nft sets (another waiter of the
+ * same fetch and policy may have done both already: its cached copy
+ * serves). Under an older snapshot it only answers this query: neither
+ * the cache nor the sets of the new configuration take what the old one
+ * allowed.
+ */
+static void answer_waiting(struct dg_server *srv, struct query *qr,
+			   const struct dg_fetch_waiter *w, const uint8_t *pkt,
+			   size_t len)
+{
+	const struct dg_config *cfg = qr->snap->cfg;
+	bool current = qr->snap == srv->snap;
+	const struct dg_answer *cached = NULL;
+	struct dg_answer *a = NULL;
+	uint32_t elapsed = 0;
+
+	if (current)
+		cached = dg_cache_lookup(srv->caches[qr->pi], qr->info.qname,
+					 qr->info.qtype, qr->info.qclass,
+					 uv_now(srv->loop), &elapsed);
+	if (cached != NULL) {
+		reply_answer(srv, cfg, &qr->client, qr->msg, &qr->info,
+			     qr->entry, cached, elapsed, w);
 		return;
-	/* Out of memory here only means this answer is not cached. */
-	(void)dg_cache_store(srv->caches[tag & 0xffff], qname, qtype, qclass,
-			     a, uv_now(srv->loop));
+	}
+	if (judge_answer(qr, pkt, len, &a) != 0) {
+		servfail(srv, cfg, &qr->client, qr->msg, qr->len, &qr->info,
+			 qr->entry, w);
+		return;
+	}
+	if (current) {
+		if (srv->nftset != NULL)
+			add_to_nftset(srv, a);
+		/* Out of memory here only means this answer is not cached. */
+		(void)dg_cache_store(srv->caches[qr->pi], qr->info.qname,
+				     qr->info.qtype, qr->info.qclass, a,
+				     uv_now(srv->loop));
+	}
+	reply_answer(srv, cfg, &qr->client, qr->msg, &qr->info, qr->entry, a,
+		     0, w);
+	dg_answer_unref(a);
+}
+
+static void on_fetch_done(struct dg_fetch_waiter *w, int status,
+			  const uint8_t *pkt, size_t len)
+{
+	struct query *qr = dg_container_of(w, struct query, waiter);
+	struct dg_server *srv = qr->srv;
+
+	if (status == 0)
+		answer_waiting(srv, qr, w, pkt, len);
+	else if (status != UV_ECANCELED)
+		servfail(srv, qr->snap->cfg, &qr->client, qr->msg, qr->len,
+			 &qr->info, qr->entry, w);
+	query_finish(qr);
 }
 
 static void on_qlog_tick(uv_timer_t *t)
@@ -618,7 +618,7 @@ static int start_qlog_tick(struct dg_server *srv)
 }
 
 /*
- * The budget of one worker, policies numbered as fetch tags number them.
+ * The budget of one worker, policies numbered as the caches are.
  * Each worker keeps its own, and a sandbox that forges sources reaches
  * every worker (they are picked by source address), so each worker
  * allows 1/workers of every total: their sum is the configured total,
@@ -727,7 +727,6 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 	dg_budget_free(srv->budget);
 	srv->caches = caches;
 	srv->n_caches = cfg->n_groups + 1;
-	srv->generation++;
 	srv->budget = budget;
 	snapshot_unref(srv->snap);
 	srv->snap = snap;
@@ -910,8 +909,6 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 		.n_servers = cfg->servers.n,
 		.timeout_ms = cfg->upstream_timeout_ms,
 		.max_inflight = cfg->max_inflight,
-		.parse = parse_answer,
-		.on_answer = on_answer,
 	};
 	struct dg_listener_config lcfg = {
 		.addrs = cfg->listen.v,
@@ -932,7 +929,6 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 	srv->listen_addrs = cfg->listen.v;
 	srv->board = board;
 	srv->worker = worker;
-	ucfg.arg = srv;
 	lcfg.arg = srv;
 	dg_hash_key_random(&srv->hash_key);
 	srv->snap = snapshot_new(cfg, NULL);

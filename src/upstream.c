@@ -51,7 +51,6 @@ struct fetch {
 	int last_error;
 	uint16_t id;
 	uint16_t qtype, qclass;
-	uint32_t tag;
 	uint8_t qname[DG_NAME_MAXLEN]; /* lowercased */
 };
 
@@ -116,8 +115,7 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 }
 
 static struct fetch **table_slot(struct dg_upstream *up, const uint8_t *qname,
-				 uint16_t qtype, uint16_t qclass, uint32_t tag,
-				 uint32_t h)
+				 uint16_t qtype, uint16_t qclass, uint32_t h)
 {
 	struct fetch **slot = &up->table[h & up->mask];
 
@@ -125,7 +123,7 @@ static struct fetch **table_slot(struct dg_upstream *up, const uint8_t *qname,
 		struct fetch *f = *slot;
 
 		if (f->hash == h && f->qtype == qtype && f->qclass == qclass &&
-		    f->tag == tag && dg_name_equal(f->qname, qname))
+		    dg_name_equal(f->qname, qname))
 			break;
 	}
 	return slot;
@@ -151,12 +149,16 @@ static void attempt_end(struct attempt *a)
 	uv_close(&a->h.handle, on_attempt_closed);
 }
 
-/* Hand the result to every waiter, then forget the fetch. */
-static void fetch_finish(struct fetch *f, int status, struct dg_answer *a)
+/* Hand the result to every waiter, then forget the fetch. pkt (NULL on
+ * failure) is the attempt's or the upstream's buffer, which nothing
+ * overwrites while the waiters run: reads happen only in libuv's own
+ * callbacks. */
+static void fetch_finish(struct fetch *f, int status, const uint8_t *pkt,
+			 size_t len)
 {
 	struct dg_upstream *up = f->up;
 	struct fetch **slot = table_slot(up, f->qname, f->qtype, f->qclass,
-					 f->tag, f->hash);
+					 f->hash);
 	struct dg_fetch_waiter *w = f->waiters;
 	size_t last = f->server < up->cfg.n_servers ? f->server
 						    : up->cfg.n_servers - 1;
@@ -167,9 +169,6 @@ static void fetch_finish(struct fetch *f, int status, struct dg_answer *a)
 	up->inflight--;
 	if (f->att != NULL)
 		attempt_end(f->att);
-	if (a != NULL && up->cfg.on_answer != NULL)
-		up->cfg.on_answer(up->cfg.arg, f->tag, f->qname, f->qtype,
-				  f->qclass, a);
 	while (w != NULL) {
 		struct dg_fetch_waiter *next = w->next;
 
@@ -177,10 +176,9 @@ static void fetch_finish(struct fetch *f, int status, struct dg_answer *a)
 		w->next = NULL;
 		w->server = status == UV_ECANCELED ? NULL : &up->servers[last];
 		w->fetch_ms = elapsed > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed;
-		w->cb(w, status, a);
+		w->cb(w, status, pkt, len);
 		w = next;
 	}
-	dg_answer_unref(a);
 	free(f);
 }
 
@@ -192,7 +190,7 @@ static void next_server(struct fetch *f)
 	for (f->server++; f->server < f->up->cfg.n_servers; f->server++)
 		if (attempt_start(f, false) == 0)
 			return;
-	fetch_finish(f, f->last_error, NULL);
+	fetch_finish(f, f->last_error, NULL, 0);
 }
 
 /* This server is given up on: try the next. */
@@ -211,14 +209,11 @@ static void attempt_failed(struct fetch *f, int error)
 }
 
 /*
- * An answer that matched: parse it. A malformed one, or one that refuses
+ * An answer that matched: check it. A malformed one, or one that refuses
  * (SERVFAIL, REFUSED, …), counts as this server failing.
  */
 static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 {
-	struct dg_answer *a = NULL;
-	int rc;
-
 	if (!f->att->tcp && dg_wire_truncated(pkt, len)) {
 		/* RFC 7766 5: the same server, over TCP. */
 		attempt_end(f->att);
@@ -228,21 +223,14 @@ static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 		}
 		return;
 	}
-	rc = f->up->cfg.parse(f->up->cfg.arg, f->tag, f->qname, f->qtype,
-			      f->qclass,
-			      pkt, len, &a);
-	if (rc == DG_ENOMEM) {
-		fetch_finish(f, DG_EMISMATCH, NULL);
-		return;
-	}
-	if (rc != 0) {
+	if (dg_wire_check_answer(pkt, len) != 0) {
 		attempt_failed(f, DG_EMISMATCH);
 		return;
 	}
 	f->up->counters[f->server].answers++;
 	dg_metrics_count_latency(&f->up->counters[f->server],
 				 uv_now(f->up->loop) - f->att->sent_ms);
-	fetch_finish(f, 0, a);
+	fetch_finish(f, 0, pkt, len);
 }
 
 static void on_timeout(uv_timer_t *timer)
@@ -460,12 +448,10 @@ static int fetch_begin(struct fetch *f)
 }
 
 int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
-		   uint16_t qtype, uint16_t qclass, uint32_t tag,
-		   struct dg_fetch_waiter *w)
+		   uint16_t qtype, uint16_t qclass, struct dg_fetch_waiter *w)
 {
-	uint32_t h = dg_name_key_hash(&up->key, qname, qtype, qclass) ^
-		     (tag * 2654435761u);
-	struct fetch **slot = table_slot(up, qname, qtype, qclass, tag, h);
+	uint32_t h = dg_name_key_hash(&up->key, qname, qtype, qclass);
+	struct fetch **slot = table_slot(up, qname, qtype, qclass, h);
 	struct fetch *f = *slot;
 
 	if (up->closing)
@@ -485,7 +471,6 @@ int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
 	f->hash = h;
 	f->qtype = qtype;
 	f->qclass = qclass;
-	f->tag = tag;
 	dg_name_lower(f->qname, qname);
 	f->last_error = DG_ETIMEOUT;
 	f->start_ms = uv_now(up->loop);
@@ -518,7 +503,7 @@ void dg_upstream_close(struct dg_upstream *up)
 	up->closing = true;
 	for (size_t i = 0; i <= up->mask; i++)
 		while (up->table[i] != NULL)
-			fetch_finish(up->table[i], UV_ECANCELED, NULL);
+			fetch_finish(up->table[i], UV_ECANCELED, NULL, 0);
 	free(up->table);
 	free(up->servers);
 	free(up->counters);

@@ -21,6 +21,12 @@
  * get DG_ETIMEOUT or DG_EMISMATCH. Identical questions in flight share one
  * fetch. At most max_inflight fetches run; past that dg_fetch_start()
  * returns DG_EBUSY at once.
+ *
+ * The upstream knows nothing of policy: it judges an answer only by the
+ * wire (it matches, it parses, its rcode is one to keep) and hands the
+ * message to each waiter, which scrubs, checks and caches it under the
+ * configuration it was asked under. Nothing here calls back up but the
+ * waiters' own callbacks.
  */
 #pragma once
 
@@ -39,29 +45,19 @@ struct dg_upstream_config {
 	size_t n_servers;
 	unsigned timeout_ms;           /* per attempt */
 	unsigned max_inflight;
-	/* Turn a matched response into an answer (parse and scrub it): 0
-	 * and *out, or DG_EMALFORMED / DG_EMISMATCH to try the next server,
-	 * or DG_ENOMEM. */
-	int (*parse)(void *arg, uint32_t tag, const uint8_t *qname,
-		     uint16_t qtype, uint16_t qclass, const uint8_t *pkt,
-		     size_t len, struct dg_answer **out);
-	/* Called once per answered fetch before its waiters, so the answer
-	 * can be cached; may be NULL. */
-	void (*on_answer)(void *arg, uint32_t tag, const uint8_t *qname,
-			  uint16_t qtype, uint16_t qclass, struct dg_answer *a);
-	void *arg;
 };
 
 struct dg_fetch_waiter;
 
 /*
- * status 0: `a` is the answer, borrowed for the call (take a reference to
- * keep it). Otherwise a is NULL and status is DG_ETIMEOUT (no server
+ * status 0: pkt and len are the upstream's answer, as it came, matched to
+ * the question and checked by dg_wire_check_answer; valid only during the
+ * call. Otherwise pkt is NULL and status is DG_ETIMEOUT (no server
  * answered), DG_EMISMATCH (every server refused or failed) or UV_ECANCELED
  * (dnsgate is shutting down).
  */
 typedef void (*dg_fetch_cb)(struct dg_fetch_waiter *w, int status,
-			    const struct dg_answer *a);
+			    const uint8_t *pkt, size_t len);
 
 /* Embedded in whoever waits; the fields are the upstream's. */
 struct dg_fetch_waiter {
@@ -82,15 +78,13 @@ DG_NODISCARD struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 
 /*
  * Wait for the answer to (qname, qtype, qclass), joining a fetch in flight
- * for the same question and tag or starting one. The tag is the caller's
- * (dnsgate's: which policy decided), handed back to parse and on_answer:
- * questions of different tags are fetched apart. w->cb must be set; it is called exactly once, never
- * from within this call.
+ * for the same question or starting one. w->cb must be set; it is called
+ * exactly once, never from within this call.
  * @return 0, DG_EBUSY (max_inflight reached) or DG_ENOMEM; on error the
  * callback is not called.
  */
 DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
-				uint16_t qtype, uint16_t qclass, uint32_t tag,
+				uint16_t qtype, uint16_t qclass,
 				struct dg_fetch_waiter *w);
 
 /* One dg_upstream_counters per configured server, in their order. */

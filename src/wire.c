@@ -314,6 +314,20 @@ struct dg_answer *dg_answer_new_empty(unsigned rcode, uint32_t ttl,
 	return a;
 }
 
+int dg_wire_check_answer(const uint8_t *pkt, size_t len)
+{
+	ldns_pkt *p = NULL;
+	unsigned rcode;
+
+	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
+		return DG_EMALFORMED;
+	rcode = ldns_pkt_get_rcode(p);
+	ldns_pkt_free(p);
+	if (rcode != DG_RCODE_NOERROR && rcode != DG_RCODE_NXDOMAIN)
+		return DG_EMISMATCH;
+	return 0;
+}
+
 int dg_wire_parse_answer(const uint8_t *pkt, size_t len, const uint8_t *qname,
 			 uint16_t qtype, const struct dg_ttl_policy *t,
 			 const struct dg_scrub_policy *scrub,

@@ -152,6 +152,14 @@ struct dg_scrub_policy;
 struct dg_scrub_report;
 
 /*
+ * What an upstream checks of an answer before handing it on, with no
+ * policy: it parses, and its rcode is NOERROR or NXDOMAIN (any other asks
+ * for another server).
+ * @return 0, DG_EMALFORMED or DG_EMISMATCH.
+ */
+DG_NODISCARD int dg_wire_check_answer(const uint8_t *pkt, size_t len);
+
+/*
  * Parse an upstream response (already matched) for the question (qname,
  * qtype), scrub its answer section (scrub.c), and make a new dg_answer
  * holding one reference for the caller. NOERROR and NXDOMAIN are kept;
