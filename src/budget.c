@@ -9,6 +9,7 @@
 
 #include "name.h"
 #include "tokens.h"
+#include "ways.h"
 
 #define WAYS 4
 #define BUCKET_SETS 4096  /* 16384 (client, entry) buckets */
@@ -21,8 +22,7 @@
 #define RATE_ENTRY UINT32_MAX
 
 struct bucket {
-	uint64_t key;       /* hash of (client, policy, entry); 0: free */
-	uint64_t used_ms;   /* the LRU clock */
+	struct dg_way way;  /* key: hash of (client, policy, entry) */
 	struct dg_tokens names;   /* new names */
 	struct dg_tokens refetch; /* seen names that missed the cache */
 };
@@ -30,13 +30,11 @@ struct bucket {
 /* A name seen, by a client (tag: hash of client, policy, entry, name)
  * or by a policy (tag: hash of policy, entry, name). */
 struct seen {
-	uint64_t tag;     /* 0: free */
-	uint64_t last_ms;
+	struct dg_way way; /* key: the tag */
 };
 
 struct rate {
-	uint64_t key;     /* hash of the client; 0: free */
-	uint64_t used_ms; /* the LRU clock */
+	struct dg_way way; /* key: hash of the client */
 	struct dg_tokens queries;
 };
 
@@ -178,49 +176,25 @@ static uint64_t name_tag(const struct dg_budget *b, const void *prefix,
 	return tag_of(b, &in);
 }
 
-/* The slot for tag in its set: found, or the least recently used. */
-static struct seen *seen_slot(struct seen *table, size_t sets, uint64_t tag,
-			      bool *found)
-{
-	struct seen *set = &table[(tag >> 32) % sets * WAYS];
-	struct seen *oldest = &set[0];
-
-	for (int i = 0; i < WAYS; i++) {
-		if (set[i].tag == tag) {
-			*found = true;
-			return &set[i];
-		}
-		if (set[i].last_ms < oldest->last_ms)
-			oldest = &set[i];
-	}
-	*found = false;
-	return oldest;
-}
-
 static struct bucket *bucket_get(struct dg_budget *b, uint64_t key,
 				 uint64_t now_ms)
 {
-	struct bucket *set = &b->buckets[(key >> 32) % BUCKET_SETS * WAYS];
-	struct bucket *oldest = &set[0];
+	bool found;
+	struct bucket *k = dg_ways_lookup(b->buckets, sizeof(*k), BUCKET_SETS,
+					  WAYS, key, &found);
 
-	for (int i = 0; i < WAYS; i++) {
-		if (set[i].key == key) {
-			set[i].used_ms = now_ms;
-			return &set[i];
-		}
-		if (set[i].used_ms < oldest->used_ms)
-			oldest = &set[i];
-	}
 	/* A client not seen lately starts with full buckets. Only an idle
 	 * bucket is evicted: one in use stays the most recent of its set.
 	 * (So an evicted client's budget starts again: that is what the
 	 * totals are for.) */
-	oldest->key = key;
-	oldest->used_ms = now_ms;
-	oldest->names = dg_tokens_full(b->per_minute, now_ms);
-	oldest->refetch =
-		dg_tokens_full(b->per_minute * DG_BUDGET_REFETCH_FACTOR, now_ms);
-	return oldest;
+	if (!found) {
+		k->way.key = key;
+		k->names = dg_tokens_full(b->per_minute, now_ms);
+		k->refetch = dg_tokens_full(
+			b->per_minute * DG_BUDGET_REFETCH_FACTOR, now_ms);
+	}
+	k->way.used_ms = now_ms;
+	return k;
 }
 
 /* The total of an entry of a policy; NULL for one the budget was not
@@ -271,27 +245,27 @@ enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
 	uint64_t known_tag = name_tag(b, where, sizeof(where), name);
 	uint64_t total_rate = 0;
 	bool found, known;
-	struct seen *s = seen_slot(b->seen, SEEN_SETS, tag, &found);
+	struct seen *s = dg_ways_lookup(b->seen, sizeof(*s), SEEN_SETS, WAYS,
+					tag, &found);
 	struct seen *k;
 	struct total *t;
 	struct bucket *mine;
 	enum dg_budget_verdict v;
 
 	if (found) {
-		s->last_ms = now_ms;
+		s->way.used_ms = now_ms;
 		return DG_BUDGET_SEEN;
 	}
-	k = seen_slot(b->known, KNOWN_SETS, known_tag, &known);
+	k = dg_ways_lookup(b->known, sizeof(*k), KNOWN_SETS, WAYS, known_tag,
+			   &known);
 	t = known ? NULL : total_get(b, policy, entry, &total_rate);
 	mine = bucket_get(b, key, now_ms);
 	v = take_pair(&mine->names, b->per_minute, t ? &t->names : NULL,
 		      total_rate, now_ms);
 	if (v != DG_BUDGET_SEEN)
 		return v;
-	s->tag = tag;
-	s->last_ms = now_ms;
-	k->tag = known_tag;
-	k->last_ms = now_ms;
+	s->way = (struct dg_way){ .key = tag, .used_ms = now_ms };
+	k->way = (struct dg_way){ .key = known_tag, .used_ms = now_ms };
 	return known ? DG_BUDGET_KNOWN : DG_BUDGET_NEW;
 }
 
@@ -315,26 +289,18 @@ bool dg_budget_query(struct dg_budget *b, const struct dg_addr *client,
 		     unsigned per_second, uint64_t now_ms)
 {
 	uint64_t key;
-	struct rate *set, *r;
+	bool found;
+	struct rate *r;
 
 	if (per_second == 0)
 		return true;
 	key = client_hash(b, client, RATE_ENTRY, RATE_ENTRY);
-	set = &b->rates[(key >> 32) % RATE_SETS * WAYS];
-	r = &set[0];
-	for (int i = 0; i < WAYS; i++) {
-		if (set[i].key == key) {
-			r = &set[i];
-			break;
-		}
-		if (set[i].used_ms < r->used_ms)
-			r = &set[i];
-	}
-	if (r->key != key) {
+	r = dg_ways_lookup(b->rates, sizeof(*r), RATE_SETS, WAYS, key, &found);
+	if (!found) {
 		/* A client not seen lately starts with a full bucket. */
-		r->key = key;
+		r->way.key = key;
 		r->queries = dg_tokens_full(per_second, now_ms);
 	}
-	r->used_ms = now_ms;
+	r->way.used_ms = now_ms;
 	return dg_tokens_take(&r->queries, per_second, SECOND_MS, now_ms);
 }

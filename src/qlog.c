@@ -17,6 +17,7 @@
 #include "hash.h"
 #include "name.h"
 #include "tokens.h"
+#include "ways.h"
 
 /* Clients the limiter tells apart at once: sets of LIMIT_WAYS slots, so
  * a client loses its slot (after its summary) only to a fifth in its set,
@@ -29,10 +30,9 @@
 #define LIMIT_TOTAL_FACTOR 16
 
 struct limit_slot {
-	uint64_t key;        /* 0: free */
+	struct dg_way way;   /* key: the client's */
 	struct dg_addr client;
 	struct dg_tokens lines;
-	uint64_t used_ms;    /* the LRU clock of its set */
 	uint64_t held;       /* lines held back since the last summary */
 	uint64_t since_ms;   /* when the first of them was */
 };
@@ -287,26 +287,19 @@ static bool limit_allows(struct dg_qlog *q, const struct dg_addr *client,
 			 uint64_t now_ms)
 {
 	uint64_t key = dg_addr_client_key(&q->key, client);
-	struct limit_slot *set = &q->slots[key % (LIMIT_SLOTS / LIMIT_WAYS) *
-					   LIMIT_WAYS];
-	struct limit_slot *s = &set[0];
+	bool found;
+	struct limit_slot *s = dg_ways_lookup(q->slots, sizeof(*s),
+					      LIMIT_SLOTS / LIMIT_WAYS,
+					      LIMIT_WAYS, key, &found);
 
-	for (int i = 0; i < LIMIT_WAYS; i++) {
-		if (set[i].key == key) {
-			s = &set[i];
-			break;
-		}
-		if (set[i].used_ms < s->used_ms)
-			s = &set[i];
-	}
-	if (s->key != key) {
+	if (!found) {
 		write_summary(q, s, now_ms);
 		memset(s, 0, sizeof(*s));
-		s->key = key;
+		s->way.key = key;
 		s->client = *client;
 		s->lines = dg_tokens_full(q->rate, now_ms);
 	}
-	s->used_ms = now_ms;
+	s->way.used_ms = now_ms;
 	/* Both refill; a line takes from both or from neither. */
 	if (dg_tokens_take(&s->lines, q->rate, SECOND_MS, now_ms)) {
 		if (dg_tokens_take(&q->total,
