@@ -81,6 +81,9 @@ struct dg_server {
 	size_t n_caches;
 	size_t waiting; /* queries in forward(), at most max_waiting */
 	struct dg_hash_key hash_key; /* the caches' and the budget's */
+	/* Workers running: [server] workers at start, which a reload does
+	 * not change, so the budget's share of each total follows it. */
+	unsigned n_workers;
 	struct dg_budget *budget;
 	struct dg_qlog *qlog;
 	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
@@ -622,10 +625,11 @@ static int start_qlog_tick(struct dg_server *srv)
  * Each worker keeps its own, and a sandbox that forges sources reaches
  * every worker (they are picked by source address), so each worker
  * allows 1/workers of every total: their sum is the configured total,
- * whatever addresses are used.
+ * whatever addresses are used. Workers as running, not as cfg says: a
+ * reload that lowers [server] workers leaves them all running.
  */
-static struct dg_budget *budget_new(const struct dg_config *cfg,
-				    const struct dg_hash_key *key)
+static struct dg_budget *budget_new(const struct dg_server *srv,
+				    const struct dg_config *cfg)
 {
 	size_t n = cfg->n_groups + 1;
 	struct dg_budget_policy *policies = calloc(n, sizeof(*policies));
@@ -640,9 +644,10 @@ static struct dg_budget *budget_new(const struct dg_config *cfg,
 
 		policies[i].n_entries = dg_policy_count(p);
 		policies[i].total_per_minute =
-			total / cfg->workers > 0 ? total / cfg->workers : 1;
+			total / srv->n_workers > 0 ? total / srv->n_workers : 1;
 	}
-	b = dg_budget_new(cfg->new_names_per_minute, policies, n, key);
+	b = dg_budget_new(cfg->new_names_per_minute, policies, n,
+			  &srv->hash_key);
 	free(policies);
 	return b;
 }
@@ -709,7 +714,7 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 {
 	struct snapshot *snap = snapshot_new(cfg, cfg);
 	struct dg_cache **caches = caches_new(cfg, &srv->hash_key);
-	struct dg_budget *budget = budget_new(cfg, &srv->hash_key);
+	struct dg_budget *budget = budget_new(srv, cfg);
 
 	if (snap == NULL || caches == NULL || budget == NULL) {
 		if (snap != NULL)
@@ -934,7 +939,8 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 	srv->snap = snapshot_new(cfg, NULL);
 	srv->caches = caches_new(cfg, &srv->hash_key);
 	srv->n_caches = cfg->n_groups + 1;
-	srv->budget = budget_new(cfg, &srv->hash_key);
+	srv->n_workers = cfg->workers;
+	srv->budget = budget_new(srv, cfg);
 	srv->upstream = dg_upstream_new(loop, &ucfg);
 	srv->sum.upstream = calloc(cfg->servers.n ? cfg->servers.n : 1,
 				   sizeof(*srv->sum.upstream));

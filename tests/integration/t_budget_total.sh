@@ -12,7 +12,8 @@
 #  - a group has a total of its own (its new_names_per_minute_total), and
 #    draining it leaves the global policy's alone;
 #  - with workers = 2 (clients spread over two workers by source address),
-#    the sum over both workers stays within the total;
+#    the sum over both workers stays within the total, also after a
+#    reload that asks for one worker (both still run);
 #  - the metric counts the denials for the total.
 # The upstream's own log counts what reached it. Only 127/8 addresses.
 . "$srcdir/tests/integration/lib.sh"
@@ -172,5 +173,18 @@ got=$(reached workers.total.example)
 max=$(bound "$elapsed" "$total")
 [ "$got" -le "$max" ] && [ "$got" -ge $((total / 2)) ]
 ok $? "workers = 2, 10 addresses, 600 new names: $got reached the upstream (total $total over both workers, at most $max)"
+
+# A reload to workers = 1 leaves both workers running (it takes effect at
+# the next start): each must still allow half, not the whole total.
+sed -i -e 's/^workers = 2$/workers = 1/' -e 's/\*\.workers\./*.reloaded./' "$tmp/workers.conf"
+kill -HUP "$DG_PID"
+wait_until 5 log_has "$tmp/dnsgate.log" "reloaded" 1
+t0=$(date +%s)
+ask_from reloaded.total.example 60 $(seq -f '127.0.7.%g' 1 10) >/dev/null
+elapsed=$(( $(date +%s) - t0 + 1 ))
+got=$(reached reloaded.total.example)
+max=$(bound "$elapsed" "$total")
+[ "$got" -le "$max" ] && [ "$got" -ge $((total / 2)) ]
+ok $? "after a reload to workers = 1 with two still running: $got reached the upstream (at most $max, not twice the total)"
 check_alive_and_stop
 done_testing
