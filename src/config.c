@@ -1357,3 +1357,60 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 				dg_policy_source(cfg->policy, e->source));
 	}
 }
+
+static bool addrs_differ(const struct dg_addrs *a, const struct dg_addrs *b)
+{
+	char x[DG_ADDR_STRLEN], y[DG_ADDR_STRLEN];
+
+	if (a->n != b->n)
+		return true;
+	for (size_t i = 0; i < a->n; i++) {
+		dg_addr_format(&a->v[i], x, sizeof(x));
+		dg_addr_format(&b->v[i], y, sizeof(y));
+		if (strcmp(x, y) != 0)
+			return true;
+	}
+	return false;
+}
+
+static bool strings_differ(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+void dg_config_warn_restart_only(const struct dg_config *old,
+				 const struct dg_config *cfg, FILE *out)
+{
+	const struct {
+		bool changed;
+		const char *key;
+	} changes[] = {
+		/* Every socket, the groups' too. A group's listen address
+		 * that was open already takes effect at once: the server
+		 * finds a listener's group by address. */
+		{ addrs_differ(&old->listen, &cfg->listen),
+		  "[server] listen or a [group] listen" },
+		{ strings_differ(old->user, cfg->user), "[server] user" },
+		{ old->max_tcp_clients != cfg->max_tcp_clients ||
+			  old->tcp_idle_timeout_ms != cfg->tcp_idle_timeout_ms,
+		  "[server] tcp limits" },
+		{ old->workers != cfg->workers, "[server] workers" },
+		{ addrs_differ(&old->servers, &cfg->servers), "[upstream] servers" },
+		{ old->upstream_timeout_ms != cfg->upstream_timeout_ms ||
+			  old->max_inflight != cfg->max_inflight,
+		  "[upstream] timeout_ms, max_inflight" },
+		{ strings_differ(old->query_log, cfg->query_log) ||
+			  old->deny_log_rate != cfg->deny_log_rate,
+		  "[log] query_log, deny_log_rate" },
+		{ strings_differ(old->nft_set[0].set, cfg->nft_set[0].set) ||
+			  strings_differ(old->nft_set[1].set, cfg->nft_set[1].set) ||
+			  strings_differ(old->nft_set[0].table, cfg->nft_set[0].table) ||
+			  strings_differ(old->nft_set[1].table, cfg->nft_set[1].table),
+		  "[firewall] nft_set" },
+	};
+
+	for (size_t i = 0; i < DG_ARRAY_SIZE(changes); i++)
+		if (changes[i].changed)
+			fprintf(out, "dnsgate: reload: %s changed; it takes "
+					"effect at the next start\n", changes[i].key);
+}

@@ -184,6 +184,15 @@ const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
  */
 unsigned dg_config_total_for(const struct dg_config *cfg, size_t i);
 
+/*
+ * What a reload from old to cfg cannot change (sockets, the user, the
+ * workers, the log and nft set sinks: opened at start): one line to out
+ * for each that changed, saying it waits for the next start. Called once
+ * per reload, by the daemon, whatever the number of workers.
+ */
+void dg_config_warn_restart_only(const struct dg_config *old,
+				 const struct dg_config *cfg, FILE *out);
+
 /* The effective configuration and allowlist, as `--check` prints it. */
 void dg_config_print(const struct dg_config *cfg, FILE *out);
 

@@ -283,6 +283,8 @@ static void on_hup(uv_signal_t *sig, int signum)
 		/* Held across worker 0's reload, which takes cfg's first
 		 * reference, until the others have theirs. */
 		dg_config_ref(cfg);
+		dg_config_warn_restart_only(dg_server_config(d->server), cfg,
+					    stderr);
 		rc = dg_server_reload(d->server, cfg);
 		if (rc != 0)
 			dg_config_free(cfg);

@@ -652,64 +652,6 @@ static struct dg_budget *budget_new(const struct dg_server *srv,
 	return b;
 }
 
-static bool addrs_differ(const struct dg_addrs *a, const struct dg_addrs *b)
-{
-	char x[DG_ADDR_STRLEN], y[DG_ADDR_STRLEN];
-
-	if (a->n != b->n)
-		return true;
-	for (size_t i = 0; i < a->n; i++) {
-		dg_addr_format(&a->v[i], x, sizeof(x));
-		dg_addr_format(&b->v[i], y, sizeof(y));
-		if (strcmp(x, y) != 0)
-			return true;
-	}
-	return false;
-}
-
-static bool strings_differ(const char *a, const char *b)
-{
-	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
-}
-
-/* What was opened at start stays: say so for each such key that changed. */
-static void warn_restart_only(const struct dg_config *old,
-			      const struct dg_config *cfg)
-{
-	const struct {
-		bool changed;
-		const char *key;
-	} keys[] = {
-		/* Every socket, the groups' too. A group's listen address
-		 * that was open already takes effect at once: its group is
-		 * found by address (client_policy). */
-		{ addrs_differ(&old->listen, &cfg->listen),
-		  "[server] listen or a [group] listen" },
-		{ strings_differ(old->user, cfg->user), "[server] user" },
-		{ old->max_tcp_clients != cfg->max_tcp_clients ||
-			  old->tcp_idle_timeout_ms != cfg->tcp_idle_timeout_ms,
-		  "[server] tcp limits" },
-		{ old->workers != cfg->workers, "[server] workers" },
-		{ addrs_differ(&old->servers, &cfg->servers), "[upstream] servers" },
-		{ old->upstream_timeout_ms != cfg->upstream_timeout_ms ||
-			  old->max_inflight != cfg->max_inflight,
-		  "[upstream] timeout_ms, max_inflight" },
-		{ strings_differ(old->query_log, cfg->query_log) ||
-			  old->deny_log_rate != cfg->deny_log_rate,
-		  "[log] query_log, deny_log_rate" },
-		{ strings_differ(old->nft_set[0].set, cfg->nft_set[0].set) ||
-			  strings_differ(old->nft_set[1].set, cfg->nft_set[1].set) ||
-			  strings_differ(old->nft_set[0].table, cfg->nft_set[0].table) ||
-			  strings_differ(old->nft_set[1].table, cfg->nft_set[1].table),
-		  "[firewall] nft_set" },
-	};
-
-	for (size_t i = 0; i < DG_ARRAY_SIZE(keys); i++)
-		if (keys[i].changed)
-			fprintf(stderr, "dnsgate: reload: %s changed; it takes "
-					"effect at the next start\n", keys[i].key);
-}
-
 int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 {
 	struct snapshot *snap = snapshot_new(cfg, cfg);
@@ -724,7 +666,6 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 		dg_budget_free(budget);
 		return UV_ENOMEM;
 	}
-	warn_restart_only(srv->cfg, cfg);
 	/* Cached answers were scrubbed, and budgets kept, by the old
 	 * policies' entries: both start again, so nothing they allowed is
 	 * served under the new ones. */
@@ -742,6 +683,11 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 	 * soak saw RSS climb by about 2 MiB at each reload. */
 	malloc_trim(0);
 	return 0;
+}
+
+const struct dg_config *dg_server_config(const struct dg_server *srv)
+{
+	return srv->cfg;
 }
 
 void dg_server_count_reload_failure(struct dg_server *srv)

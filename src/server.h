@@ -54,6 +54,9 @@ DG_NODISCARD int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
  */
 DG_NODISCARD int dg_server_reload(struct dg_server *srv, struct dg_config *cfg);
 
+/* The configuration the server serves now (its current snapshot's). */
+const struct dg_config *dg_server_config(const struct dg_server *srv);
+
 /* A reload refused (the configuration had errors), for the metrics. */
 void dg_server_count_reload_failure(struct dg_server *srv);
 

@@ -63,9 +63,13 @@ is "$(metric 'dnsgate_queries_total{verdict="allow",reason="none"}')" "$allowed"
 	"the metrics count the allowed ones"
 
 # A reload reaches both workers: the wildcard goes, and no client finds it.
-sed -i 's/^allow = .*/allow = only.example.net/' "$tmp/dnsgate.conf"
+# (Also a restart-only key: said once, not once per worker.)
+sed -i -e 's/^allow = .*/allow = only.example.net/' \
+	-e 's/^workers = 2$/workers = 2\ntcp_idle_timeout_ms = 5000/' "$tmp/dnsgate.conf"
 kill -HUP "$DG_PID"
 wait_until 5 log_has "$tmp/dnsgate.log" "reloaded" 1
+is "$(grep -c 'tcp limits changed; it takes effect at the next start' "$tmp/dnsgate.log")" 1 \
+	"a restart-only change is reported once, not once per worker"
 denied=0
 for c in 1 2 3 4 5 6 7 8; do
 	"$DIG" @127.0.0.1 -p "$DG_PORT" -b "127.0.0.$c" +time=2 +tries=1 "w1.flood.example.com" A |
