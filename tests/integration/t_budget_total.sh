@@ -97,12 +97,19 @@ logged() { # logged ZONE: query log lines for names below ZONE
 # At most the total, plus what it refills at 100 a minute while the
 # attack lasts (bucket + rate × seconds, rounded up).
 bound() { echo $(($2 + ($2 * $1 + 59) / 60)); }
+# attack ZONE TOTAL SRC...: 60 new names under ZONE from each SRC; sets
+# answered, got (distinct names at the upstream), elapsed and max (the
+# bound for TOTAL over that time).
+attack() {
+	local zone=$1 t0
+	t0=$(date +%s)
+	answered=$(ask_from "$zone" 60 "${@:3}")
+	elapsed=$(( $(date +%s) - t0 + 1 ))
+	got=$(reached "$zone")
+	max=$(bound "$elapsed" "$2")
+}
 
-t0=$(date +%s)
-answered=$(ask_from bound.total.example 60 $(seq -f '127.0.0.%g' 11 20))
-elapsed=$(( $(date +%s) - t0 + 1 ))
-got=$(reached bound.total.example)
-max=$(bound "$elapsed" "$total")
+attack bound.total.example "$total" $(seq -f '127.0.0.%g' 11 20)
 [ "$got" -ge "$total" ] && [ "$got" -le "$max" ]
 ok $? "10 bound loopback addresses, 600 new names: $got reached the upstream (total $total, at most $max in ${elapsed}s; 10 budgets would let 600)"
 is "$answered" "$got" "exactly those were answered; the rest denied"
@@ -136,11 +143,7 @@ like "$(grep '"name":"b.shared.total.example"' "$tmp/query.log")" '"reason":"bud
 is "$(reached shared.total.example)" 1 "and the upstream saw one name"
 
 # The group's total is its own: 5 addresses of lab, 60 names each.
-t0=$(date +%s)
-ask_from lab.total.example 60 $(seq -f '127.0.9.%g' 1 5) >/dev/null
-elapsed=$(( $(date +%s) - t0 + 1 ))
-got=$(reached lab.total.example)
-max=$(bound "$elapsed" 20)
+attack lab.total.example 20 $(seq -f '127.0.9.%g' 1 5)
 [ "$got" -ge 20 ] && [ "$got" -le "$max" ]
 ok $? "group lab, 5 addresses, 300 new names: $got reached the upstream (its total 20, at most $max)"
 like "$(grep '"name":"n4-59.lab.total.example"' "$tmp/query.log")" '"reason":"budget","group":"lab"' \
@@ -166,11 +169,7 @@ new_names_per_minute = 60
 new_names_per_minute_total = $total
 EOC
 start_dnsgate -c "$tmp/workers.conf"
-t0=$(date +%s)
-ask_from workers.total.example 60 $(seq -f '127.0.5.%g' 1 10) >/dev/null
-elapsed=$(( $(date +%s) - t0 + 1 ))
-got=$(reached workers.total.example)
-max=$(bound "$elapsed" "$total")
+attack workers.total.example "$total" $(seq -f '127.0.5.%g' 1 10)
 [ "$got" -le "$max" ] && [ "$got" -ge $((total / 2)) ]
 ok $? "workers = 2, 10 addresses, 600 new names: $got reached the upstream (total $total over both workers, at most $max)"
 
@@ -179,11 +178,7 @@ ok $? "workers = 2, 10 addresses, 600 new names: $got reached the upstream (tota
 sed -i -e 's/^workers = 2$/workers = 1/' -e 's/\*\.workers\./*.reloaded./' "$tmp/workers.conf"
 kill -HUP "$DG_PID"
 wait_until 5 log_has "$tmp/dnsgate.log" "reloaded" 1
-t0=$(date +%s)
-ask_from reloaded.total.example 60 $(seq -f '127.0.7.%g' 1 10) >/dev/null
-elapsed=$(( $(date +%s) - t0 + 1 ))
-got=$(reached reloaded.total.example)
-max=$(bound "$elapsed" "$total")
+attack reloaded.total.example "$total" $(seq -f '127.0.7.%g' 1 10)
 [ "$got" -le "$max" ] && [ "$got" -ge $((total / 2)) ]
 ok $? "after a reload to workers = 1 with two still running: $got reached the upstream (at most $max, not twice the total)"
 check_alive_and_stop
