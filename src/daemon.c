@@ -25,6 +25,7 @@
 
 #include <uv.h>
 
+#include "board.h"
 #include "server.h"
 
 /*
@@ -47,11 +48,14 @@ struct worker {
 struct daemon {
 	uv_loop_t loop;
 	const struct dg_daemon_options *opt;
+	/* The configuration in force, a reference of the daemon's own: the
+	 * first one, then each a reload swapped in. */
+	struct dg_config *cfg;
 	uv_signal_t sigint, sigterm, sighup, sigusr1;
 	struct dg_server *server; /* worker 0's, on this loop */
 	struct worker *workers;   /* workers 1..n_workers */
 	size_t n_workers;
-	struct dg_server_board *board;
+	struct dg_board *board;
 	int stop_signal;
 };
 
@@ -129,12 +133,11 @@ static void on_wake(uv_async_t *wake)
 		uv_close((uv_handle_t *)&w->wake, NULL);
 		return;
 	}
-	if (cfg != NULL && (rc = dg_server_reload(w->server, cfg)) != 0) {
+	if (cfg != NULL && (rc = dg_server_reload(w->server, cfg)) != 0)
 		fprintf(stderr, "dnsgate: worker %u: reload: %s; still serving "
 				"the previous configuration\n",
 			w->index, uv_strerror(rc));
-		dg_config_free(cfg);
-	}
+	dg_config_free(cfg);
 	if (reopen && (rc = dg_server_reopen_log(w->server)) != 0)
 		fprintf(stderr, "dnsgate: worker %u: cannot reopen the query "
 				"log: %s\n", w->index, uv_strerror(rc));
@@ -150,7 +153,7 @@ static void worker_main(void *arg)
 /* Workers 1..N-1: each a loop and a server, bound after worker 0's
  * sockets (the order steers clients). Not running yet: the threads start
  * after the switch of user, so they inherit it. */
-static int workers_open(struct daemon *d, const struct dg_config *cfg)
+static int workers_open(struct daemon *d, struct dg_config *cfg)
 {
 	size_t n = cfg->workers - 1;
 	int rc;
@@ -280,19 +283,15 @@ static void on_hup(uv_signal_t *sig, int signum)
 	dg_diag_init(&diag, stderr);
 	rc = dg_config_load(d->opt->config_path, d->opt->ov, &diag, &cfg);
 	if (rc == 0) {
-		/* Held across worker 0's reload, which takes cfg's first
-		 * reference, until the others have theirs. */
-		dg_config_ref(cfg);
-		dg_config_warn_restart_only(dg_server_config(d->server), cfg,
-					    stderr);
+		dg_config_warn_restart_only(d->cfg, cfg, stderr);
 		rc = dg_server_reload(d->server, cfg);
-		if (rc != 0)
-			dg_config_free(cfg);
-		else
-			tell_workers(d, cfg, false, false);
-		dg_config_free(cfg);
 	}
-	if (rc != 0) {
+	if (rc == 0) {
+		tell_workers(d, cfg, false, false);
+		dg_config_free(d->cfg);
+		d->cfg = cfg;
+	} else {
+		dg_config_free(cfg);
 		dg_server_count_reload_failure(d->server);
 		if (rc == DG_ECONFIG)
 			fprintf(stderr, "dnsgate: reload: %u error%s in the "
@@ -448,10 +447,9 @@ static int write_pidfile(const char *path)
 	return 0;
 }
 
-int dg_daemon_run(const struct dg_config *cfg,
-		  const struct dg_daemon_options *opt)
+int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 {
-	struct daemon d = { .opt = opt };
+	struct daemon d = { .opt = opt, .cfg = cfg };
 	bool pidfile_written = false;
 	int rc, status = 0;
 
@@ -471,6 +469,7 @@ int dg_daemon_run(const struct dg_config *cfg,
 		fprintf(stderr, "dnsgate: %s\n", uv_strerror(rc));
 		return 1;
 	}
+	dg_config_ref(cfg);
 	uv_signal_init(&d.loop, &d.sigint);
 	uv_signal_init(&d.loop, &d.sigterm);
 	uv_signal_init(&d.loop, &d.sighup);
@@ -480,7 +479,7 @@ int dg_daemon_run(const struct dg_config *cfg,
 	d.sigusr1.data = &d;
 	d.sighup.data = &d;
 	if (cfg->workers > 1 &&
-	    (d.board = dg_server_board_new(cfg->workers, cfg)) == NULL)
+	    (d.board = dg_board_new(cfg->workers, cfg->servers.n)) == NULL)
 		rc = UV_ENOMEM;
 	else
 		rc = dg_server_start(&d.loop, cfg, d.board, 0, &d.server);
@@ -517,7 +516,8 @@ int dg_daemon_run(const struct dg_config *cfg,
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	if (workers_join(&d) != 0)
 		status = 1;
-	dg_server_board_free(d.board);
+	dg_board_free(d.board);
+	dg_config_free(d.cfg);
 	/* After a switch of user the folder may not let us: then it stays,
 	 * naming a process that is gone, as Unbound's does. */
 	if (pidfile_written && unlink(opt->pidfile) != 0 && errno != ENOENT)

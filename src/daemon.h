@@ -25,6 +25,7 @@ struct dg_daemon_options {
 	const char *pidfile;
 };
 
-/* Serve cfg until SIGINT/SIGTERM. @return the process exit status. */
-int dg_daemon_run(const struct dg_config *cfg,
-		  const struct dg_daemon_options *opt);
+/* Serve cfg until SIGINT/SIGTERM, holding a reference of its own on it
+ * and on every configuration a reload brings. @return the process exit
+ * status. */
+int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt);

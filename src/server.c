@@ -19,6 +19,7 @@
 
 #include <ldns/rr.h>
 
+#include "board.h"
 #include "budget.h"
 #include "cache.h"
 #include "listener.h"
@@ -27,6 +28,7 @@
 #include "policy.h"
 #include "qlog.h"
 #include "scrub.h"
+#include "snapshot.h"
 #include "upstream.h"
 #include "wire.h"
 #include "zones.h"
@@ -38,63 +40,49 @@
 /* How stale another worker's figures may be in a scrape. */
 #define PUBLISH_MS 1000
 
-/* What a scrape shows of one server. */
-struct figures {
-	struct dg_query_counters queries;
-	struct dg_upstream_counters *upstream; /* one per upstream server */
-	size_t cache_entries, inflight, waiting, tcp_connections;
-	uint64_t tcp_unknown_peers;
-	struct dg_nftset_stats nftset;
-};
-
-/* The workers' figures: each worker but the first copies its own into
- * its slot every PUBLISH_MS, and the first one's scrape adds them to its
- * live ones. The lock is all the workers share but the configuration. */
-struct dg_server_board {
-	uv_mutex_t lock;
-	size_t n_workers, n_upstreams;
-	struct figures *slots;
-};
-
-/* A configuration in use, and the queries still using it: a reload swaps
- * in a new one, and the old one goes when its last query has finished, so
- * each finishes under the policy it started with. */
-struct snapshot {
-	unsigned refs;
-	const struct dg_config *cfg;
-	struct dg_config *owned; /* cfg, freed with it; NULL: the caller's */
-};
-
 struct dg_server {
 	uv_loop_t *loop;
-	struct snapshot *snap;        /* the current one: one reference */
-	const struct dg_config *cfg;  /* snap->cfg */
+	/* What runs: the configuration the server started with, whose
+	 * listen addresses a client's listener index names and whose
+	 * upstream servers it asks. A reload changes neither. */
+	struct dg_config *start;
+	struct dg_snapshot *snap; /* the current one: one reference */
 	struct dg_listener *listener;
-	/* The addresses the listener opened, by a client's listener index:
-	 * the start configuration's, which outlives the server. A reload
-	 * keeps the sockets, so these stay what the indexes name. */
-	const struct dg_addr *listen_addrs;
 	struct dg_upstream *upstream;
-	/* One cache per policy: [0] the global one, [i + 1] group i's, so an
-	 * answer scrubbed under one policy is never served under another. */
-	struct dg_cache **caches;
-	size_t n_caches;
 	size_t waiting; /* queries in forward(), at most max_waiting */
 	struct dg_hash_key hash_key; /* the caches' and the budget's */
-	/* Workers running: [server] workers at start, which a reload does
-	 * not change, so the budget's share of each total follows it. */
-	unsigned n_workers;
-	struct dg_budget *budget;
+	unsigned n_workers;          /* running, whatever a reload says */
 	struct dg_qlog *qlog;
 	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
 	uv_timer_t *qlog_tick;    /* summaries of held-back denial lines */
 	struct dg_metrics *metrics; /* NULL: no [metrics] listen */
 	struct dg_query_counters counters;
-	struct dg_server_board *board; /* NULL: the only worker */
-	unsigned worker;               /* its index on the board */
-	uv_timer_t *publish;           /* workers but the first */
-	struct figures sum;            /* the first: a scrape's totals */
+	struct dg_board *board; /* NULL: the only worker */
+	unsigned worker;        /* its index on the board */
+	uv_timer_t *publish;    /* workers but the first */
+	/* Read for each use: what a worker publishes, or for the first
+	 * one, a scrape's totals. */
+	struct dg_figures figures;
 	uint8_t out[DG_WIRE_MAX];
+};
+
+/*
+ * One client question and what was decided for it: all a reply needs
+ * (knot-resolver's kr_request plays this part). On the stack for a query
+ * answered at once, where it borrows the client, the message and the
+ * snapshot; inside a struct query while it waits on an upstream, where
+ * each of them is held.
+ */
+struct request {
+	const struct dg_client *client;
+	const uint8_t *msg;
+	size_t len;
+	struct dg_query_info info; /* points into msg */
+	struct dg_snapshot *snap;  /* what decides, scrubs and answers */
+	const struct dg_group *group;   /* of snap->cfg; NULL: global */
+	const struct dg_policy *policy; /* the client's */
+	uint32_t pi;                    /* its index: 0 global, i + 1 group i */
+	const struct dg_entry *entry;   /* of policy; NULL: none matched */
 };
 
 /* A client query waiting on an upstream. It keeps the message only up to
@@ -103,80 +91,16 @@ struct dg_server {
 struct query {
 	struct dg_server *srv;
 	struct dg_fetch_waiter waiter;
-	struct dg_client client;
-	struct dg_query_info info; /* points into msg */
-	struct snapshot *snap;     /* one reference: what judges the answer */
-	const struct dg_policy *policy; /* of snap: the client's */
-	uint32_t pi;               /* its index: 0 global, i + 1 group i */
-	const struct dg_entry *entry;   /* of policy: what allowed it */
-	size_t len;
-	uint8_t msg[];
+	struct dg_client client; /* held: req.client */
+	struct request req;      /* req.snap: one reference */
+	uint8_t msg[];           /* req.msg */
 };
 
-static struct snapshot *snapshot_new(const struct dg_config *cfg,
-				     struct dg_config *owned)
+static size_t reply_limit(const struct request *req)
 {
-	struct snapshot *s = malloc(sizeof(*s));
-
-	if (s == NULL)
-		return NULL;
-	s->refs = 1;
-	s->cfg = cfg;
-	s->owned = owned;
-	return s;
-}
-
-static void snapshot_unref(struct snapshot *s)
-{
-	if (s == NULL || --s->refs > 0)
-		return;
-	dg_config_free(s->owned);
-	free(s);
-}
-
-/* A client's policy under cfg, its group in *group. The listener goes by
- * address, never by index into cfg: a reload may reorder or rename the
- * groups, and each listener keeps the group that now lists its address. */
-static const struct dg_policy *client_policy(const struct dg_server *srv,
-					     const struct dg_config *cfg,
-					     const struct dg_client *c,
-					     const struct dg_group **group)
-{
-	return dg_config_policy_for(cfg, &c->addr,
-				    &srv->listen_addrs[c->listener], group);
-}
-
-static size_t reply_limit(const struct dg_config *cfg,
-			  const struct dg_client *c,
-			  const struct dg_query_info *q)
-{
-	if (c->transport == DG_TRANSPORT_TCP)
+	if (req->client->transport == DG_TRANSPORT_TCP)
 		return DG_WIRE_MAX;
-	return dg_wire_udp_limit(q, cfg->max_udp_size);
-}
-
-static void caches_free(struct dg_cache **caches, size_t n)
-{
-	for (size_t i = 0; caches != NULL && i < n; i++)
-		dg_cache_free(caches[i]);
-	free(caches);
-}
-
-/* A cache for the global policy and for each group; NULL: out of memory. */
-static struct dg_cache **caches_new(const struct dg_config *cfg,
-				    const struct dg_hash_key *key)
-{
-	size_t n = cfg->n_groups + 1;
-	struct dg_cache **caches = calloc(n, sizeof(*caches));
-
-	for (size_t i = 0; caches != NULL && i < n; i++) {
-		caches[i] = dg_cache_new(cfg->cache_max_entries, key);
-		if (caches[i] == NULL) {
-			caches_free(caches, n);
-			return NULL;
-		}
-	}
-	return caches;
+	return dg_wire_udp_limit(&req->info, req->snap->cfg->max_udp_size);
 }
 
 /* The log wants the wall clock; uv_now is monotonic. */
@@ -192,77 +116,75 @@ static uint64_t wall_ms(uv_loop_t *loop)
 /* A question answered: counted, and logged when the sink is on and the
  * verdict is logged. r holds what the caller knows of the outcome; the
  * rest is filled here. */
-static void record_query(struct dg_server *srv, const struct dg_config *cfg,
-			 const struct dg_client *c,
-			 const struct dg_query_info *q,
-			 const struct dg_entry *e, struct dg_qlog_record *r)
+static void record(struct dg_server *srv, const struct request *req,
+		   struct dg_qlog_record *r)
 {
 	char entry[DG_ENTRY_STRLEN];
-	const struct dg_group *group;
-	const struct dg_policy *policy;
+	const struct dg_client *c = req->client;
 
 	srv->counters.by_reason[r->allow ? DG_REASON_NONE : r->reason]++;
-	dg_metrics_count_type(&srv->counters, q->qtype);
+	dg_metrics_count_type(&srv->counters, req->info.qtype);
 	if (c->transport == DG_TRANSPORT_TCP)
 		srv->counters.tcp++;
 	else
 		srv->counters.udp++;
 	if (r->allow && r->rcode == DG_RCODE_SERVFAIL)
 		srv->counters.servfail++;
-	if (srv->qlog == NULL || (r->allow && !cfg->log_allowed))
+	if (srv->qlog == NULL || (r->allow && !req->snap->cfg->log_allowed))
 		return;
-	/* Found again only for the line: the entry is named in its
-	 * policy, and the group by name. */
-	policy = client_policy(srv, cfg, c, &group);
 	r->time_ms = wall_ms(srv->loop);
 	r->client = &c->addr;
 	r->tcp = c->transport == DG_TRANSPORT_TCP;
-	r->name = q->qname;
-	r->qtype = q->qtype;
-	r->group = group != NULL ? group->name : NULL;
-	if (e != NULL) {
-		dg_zones_format_entry(policy, e, entry, sizeof(entry));
+	r->name = req->info.qname;
+	r->qtype = req->info.qtype;
+	r->group = req->group != NULL ? req->group->name : NULL;
+	if (req->entry != NULL) {
+		dg_zones_format_entry(req->policy, req->entry, entry,
+				      sizeof(entry));
 		r->entry = entry;
 	}
 	dg_qlog_write(srv->qlog, r);
 }
 
 /* An answer with no records: errors and denials. */
-static void reply_empty(struct dg_server *srv, const struct dg_client *c,
-			const uint8_t *msg, size_t len,
-			const struct dg_query_info *q, bool question_ok,
-			unsigned rcode, bool soa)
+static void reply_empty(struct dg_server *srv, const struct request *req,
+			bool question_ok, unsigned rcode, bool soa)
 {
-	size_t n = dg_wire_build_empty(msg, len, q, question_ok, rcode,
-				       soa ? srv->cfg->negative_ttl : UINT32_MAX,
-				       srv->out, sizeof(srv->out));
+	size_t n = dg_wire_build_empty(
+		req->msg, req->len, &req->info, question_ok, rcode,
+		soa ? req->snap->cfg->negative_ttl : UINT32_MAX, srv->out,
+		sizeof(srv->out));
 
 	if (n > 0)
-		dg_listener_reply(c, srv->out, n);
+		dg_listener_reply(req->client, srv->out, n);
+}
+
+/* The upstream and its time in r, when one was asked (w). */
+static void record_upstream(struct dg_qlog_record *r,
+			    const struct dg_fetch_waiter *w)
+{
+	if (w != NULL) {
+		r->upstream = w->server;
+		r->upstream_ms = w->fetch_ms;
+	}
 }
 
 /* SERVFAIL for an allowed question: no upstream answered (w says which
  * was tried last), or there was none to ask. */
-static void servfail(struct dg_server *srv, const struct dg_config *cfg,
-		     const struct dg_client *c, const uint8_t *msg, size_t len,
-		     const struct dg_query_info *q, const struct dg_entry *e,
+static void servfail(struct dg_server *srv, const struct request *req,
 		     const struct dg_fetch_waiter *w)
 {
 	struct dg_qlog_record r = { .allow = true,
 				    .rcode = DG_RCODE_SERVFAIL };
 
-	reply_empty(srv, c, msg, len, q, true, DG_RCODE_SERVFAIL, false);
-	if (w != NULL) {
-		r.upstream = w->server;
-		r.upstream_ms = w->fetch_ms;
-	}
-	record_query(srv, cfg, c, q, e, &r);
+	reply_empty(srv, req, true, DG_RCODE_SERVFAIL, false);
+	record_upstream(&r, w);
+	record(srv, req, &r);
 }
 
 /* Deny a parsed question: NODATA for a denied type on a name that exists,
  * else the configured rcode. Nothing of it goes anywhere but back. */
-static void deny(struct dg_server *srv, const struct dg_client *c,
-		 const uint8_t *msg, size_t len, const struct dg_query_info *q,
+static void deny(struct dg_server *srv, const struct request *req,
 		 const struct dg_verdict *v)
 {
 	unsigned rcode;
@@ -270,26 +192,24 @@ static void deny(struct dg_server *srv, const struct dg_client *c,
 
 	if (v->reason == DG_REASON_QTYPE && v->name_allowed)
 		rcode = DG_RCODE_NOERROR;
-	else if (srv->cfg->deny_rcode == DG_DENY_REFUSED)
+	else if (req->snap->cfg->deny_rcode == DG_DENY_REFUSED)
 		rcode = DG_RCODE_REFUSED;
 	else
 		rcode = DG_RCODE_NXDOMAIN;
-	reply_empty(srv, c, msg, len, q, true, rcode, rcode != DG_RCODE_REFUSED);
+	reply_empty(srv, req, true, rcode, rcode != DG_RCODE_REFUSED);
 	r.rcode = rcode;
-	record_query(srv, srv->cfg, c, q, v->entry, &r);
+	record(srv, req, &r);
 }
 
-/* An answer, from the cache (w NULL) or just fetched (w), under cfg, the
- * query's own snapshot; e is an entry of its policy. */
-static void reply_answer(struct dg_server *srv, const struct dg_config *cfg,
-			 const struct dg_client *c, const uint8_t *msg,
-			 const struct dg_query_info *q, const struct dg_entry *e,
+/* An answer, from the cache (w NULL) or just fetched (w), encoded under
+ * the request's snapshot. */
+static void reply_answer(struct dg_server *srv, const struct request *req,
 			 const struct dg_answer *a, uint32_t elapsed,
 			 const struct dg_fetch_waiter *w)
 {
-	size_t n = dg_wire_encode_answer(a, msg, q, elapsed,
-					 cfg->negative_ttl,
-					 reply_limit(cfg, c, q), srv->out,
+	size_t n = dg_wire_encode_answer(a, req->msg, &req->info, elapsed,
+					 req->snap->cfg->negative_ttl,
+					 reply_limit(req), srv->out,
 					 sizeof(srv->out));
 	struct dg_qlog_record r = {
 		.allow = a->reason == DG_REASON_NONE,
@@ -302,63 +222,68 @@ static void reply_answer(struct dg_server *srv, const struct dg_config *cfg,
 	};
 
 	if (n > 0)
-		dg_listener_reply(c, srv->out, n);
+		dg_listener_reply(req->client, srv->out, n);
 	if (w == NULL)
 		srv->counters.cache_hits++;
-	if (w != NULL) {
-		r.upstream = w->server;
-		r.upstream_ms = w->fetch_ms;
-	}
-	record_query(srv, cfg, c, q, e, &r);
+	record_upstream(&r, w);
+	record(srv, req, &r);
+}
+
+/* The request's cached answer, if its snapshot still has caches. */
+static const struct dg_answer *cache_lookup(const struct dg_server *srv,
+					    const struct request *req,
+					    uint32_t *elapsed)
+{
+	struct dg_cache *c = dg_snapshot_cache(req->snap, req->pi);
+
+	if (c == NULL)
+		return NULL;
+	return dg_cache_lookup(c, req->info.qname, req->info.qtype,
+			       req->info.qclass, uv_now(srv->loop), elapsed);
 }
 
 static void query_finish(struct query *qr)
 {
 	qr->srv->waiting--;
 	dg_client_release(&qr->client);
-	snapshot_unref(qr->snap);
+	dg_snapshot_unref(qr->req.snap);
 	free(qr);
 }
 
 static void on_fetch_done(struct dg_fetch_waiter *w, int status,
 			  const uint8_t *pkt, size_t len);
 
-static void forward(struct dg_server *srv, const uint8_t *msg, size_t len,
-		    const struct dg_query_info *info,
-		    const struct dg_client *client,
-		    const struct dg_policy *policy, uint32_t pi,
-		    const struct dg_entry *e)
+/* The request waits on an upstream, in a struct query of its own. */
+static void forward(struct dg_server *srv, const struct request *req)
 {
+	size_t keep = req->info.question_end;
 	struct query *qr = NULL;
-	int rc;
 
 	srv->counters.cache_misses++;
 	/* Past max_waiting (a flood of one name joins a single fetch, so
 	 * max_inflight alone would not bound it): SERVFAIL now. */
-	if (srv->waiting < srv->cfg->max_waiting)
-		qr = malloc(sizeof(*qr) + info->question_end);
+	if (srv->waiting < req->snap->cfg->max_waiting)
+		qr = malloc(sizeof(*qr) + keep);
 	if (qr == NULL) {
-		servfail(srv, srv->cfg, client, msg, len, info, e, NULL);
+		servfail(srv, req, NULL);
 		return;
 	}
 	srv->waiting++;
 	qr->srv = srv;
-	qr->snap = srv->snap;
-	qr->snap->refs++;
-	qr->policy = policy;
-	qr->pi = pi;
-	qr->len = info->question_end;
-	qr->entry = e;
-	memcpy(qr->msg, msg, qr->len);
-	qr->info = *info;
-	qr->info.qname = qr->msg + (info->qname - msg);
+	memcpy(qr->msg, req->msg, keep);
+	dg_client_hold(&qr->client, req->client);
+	qr->req = *req;
+	qr->req.client = &qr->client;
+	qr->req.msg = qr->msg;
+	qr->req.len = keep;
+	qr->req.info.qname = qr->msg + (req->info.qname - req->msg);
+	dg_snapshot_ref(qr->req.snap);
 	qr->waiter.cb = on_fetch_done;
-	dg_client_hold(&qr->client, client);
-	rc = dg_fetch_start(srv->upstream, qr->info.qname, info->qtype,
-			    info->qclass, &qr->waiter);
-	if (rc != 0) {
+	if (dg_fetch_start(srv->upstream, qr->req.info.qname,
+			   req->info.qtype, req->info.qclass,
+			   &qr->waiter) != 0) {
 		/* Past max_inflight: SERVFAIL now rather than queue. */
-		servfail(srv, srv->cfg, client, msg, len, info, e, NULL);
+		servfail(srv, &qr->req, NULL);
 		query_finish(qr);
 	}
 }
@@ -377,30 +302,22 @@ static bool budget_denies(struct dg_server *srv, enum dg_budget_verdict bv,
 	return true;
 }
 
-static void on_message(void *arg, const uint8_t *msg, size_t len,
-		       const struct dg_client *client)
+/* The client may be served at all: its address is known, and (UDP) it
+ * is within its rate. */
+static bool admit(struct dg_server *srv, const struct dg_client *client)
 {
-	struct dg_server *srv = arg;
-	const struct dg_config *cfg = srv->cfg;
-	struct dg_query_info info;
-	struct dg_question question;
-	struct dg_verdict v;
-	const struct dg_answer *cached;
-	const struct dg_group *group;
-	const struct dg_policy *policy;
-	enum dg_budget_verdict bv = DG_BUDGET_SEEN;
-	uint32_t elapsed, entry = 0, pi;
+	const struct dg_config *cfg = srv->snap->cfg;
 
-	/* A query is never decided or logged for a client whose address is
-	 * unknown (DESIGN.md, trust boundaries): it would miss its group,
-	 * share one budget with every other such client, and name no one in
-	 * the log. The listener already closes such a TCP connection; this
-	 * holds for any transport. */
+	/* A query is never decided or logged for a client whose address
+	 * is unknown (DESIGN.md, trust boundaries): it would miss its
+	 * group, share one budget with every other such client, and name
+	 * no one in the log. The listener already closes such a TCP
+	 * connection; this holds for any transport. */
 	if (client->addr.len == 0 ||
 	    (client->addr.u.sa.sa_family != AF_INET &&
 	     client->addr.u.sa.sa_family != AF_INET6)) {
 		srv->counters.unknown_client++;
-		return;
+		return false;
 	}
 	/* Over its rate, a client's datagram is dropped before anything is
 	 * read of it: the cheapest answer to a flood, and none to a spoofed
@@ -408,70 +325,110 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	 * bounded by the connection and pipeline caps instead. */
 	if (cfg->client_rate_limit > 0 &&
 	    client->transport == DG_TRANSPORT_UDP &&
-	    !dg_budget_query(srv->budget, &client->addr, cfg->client_rate_limit,
-			     uv_now(srv->loop))) {
+	    !dg_budget_query(srv->snap->budget, &client->addr,
+			     cfg->client_rate_limit, uv_now(srv->loop))) {
 		srv->counters.rate_limited++;
-		return;
+		return false;
 	}
-	switch (dg_wire_parse_query(msg, len, &info)) {
+	return true;
+}
+
+/* The question parsed into req->info; a message that is not one is
+ * answered (or dropped) here. @return whether it is a question. */
+static bool parse(struct dg_server *srv, struct request *req)
+{
+	switch (dg_wire_parse_query(req->msg, req->len, &req->info)) {
 	case DG_WIRE_DROP:
-		return;
+		return false;
 	case DG_WIRE_FORMERR:
-		reply_empty(srv, client, msg, len, &info,
-			    info.question_end > 0, DG_RCODE_FORMERR, false);
-		return;
+		reply_empty(srv, req, req->info.question_end > 0,
+			    DG_RCODE_FORMERR, false);
+		return false;
 	case DG_WIRE_NOTIMP:
-		reply_empty(srv, client, msg, len, &info, false,
-			    DG_RCODE_NOTIMP, false);
-		return;
+		reply_empty(srv, req, false, DG_RCODE_NOTIMP, false);
+		return false;
 	case DG_WIRE_BADVERS:
-		reply_empty(srv, client, msg, len, &info, true,
-			    DG_RCODE_BADVERS, false);
-		return;
+		reply_empty(srv, req, true, DG_RCODE_BADVERS, false);
+		return false;
 	case DG_WIRE_OK:
 		break;
 	}
+	return true;
+}
 
-	question.name = info.qname;
-	question.qtype = info.qtype;
-	question.qclass = info.qclass;
-	policy = client_policy(srv, cfg, client, &group);
-	pi = group != NULL ? (uint32_t)(group - cfg->groups) + 1 : 0;
-	dg_policy_decide(policy, &question, &v);
-	/* The tunnel budget: new names below a wildcard or depth entry,
-	 * per client and in total, after the policy allowed them (DESIGN.md
-	 * order). An entry's own name is never new: it has one name only. */
-	if (v.allow) {
-		entry = dg_policy_entry_index(policy, v.entry);
-		if (v.depth > 0)
-			bv = dg_budget_check(srv->budget, &client->addr, pi,
-					     entry, info.qname,
-					     uv_now(srv->loop));
-		budget_denies(srv, bv, &v);
-	}
+/*
+ * The client's policy decides, then the tunnel budget: new names below a
+ * wildcard or depth entry, per client and in total, after the policy
+ * allowed them (DESIGN.md order). An entry's own name is never new: it
+ * has one name only. The listener goes by address, never by index into
+ * the configuration: a reload may reorder or rename the groups, and each
+ * listener keeps the group that now lists its address.
+ */
+static enum dg_budget_verdict decide(struct dg_server *srv,
+				     struct request *req,
+				     struct dg_verdict *v)
+{
+	const struct dg_config *cfg = req->snap->cfg;
+	const struct dg_question question = { .name = req->info.qname,
+					      .qtype = req->info.qtype,
+					      .qclass = req->info.qclass };
+	enum dg_budget_verdict bv = DG_BUDGET_SEEN;
+
+	req->policy = dg_config_policy_for(
+		cfg, &req->client->addr,
+		&srv->start->listen.v[req->client->listener], &req->group);
+	req->pi = req->group != NULL
+			  ? (uint32_t)(req->group - cfg->groups) + 1
+			  : 0;
+	dg_policy_decide(req->policy, &question, v);
+	req->entry = v->entry;
+	if (v->allow && v->depth > 0)
+		bv = dg_budget_check(
+			req->snap->budget, &req->client->addr, req->pi,
+			dg_policy_entry_index(req->policy, v->entry),
+			req->info.qname, uv_now(srv->loop));
+	budget_denies(srv, bv, v);
+	return bv;
+}
+
+static void on_message(void *arg, const uint8_t *msg, size_t len,
+		       const struct dg_client *client)
+{
+	struct dg_server *srv = arg;
+	struct request req = { .client = client, .msg = msg, .len = len,
+			       .snap = srv->snap };
+	struct dg_verdict v;
+	const struct dg_answer *cached;
+	enum dg_budget_verdict bv;
+	uint32_t elapsed;
+
+	if (!admit(srv, client) || !parse(srv, &req))
+		return;
+	bv = decide(srv, &req, &v);
 	if (!v.allow) {
-		deny(srv, client, msg, len, &info, &v);
+		deny(srv, &req, &v);
 		return;
 	}
-
-	cached = dg_cache_lookup(srv->caches[pi], info.qname, info.qtype,
-				 info.qclass, uv_now(srv->loop), &elapsed);
+	cached = cache_lookup(srv, &req, &elapsed);
 	if (cached != NULL) {
-		reply_answer(srv, cfg, client, msg, &info, v.entry, cached,
-			     elapsed, NULL);
+		reply_answer(srv, &req, cached, elapsed, NULL);
 		return;
 	}
 	/* Any name but one new to the policy that would reach the upstream
 	 * again pays too: with TTL-0 answers, which name and type is asked,
 	 * and when, would otherwise signal at the query rate. */
 	if (bv != DG_BUDGET_NEW &&
-	    budget_denies(srv, dg_budget_refetch(srv->budget, &client->addr,
-						  pi, entry, uv_now(srv->loop)),
+	    budget_denies(srv,
+			  dg_budget_refetch(req.snap->budget, &client->addr,
+					    req.pi,
+					    dg_policy_entry_index(req.policy,
+								  req.entry),
+					    uv_now(srv->loop)),
 			  &v)) {
-		deny(srv, client, msg, len, &info, &v);
+		deny(srv, &req, &v);
 		return;
 	}
-	forward(srv, msg, len, &info, client, policy, pi, v.entry);
+	forward(srv, &req);
 }
 
 /* The addresses of a fresh answer, scrubbed, to the nft sets: the ones a
@@ -492,30 +449,30 @@ static void add_to_nftset(struct dg_server *srv, const struct dg_answer *a)
 }
 
 /*
- * The upstream's answer, parsed and scrubbed under the query's own
+ * The upstream's answer, parsed and scrubbed under the request's own
  * snapshot: the entry that allowed the question says whether private
  * addresses stay, and the client's policy judges a strict CNAME chain. A
  * reload while the answer was in flight changes neither (DESIGN.md "Trust
  * boundaries": an answer is judged under the snapshot of the query that
  * asked for it).
  */
-static int judge_answer(const struct query *qr, const uint8_t *pkt,
+static int judge_answer(const struct request *req, const uint8_t *pkt,
 			size_t len, struct dg_answer **out)
 {
-	const struct dg_config *cfg = qr->snap->cfg;
+	const struct dg_config *cfg = req->snap->cfg;
 	struct dg_ttl_policy ttl = { .min_ttl = cfg->min_ttl,
 				     .max_ttl = cfg->max_ttl,
 				     .negative_ttl = cfg->negative_ttl };
 	struct dg_scrub_policy sp = {
-		.private_allow = qr->entry->private_allow,
+		.private_allow = req->entry->private_allow,
 		.cname_strict = cfg->cname == DG_CNAME_STRICT,
 		.target_allowed = dg_policy_allows,
-		.arg = (void *)qr->policy,
+		.arg = (void *)req->policy,
 	};
 	struct dg_scrub_report report;
 	int rc;
 
-	rc = dg_wire_parse_answer(pkt, len, qr->info.qname, qr->info.qtype,
+	rc = dg_wire_parse_answer(pkt, len, req->info.qname, req->info.qtype,
 				  &ttl, &sp, &report, out);
 	if (rc != 0 || !report.cname_refused)
 		return rc;
@@ -530,47 +487,37 @@ static int judge_answer(const struct query *qr, const uint8_t *pkt,
 }
 
 /*
- * An answer for a waiting query. Under the snapshot in force it is cached
- * for the query's policy and feeds the nft sets (another waiter of the
- * same fetch and policy may have done both already: its cached copy
- * serves). Under an older snapshot it only answers this query: neither
- * the cache nor the sets of the new configuration take what the old one
- * allowed.
+ * An answer for a waiting query. Another waiter of the same fetch and
+ * policy may have cached it already: its cached copy serves. Only under
+ * the snapshot in force does a fresh answer feed the nft sets: a retired
+ * one has no cache either, so what the old configuration allowed only
+ * answers this query.
  */
-static void answer_waiting(struct dg_server *srv, struct query *qr,
+static void answer_waiting(struct dg_server *srv, const struct request *req,
 			   const struct dg_fetch_waiter *w, const uint8_t *pkt,
 			   size_t len)
 {
-	const struct dg_config *cfg = qr->snap->cfg;
-	bool current = qr->snap == srv->snap;
-	const struct dg_answer *cached = NULL;
+	struct dg_cache *cache = dg_snapshot_cache(req->snap, req->pi);
+	const struct dg_answer *cached;
 	struct dg_answer *a = NULL;
 	uint32_t elapsed = 0;
 
-	if (current)
-		cached = dg_cache_lookup(srv->caches[qr->pi], qr->info.qname,
-					 qr->info.qtype, qr->info.qclass,
-					 uv_now(srv->loop), &elapsed);
+	cached = cache_lookup(srv, req, &elapsed);
 	if (cached != NULL) {
-		reply_answer(srv, cfg, &qr->client, qr->msg, &qr->info,
-			     qr->entry, cached, elapsed, w);
+		reply_answer(srv, req, cached, elapsed, w);
 		return;
 	}
-	if (judge_answer(qr, pkt, len, &a) != 0) {
-		servfail(srv, cfg, &qr->client, qr->msg, qr->len, &qr->info,
-			 qr->entry, w);
+	if (judge_answer(req, pkt, len, &a) != 0) {
+		servfail(srv, req, w);
 		return;
 	}
-	if (current) {
-		if (srv->nftset != NULL)
-			add_to_nftset(srv, a);
-		/* Out of memory here only means this answer is not cached. */
-		(void)dg_cache_store(srv->caches[qr->pi], qr->info.qname,
-				     qr->info.qtype, qr->info.qclass, a,
-				     uv_now(srv->loop));
-	}
-	reply_answer(srv, cfg, &qr->client, qr->msg, &qr->info, qr->entry, a,
-		     0, w);
+	if (req->snap == srv->snap && srv->nftset != NULL)
+		add_to_nftset(srv, a);
+	/* Out of memory here only means this answer is not cached. */
+	if (cache != NULL)
+		(void)dg_cache_store(cache, req->info.qname, req->info.qtype,
+				     req->info.qclass, a, uv_now(srv->loop));
+	reply_answer(srv, req, a, 0, w);
 	dg_answer_unref(a);
 }
 
@@ -578,13 +525,11 @@ static void on_fetch_done(struct dg_fetch_waiter *w, int status,
 			  const uint8_t *pkt, size_t len)
 {
 	struct query *qr = dg_container_of(w, struct query, waiter);
-	struct dg_server *srv = qr->srv;
 
 	if (status == 0)
-		answer_waiting(srv, qr, w, pkt, len);
+		answer_waiting(qr->srv, &qr->req, w, pkt, len);
 	else if (status != UV_ECANCELED)
-		servfail(srv, qr->snap->cfg, &qr->client, qr->msg, qr->len,
-			 &qr->info, qr->entry, w);
+		servfail(qr->srv, &qr->req, w);
 	query_finish(qr);
 }
 
@@ -595,88 +540,88 @@ static void on_qlog_tick(uv_timer_t *t)
 	dg_qlog_tick(srv->qlog, wall_ms(srv->loop));
 }
 
+/* This server's figures, as they are now, into srv->figures. */
+static struct dg_figures *figures_read(struct dg_server *srv)
+{
+	struct dg_figures *f = &srv->figures;
+
+	f->queries = srv->counters;
+	memcpy(f->upstream, dg_upstream_counters(srv->upstream),
+	       f->n_upstreams * sizeof(*f->upstream));
+	f->cache_entries = dg_snapshot_cache_entries(srv->snap);
+	f->inflight = dg_upstream_inflight(srv->upstream);
+	f->waiting = srv->waiting;
+	f->tcp_connections = dg_listener_tcp_count(srv->listener);
+	f->tcp_unknown_peers = dg_listener_unknown_peers(srv->listener);
+	memset(&f->nftset, 0, sizeof(f->nftset));
+	if (srv->nftset != NULL)
+		dg_nftset_stats(srv->nftset, &f->nftset);
+	return f;
+}
+
+static void on_publish(uv_timer_t *t)
+{
+	struct dg_server *srv = t->data;
+
+	dg_board_publish(srv->board, srv->worker, figures_read(srv));
+}
+
+/* The figures of a scrape: this server's as they are now, plus the other
+ * workers' as they last published them. */
+static void metrics_view(void *arg, struct dg_metrics_view *v)
+{
+	struct dg_server *srv = arg;
+	struct dg_figures *f = figures_read(srv);
+
+	if (srv->board != NULL)
+		dg_board_add_others(srv->board, f);
+	dg_figures_view(f, srv->start->servers.v, v);
+}
+
 static void free_handle(uv_handle_t *h)
 {
 	free(h);
 }
 
-/* Summaries every QLOG_TICK_MS: a client whose flood stopped gets its own
- * before the next query of anyone. */
-static int start_qlog_tick(struct dg_server *srv)
+/* A repeating timer of the server's; *out NULL when it could not start. */
+static int timer_start(struct dg_server *srv, uv_timer_t **out,
+		       uv_timer_cb cb, uint64_t first_ms, uint64_t every_ms)
 {
+	uv_timer_t *t = malloc(sizeof(*t));
 	int rc;
 
-	srv->qlog_tick = malloc(sizeof(*srv->qlog_tick));
-	if (srv->qlog_tick == NULL)
+	*out = NULL;
+	if (t == NULL)
 		return UV_ENOMEM;
-	rc = uv_timer_init(srv->loop, srv->qlog_tick);
+	rc = uv_timer_init(srv->loop, t);
 	if (rc != 0) {
-		free(srv->qlog_tick);
-		srv->qlog_tick = NULL;
+		free(t);
 		return rc;
 	}
-	srv->qlog_tick->data = srv;
-	return uv_timer_start(srv->qlog_tick, on_qlog_tick, QLOG_TICK_MS,
-			      QLOG_TICK_MS);
+	t->data = srv;
+	*out = t;
+	return uv_timer_start(t, cb, first_ms, every_ms);
 }
 
-/*
- * The budget of one worker, policies numbered as the caches are.
- * Each worker keeps its own, and a sandbox that forges sources reaches
- * every worker (they are picked by source address), so each worker
- * allows 1/workers of every total: their sum is the configured total,
- * whatever addresses are used. Workers as running, not as cfg says: a
- * reload that lowers [server] workers leaves them all running.
- */
-static struct dg_budget *budget_new(const struct dg_server *srv,
-				    const struct dg_config *cfg)
+static void timer_close(uv_timer_t *t)
 {
-	size_t n = cfg->n_groups + 1;
-	struct dg_budget_policy *policies = calloc(n, sizeof(*policies));
-	struct dg_budget *b;
-
-	if (policies == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct dg_policy *p = i == 0 ? cfg->policy
-						   : cfg->groups[i - 1].policy;
-		unsigned total = dg_config_total_for(cfg, i);
-
-		policies[i].n_entries = dg_policy_count(p);
-		policies[i].total_per_minute =
-			total / srv->n_workers > 0 ? total / srv->n_workers : 1;
-	}
-	b = dg_budget_new(cfg->new_names_per_minute, policies, n,
-			  &srv->hash_key);
-	free(policies);
-	return b;
+	if (t != NULL)
+		uv_close((uv_handle_t *)t, free_handle);
 }
 
 int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 {
-	struct snapshot *snap = snapshot_new(cfg, cfg);
-	struct dg_cache **caches = caches_new(cfg, &srv->hash_key);
-	struct dg_budget *budget = budget_new(srv, cfg);
+	struct dg_snapshot *snap =
+		dg_snapshot_new(cfg, &srv->hash_key, srv->n_workers);
 
-	if (snap == NULL || caches == NULL || budget == NULL) {
-		if (snap != NULL)
-			snap->owned = NULL;
-		snapshot_unref(snap);
-		caches_free(caches, cfg->n_groups + 1);
-		dg_budget_free(budget);
+	if (snap == NULL)
 		return UV_ENOMEM;
-	}
 	/* Cached answers were scrubbed, and budgets kept, by the old
 	 * policies' entries: both start again, so nothing they allowed is
 	 * served under the new ones. */
-	caches_free(srv->caches, srv->n_caches);
-	dg_budget_free(srv->budget);
-	srv->caches = caches;
-	srv->n_caches = cfg->n_groups + 1;
-	srv->budget = budget;
-	snapshot_unref(srv->snap);
+	dg_snapshot_retire(srv->snap);
+	dg_snapshot_unref(srv->snap);
 	srv->snap = snap;
-	srv->cfg = cfg;
 	srv->counters.reloads++;
 	/* The old caches went back to malloc in thousands of small pieces
 	 * among the new ones; glibc keeps such pages unless asked, and the
@@ -685,164 +630,9 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 	return 0;
 }
 
-const struct dg_config *dg_server_config(const struct dg_server *srv)
-{
-	return srv->cfg;
-}
-
 void dg_server_count_reload_failure(struct dg_server *srv)
 {
 	srv->counters.reload_failures++;
-}
-
-/* This server's figures, as they are now; f->upstream has room for
- * every upstream server. */
-static void figures_read(const struct dg_server *srv, struct figures *f)
-{
-	const struct dg_upstream_counters *up =
-		dg_upstream_counters(srv->upstream);
-
-	f->queries = srv->counters;
-	memcpy(f->upstream, up, srv->cfg->servers.n * sizeof(*up));
-	f->cache_entries = 0;
-	for (size_t i = 0; i < srv->n_caches; i++)
-		f->cache_entries += dg_cache_count(srv->caches[i]);
-	f->inflight = dg_upstream_inflight(srv->upstream);
-	f->waiting = srv->waiting;
-	f->tcp_connections = dg_listener_tcp_count(srv->listener);
-	f->tcp_unknown_peers = dg_listener_unknown_peers(srv->listener);
-	memset(&f->nftset, 0, sizeof(f->nftset));
-	if (srv->nftset != NULL)
-		dg_nftset_stats(srv->nftset, &f->nftset);
-}
-
-/* dst += src, both made of uint64_t only. */
-static void add_u64s(void *dst, const void *src, size_t size)
-{
-	uint64_t *d = dst;
-	const uint64_t *s = src;
-
-	for (size_t i = 0; i < size / sizeof(uint64_t); i++)
-		d[i] += s[i];
-}
-
-static void figures_add(struct figures *dst, const struct figures *src,
-			size_t n_upstreams)
-{
-	static_assert(sizeof(struct dg_query_counters) % sizeof(uint64_t) == 0,
-		      "query counters are uint64_t only");
-	static_assert(sizeof(struct dg_upstream_counters) % sizeof(uint64_t) == 0,
-		      "upstream counters are uint64_t only");
-
-	add_u64s(&dst->queries, &src->queries, sizeof(src->queries));
-	for (size_t i = 0; i < n_upstreams; i++)
-		add_u64s(&dst->upstream[i], &src->upstream[i],
-			 sizeof(src->upstream[i]));
-	dst->cache_entries += src->cache_entries;
-	dst->inflight += src->inflight;
-	dst->waiting += src->waiting;
-	dst->tcp_connections += src->tcp_connections;
-	dst->tcp_unknown_peers += src->tcp_unknown_peers;
-	dst->nftset.added += src->nftset.added;
-	dst->nftset.dropped += src->nftset.dropped;
-	dst->nftset.errors += src->nftset.errors;
-}
-
-static void on_publish(uv_timer_t *t)
-{
-	struct dg_server *srv = t->data;
-	struct figures *slot = &srv->board->slots[srv->worker];
-
-	uv_mutex_lock(&srv->board->lock);
-	figures_read(srv, slot);
-	/* Every worker reloads with the others: the first counts them. */
-	slot->queries.reloads = slot->queries.reload_failures = 0;
-	uv_mutex_unlock(&srv->board->lock);
-}
-
-/* The figures of a scrape: this server's as they are now, plus the other
- * workers' as they last published them. */
-static void metrics_view(void *arg, struct dg_metrics_view *v)
-{
-	struct dg_server *srv = arg;
-	struct figures *f = &srv->sum;
-
-	figures_read(srv, f);
-	if (srv->board != NULL) {
-		uv_mutex_lock(&srv->board->lock);
-		for (size_t i = 1; i < srv->board->n_workers; i++)
-			figures_add(f, &srv->board->slots[i],
-				    srv->board->n_upstreams);
-		uv_mutex_unlock(&srv->board->lock);
-	}
-	v->queries = &f->queries;
-	v->upstreams = srv->cfg->servers.v;
-	v->upstream = f->upstream;
-	v->n_upstreams = srv->cfg->servers.n;
-	v->cache_entries = f->cache_entries;
-	v->inflight = f->inflight;
-	v->waiting = f->waiting;
-	v->tcp_connections = f->tcp_connections;
-	v->tcp_unknown_peers = f->tcp_unknown_peers;
-	v->nftset_added = f->nftset.added;
-	v->nftset_dropped = f->nftset.dropped;
-	v->nftset_errors = f->nftset.errors;
-}
-
-struct dg_server_board *dg_server_board_new(size_t n_workers,
-					    const struct dg_config *cfg)
-{
-	struct dg_server_board *b = calloc(1, sizeof(*b));
-	size_t n_up = cfg->servers.n;
-
-	if (b == NULL)
-		return NULL;
-	b->n_workers = n_workers;
-	b->n_upstreams = n_up;
-	b->slots = calloc(n_workers, sizeof(*b->slots));
-	if (b->slots == NULL || uv_mutex_init(&b->lock) != 0) {
-		free(b->slots);
-		free(b);
-		return NULL;
-	}
-	for (size_t i = 0; i < n_workers; i++) {
-		b->slots[i].upstream = calloc(n_up ? n_up : 1,
-					      sizeof(*b->slots[i].upstream));
-		if (b->slots[i].upstream == NULL) {
-			dg_server_board_free(b);
-			return NULL;
-		}
-	}
-	return b;
-}
-
-void dg_server_board_free(struct dg_server_board *b)
-{
-	if (b == NULL)
-		return;
-	for (size_t i = 0; i < b->n_workers; i++)
-		free(b->slots[i].upstream);
-	free(b->slots);
-	uv_mutex_destroy(&b->lock);
-	free(b);
-}
-
-/* Workers but the first copy their figures to the board on a timer. */
-static int start_publish(struct dg_server *srv)
-{
-	int rc;
-
-	srv->publish = malloc(sizeof(*srv->publish));
-	if (srv->publish == NULL)
-		return UV_ENOMEM;
-	rc = uv_timer_init(srv->loop, srv->publish);
-	if (rc != 0) {
-		free(srv->publish);
-		srv->publish = NULL;
-		return rc;
-	}
-	srv->publish->data = srv;
-	return uv_timer_start(srv->publish, on_publish, 0, PUBLISH_MS);
 }
 
 int dg_server_reopen_log(struct dg_server *srv)
@@ -850,8 +640,49 @@ int dg_server_reopen_log(struct dg_server *srv)
 	return dg_qlog_reopen(srv->qlog);
 }
 
-int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
-		    struct dg_server_board *board, unsigned worker,
+/* The query log, the nft sets and the metrics, as cfg asks. */
+static int open_sinks(struct dg_server *srv, const struct dg_config *cfg)
+{
+	char text[DG_ADDR_STRLEN];
+	int rc;
+
+	rc = dg_qlog_open(cfg->query_log ? cfg->query_log : "stderr",
+			  cfg->deny_log_rate, &srv->qlog);
+	if (rc != 0) {
+		fprintf(stderr, "dnsgate: cannot open the query log %s: %s\n",
+			cfg->query_log, uv_strerror(rc));
+		return rc;
+	}
+	if (srv->qlog != NULL && cfg->deny_log_rate > 0 &&
+	    (rc = timer_start(srv, &srv->qlog_tick, on_qlog_tick,
+			      QLOG_TICK_MS, QLOG_TICK_MS)) != 0)
+		return rc;
+	/* Before dnsgate drops root: the kernel checks the socket's opener. */
+	if (cfg->nft_set[0].table != NULL || cfg->nft_set[1].table != NULL) {
+		rc = dg_nftset_open(srv->loop, &cfg->nft_set[0],
+				    &cfg->nft_set[1], &srv->nftset);
+		if (rc != 0) {
+			fprintf(stderr, "dnsgate: cannot open a netlink socket "
+					"for [firewall] nft_set: %s\n",
+				uv_strerror(rc));
+			return rc;
+		}
+	}
+	if (cfg->metrics_enabled && srv->worker == 0) {
+		rc = dg_metrics_open(srv->loop, &cfg->metrics_listen,
+				     metrics_view, srv, &srv->metrics);
+		if (rc != 0) {
+			dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
+			fprintf(stderr, "dnsgate: cannot serve metrics on %s: %s\n",
+				text, uv_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int dg_server_start(uv_loop_t *loop, struct dg_config *cfg,
+		    struct dg_board *board, unsigned worker,
 		    struct dg_server **out)
 {
 	struct dg_server *srv = calloc(1, sizeof(*srv));
@@ -876,60 +707,26 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 	if (srv == NULL)
 		return UV_ENOMEM;
 	srv->loop = loop;
-	srv->cfg = cfg;
-	srv->listen_addrs = cfg->listen.v;
+	dg_config_ref(cfg);
+	srv->start = cfg;
 	srv->board = board;
 	srv->worker = worker;
+	srv->n_workers = cfg->workers;
 	lcfg.arg = srv;
 	dg_hash_key_random(&srv->hash_key);
-	srv->snap = snapshot_new(cfg, NULL);
-	srv->caches = caches_new(cfg, &srv->hash_key);
-	srv->n_caches = cfg->n_groups + 1;
-	srv->n_workers = cfg->workers;
-	srv->budget = budget_new(srv, cfg);
+	srv->snap = dg_snapshot_new(cfg, &srv->hash_key, srv->n_workers);
 	srv->upstream = dg_upstream_new(loop, &ucfg);
-	srv->sum.upstream = calloc(cfg->servers.n ? cfg->servers.n : 1,
-				   sizeof(*srv->sum.upstream));
-	if (srv->snap == NULL || srv->caches == NULL || srv->budget == NULL ||
-	    srv->upstream == NULL || srv->sum.upstream == NULL) {
+	if (srv->snap == NULL || srv->upstream == NULL ||
+	    dg_figures_init(&srv->figures, cfg->servers.n) != 0) {
 		rc = UV_ENOMEM;
 		goto fail;
 	}
-	if (board != NULL && worker > 0 && (rc = start_publish(srv)) != 0)
+	if (board != NULL && worker > 0 &&
+	    (rc = timer_start(srv, &srv->publish, on_publish, 0,
+			      PUBLISH_MS)) != 0)
 		goto fail;
-	rc = dg_qlog_open(cfg->query_log ? cfg->query_log : "stderr",
-			  cfg->deny_log_rate, &srv->qlog);
-	if (rc != 0) {
-		fprintf(stderr, "dnsgate: cannot open the query log %s: %s\n",
-			cfg->query_log, uv_strerror(rc));
+	if ((rc = open_sinks(srv, cfg)) != 0)
 		goto fail;
-	}
-	if (srv->qlog != NULL && cfg->deny_log_rate > 0 &&
-	    (rc = start_qlog_tick(srv)) != 0)
-		goto fail;
-	/* Before dnsgate drops root: the kernel checks the socket's opener. */
-	if (cfg->nft_set[0].table != NULL || cfg->nft_set[1].table != NULL) {
-		rc = dg_nftset_open(loop, &cfg->nft_set[0], &cfg->nft_set[1],
-				    &srv->nftset);
-		if (rc != 0) {
-			fprintf(stderr, "dnsgate: cannot open a netlink socket "
-					"for [firewall] nft_set: %s\n",
-				uv_strerror(rc));
-			goto fail;
-		}
-	}
-	if (cfg->metrics_enabled && worker == 0) {
-		rc = dg_metrics_open(loop, &cfg->metrics_listen, metrics_view,
-				     srv, &srv->metrics);
-		if (rc != 0) {
-			char text[DG_ADDR_STRLEN];
-
-			dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
-			fprintf(stderr, "dnsgate: cannot serve metrics on %s: %s\n",
-				text, uv_strerror(rc));
-			goto fail;
-		}
-	}
 	rc = dg_listener_open(loop, &lcfg, &srv->listener, &failed);
 	if (rc != 0) {
 		char text[DG_ADDR_STRLEN] = "?";
@@ -943,39 +740,25 @@ int dg_server_start(uv_loop_t *loop, const struct dg_config *cfg,
 	*out = srv;
 	return 0;
 fail:
-	if (srv->upstream != NULL)
-		dg_upstream_close(srv->upstream);
-	if (srv->qlog_tick != NULL)
-		uv_close((uv_handle_t *)srv->qlog_tick, free_handle);
-	if (srv->publish != NULL)
-		uv_close((uv_handle_t *)srv->publish, free_handle);
-	free(srv->sum.upstream);
-	dg_metrics_close(srv->metrics);
-	dg_nftset_close(srv->nftset);
-	dg_qlog_close(srv->qlog);
-	dg_budget_free(srv->budget);
-	caches_free(srv->caches, srv->n_caches);
-	snapshot_unref(srv->snap);
-	free(srv);
+	dg_server_stop(srv);
 	return rc;
 }
 
 void dg_server_stop(struct dg_server *srv)
 {
 	/* Listener first: no new queries. Then the upstream, whose cancelled
-	 * waiters release their clients, before the cache goes. */
-	dg_listener_close(srv->listener);
-	dg_upstream_close(srv->upstream);
-	if (srv->qlog_tick != NULL)
-		uv_close((uv_handle_t *)srv->qlog_tick, free_handle);
-	if (srv->publish != NULL)
-		uv_close((uv_handle_t *)srv->publish, free_handle);
-	free(srv->sum.upstream);
+	 * waiters release their clients and snapshots. */
+	if (srv->listener != NULL)
+		dg_listener_close(srv->listener);
+	if (srv->upstream != NULL)
+		dg_upstream_close(srv->upstream);
+	timer_close(srv->qlog_tick);
+	timer_close(srv->publish);
+	dg_figures_fini(&srv->figures);
 	dg_metrics_close(srv->metrics);
 	dg_nftset_close(srv->nftset);
-	caches_free(srv->caches, srv->n_caches);
-	dg_budget_free(srv->budget);
 	dg_qlog_close(srv->qlog);
-	snapshot_unref(srv->snap);
+	dg_snapshot_unref(srv->snap);
+	dg_config_free(srv->start);
 	free(srv);
 }
