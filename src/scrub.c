@@ -163,7 +163,7 @@ static bool hint_ok(uint16_t key, const uint8_t *v, size_t len)
  * SvcParams as one rdf of raw wire (key, length, value triples) and does not
  * check that the lengths add up when it parses a record off the wire; a
  * param whose header or value runs past the end is cut off with whatever
- * follows, since nothing after it can be parsed.
+ * follows, since nothing after it can be parsed. out NULL: only count.
  * @return the bytes written to out (at most len); *removed counts hints.
  */
 static size_t svcparams_filter(const uint8_t *in, size_t len, uint8_t *out,
@@ -188,7 +188,8 @@ static size_t svcparams_filter(const uint8_t *in, size_t len, uint8_t *out,
 		if (hint && !hint_ok(key, in + off + 4, vlen)) {
 			(*removed)++;
 		} else {
-			memcpy(out + n, in + off, 4 + (size_t)vlen);
+			if (out != NULL)
+				memcpy(out + n, in + off, 4 + (size_t)vlen);
 			n += 4 + (size_t)vlen;
 		}
 		off += 4 + (size_t)vlen;
@@ -196,14 +197,25 @@ static size_t svcparams_filter(const uint8_t *in, size_t len, uint8_t *out,
 	return n;
 }
 
-/*
- * Remove private or malformed address hints from an SVCB/HTTPS record in
- * place. The record itself stays: without hints the client asks for
- * A/AAAA, which are scrubbed in their turn (as Unbound's
- * priv_svcb_rrset_bad, which only looks at hints).
- * @return 0, or DG_ENOMEM (rr unchanged).
- */
-static int svcb_scrub(ldns_rr *rr, unsigned *removed)
+/* Would svcb_rewrite change rr? */
+static bool svcb_needs_rewrite(const ldns_rr *rr)
+{
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		unsigned cut = 0;
+
+		if (f != NULL &&
+		    ldns_rdf_get_type(f) == LDNS_RDF_TYPE_SVCPARAMS &&
+		    svcparams_filter(ldns_rdf_data(f), ldns_rdf_size(f), NULL,
+				     &cut) != ldns_rdf_size(f))
+			return true;
+	}
+	return false;
+}
+
+/* Remove the bad hints of rr, a copy of the caller's. @return 0, or
+ * DG_ENOMEM (rr partly rewritten: drop it). */
+static int svcb_rewrite(ldns_rr *rr, unsigned *removed)
 {
 	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
 		ldns_rdf *f = ldns_rr_rdf(rr, i);
@@ -248,30 +260,38 @@ static int svcb_scrub(ldns_rr *rr, unsigned *removed)
 	return 0;
 }
 
-/* Drop every record of the answer (the caller denies it anyway; an empty
- * section keeps a caller that forgot from sending the chain). */
-static void answer_clear(ldns_pkt *p)
+int dg_scrub_svcb(const struct dg_scrub_policy *sp, const ldns_rr *rr,
+		  ldns_rr **out, unsigned *removed)
 {
-	ldns_rr_list *an = ldns_pkt_answer(p);
+	ldns_rr_type type = ldns_rr_get_type(rr);
+	ldns_rr *copy;
 
-	if (an == NULL)
-		return;
-	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++)
-		ldns_rr_free(ldns_rr_list_rr(an, i));
-	ldns_rr_list_set_rr_count(an, 0);
-	ldns_pkt_set_ancount(p, 0);
+	*out = NULL;
+	if (sp->private_allow ||
+	    (type != LDNS_RR_TYPE_SVCB && type != LDNS_RR_TYPE_HTTPS) ||
+	    !svcb_needs_rewrite(rr))
+		return 0;
+	copy = ldns_rr_clone(rr);
+	if (copy == NULL)
+		return DG_ENOMEM;
+	if (svcb_rewrite(copy, removed) != 0) {
+		ldns_rr_free(copy);
+		return DG_ENOMEM;
+	}
+	*out = copy;
+	return 0;
 }
 
-int dg_scrub(ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
-	     const struct dg_scrub_policy *sp, struct dg_scrub_report *r)
+int dg_scrub(const ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
+	     const struct dg_scrub_policy *sp, ldns_rr_list *keep,
+	     struct dg_scrub_report *r)
 {
-	ldns_rr_list *an = ldns_pkt_answer(p);
-	ldns_rr_list *keep = NULL;
-	ldns_rr_list *qd = ldns_pkt_question(p);
+	const ldns_rr_list *an = ldns_pkt_answer(p);
+	const ldns_rr_list *qd = ldns_pkt_question(p);
 	bool have_class = false;
 	ldns_rr_class qclass = LDNS_RR_CLASS_IN;
 	struct chain c;
-	size_t count, j;
+	size_t count;
 
 	memset(r, 0, sizeof(*r));
 	dg_assert(!sp->cname_strict || sp->target_allowed != NULL);
@@ -286,7 +306,7 @@ int dg_scrub(ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
 
 	/* cname = strict: every name the chain leads to must be one the
 	 * client could have asked for itself, else the chain is a way
-	 * around the allowlist. */
+	 * around the allowlist. Nothing of a refused answer is kept. */
 	if (sp->cname_strict) {
 		for (unsigned i = 0; i < c.n_links; i++) {
 			const uint8_t *target = ldns_rdf_data(
@@ -294,18 +314,11 @@ int dg_scrub(ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
 
 			if (!sp->target_allowed(sp->arg, target, qtype)) {
 				r->cname_refused = true;
-				answer_clear(p);
 				return 0;
 			}
 		}
 	}
 
-	/* Decide first, into a new list of borrowed pointers: until it is
-	 * complete, p is untouched, so running out of memory leaves p as
-	 * it came. */
-	keep = ldns_rr_list_new();
-	if (keep == NULL)
-		return DG_ENOMEM;
 	for (size_t i = 0; i < count; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
 		ldns_rr_type type = ldns_rr_get_type(rr);
@@ -327,36 +340,7 @@ int dg_scrub(ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
 			r->private_removed++;
 			continue;
 		}
-		if (!ldns_rr_list_push_rr(keep, rr)) {
-			ldns_rr_list_free(keep);
-			return DG_ENOMEM;
-		}
-	}
-
-	/* Commit: free what was dropped (keep holds the rest in order),
-	 * then hand keep to p and free the old list's shell. */
-	j = 0;
-	for (size_t i = 0; i < count; i++) {
-		ldns_rr *rr = ldns_rr_list_rr(an, i);
-
-		if (j < ldns_rr_list_rr_count(keep) &&
-		    ldns_rr_list_rr(keep, j) == rr)
-			j++;
-		else
-			ldns_rr_free(rr);
-	}
-	ldns_rr_list_free(an);
-	ldns_pkt_set_answer(p, keep);
-	ldns_pkt_set_ancount(p, (uint16_t)ldns_rr_list_rr_count(keep));
-
-	if (sp->private_allow)
-		return 0;
-	for (size_t i = 0; i < ldns_rr_list_rr_count(keep); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(keep, i);
-		ldns_rr_type type = ldns_rr_get_type(rr);
-
-		if ((type == LDNS_RR_TYPE_SVCB || type == LDNS_RR_TYPE_HTTPS) &&
-		    svcb_scrub(rr, &r->hints_removed) != 0)
+		if (!ldns_rr_list_push_rr(keep, rr))
 			return DG_ENOMEM;
 	}
 	return 0;

@@ -12,12 +12,13 @@
  *     forms too, unless the entry says private=allow (rebinding
  *     protection, as Unbound's private-address);
  *   - removes the ipv4hint/ipv6hint parameters of HTTPS/SVCB records that
- *     hold such an address (the record stays; the client then asks for
- *     A/AAAA, which are scrubbed in turn);
+ *     hold such an address (dg_scrub_svcb: the record stays; the client
+ *     then asks for A/AAAA, which are scrubbed in turn);
  *   - with cname = strict, refuses the answer when a CNAME target in the
  *     chain is not itself allowed.
  * Authority and additional sections are not its business: wire.c never
- * copies them. Pure: ldns objects in, ldns objects out, no I/O.
+ * copies them. Pure: a const ldns packet in, the records that stay out,
+ * no I/O.
  */
 #pragma once
 
@@ -44,9 +45,26 @@ struct dg_scrub_report {
 };
 
 /*
- * Scrub the answer section of `p` in place for the question (qname in wire
- * form, qtype). `r` is zeroed and filled.
- * @return 0, or DG_ENOMEM (p may be partly scrubbed: drop it).
+ * Which records of the answer section of `p` stay, for the question (qname
+ * in wire form, qtype): pushed onto `keep` in order, borrowed from p,
+ * which is not changed (every client waiting on one upstream answer is
+ * judged from the same packet, each under its own policy). A refused
+ * CNAME chain keeps nothing. Kept SVCB/HTTPS records may still carry bad
+ * hints: see dg_scrub_svcb. `r` is zeroed and filled.
+ * @return 0, or DG_ENOMEM (keep is incomplete: drop the answer).
  */
-int dg_scrub(ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
-	     const struct dg_scrub_policy *sp, struct dg_scrub_report *r);
+int dg_scrub(const ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
+	     const struct dg_scrub_policy *sp, ldns_rr_list *keep,
+	     struct dg_scrub_report *r);
+
+/*
+ * A kept record as it may be sent: an SVCB/HTTPS record loses its private
+ * or malformed address hints, unless the policy allows private addresses.
+ * The record itself stays: without hints the client asks for A/AAAA,
+ * which are scrubbed in their turn (as Unbound's priv_svcb_rrset_bad,
+ * which only looks at hints). *out is NULL when rr may be sent as it is,
+ * else a copy the caller frees; *removed counts the hints removed.
+ * @return 0, or DG_ENOMEM.
+ */
+int dg_scrub_svcb(const struct dg_scrub_policy *sp, const ldns_rr *rr,
+		  ldns_rr **out, unsigned *removed);

@@ -251,7 +251,7 @@ static void query_finish(struct query *qr)
 }
 
 static void on_fetch_done(struct dg_fetch_waiter *w, int status,
-			  const uint8_t *pkt, size_t len);
+			  const struct dg_response *resp);
 
 /* The request waits on an upstream, in a struct query of its own. */
 static void forward(struct dg_server *srv, const struct request *req)
@@ -456,8 +456,8 @@ static void add_to_nftset(struct dg_server *srv, const struct dg_answer *a)
  * boundaries": an answer is judged under the snapshot of the query that
  * asked for it).
  */
-static int judge_answer(const struct request *req, const uint8_t *pkt,
-			size_t len, struct dg_answer **out)
+static int judge_answer(const struct request *req,
+			const struct dg_response *resp, struct dg_answer **out)
 {
 	const struct dg_config *cfg = req->snap->cfg;
 	struct dg_ttl_policy ttl = { .min_ttl = cfg->min_ttl,
@@ -472,8 +472,8 @@ static int judge_answer(const struct request *req, const uint8_t *pkt,
 	struct dg_scrub_report report;
 	int rc;
 
-	rc = dg_wire_parse_answer(pkt, len, req->info.qname, req->info.qtype,
-				  &ttl, &sp, &report, out);
+	rc = dg_wire_make_answer(resp, req->info.qname, req->info.qtype, &ttl,
+				 &sp, &report, out);
 	if (rc != 0 || !report.cname_refused)
 		return rc;
 	/* The chain leaves the allowlist: answer as for a denied name, and
@@ -494,8 +494,8 @@ static int judge_answer(const struct request *req, const uint8_t *pkt,
  * answers this query.
  */
 static void answer_waiting(struct dg_server *srv, const struct request *req,
-			   const struct dg_fetch_waiter *w, const uint8_t *pkt,
-			   size_t len)
+			   const struct dg_fetch_waiter *w,
+			   const struct dg_response *resp)
 {
 	struct dg_cache *cache = dg_snapshot_cache(req->snap, req->pi);
 	const struct dg_answer *cached;
@@ -507,7 +507,7 @@ static void answer_waiting(struct dg_server *srv, const struct request *req,
 		reply_answer(srv, req, cached, elapsed, w);
 		return;
 	}
-	if (judge_answer(req, pkt, len, &a) != 0) {
+	if (judge_answer(req, resp, &a) != 0) {
 		servfail(srv, req, w);
 		return;
 	}
@@ -522,12 +522,12 @@ static void answer_waiting(struct dg_server *srv, const struct request *req,
 }
 
 static void on_fetch_done(struct dg_fetch_waiter *w, int status,
-			  const uint8_t *pkt, size_t len)
+			  const struct dg_response *resp)
 {
 	struct query *qr = dg_container_of(w, struct query, waiter);
 
 	if (status == 0)
-		answer_waiting(qr->srv, &qr->req, w, pkt, len);
+		answer_waiting(qr->srv, &qr->req, w, resp);
 	else if (status != UV_ECANCELED)
 		servfail(qr->srv, &qr->req, w);
 	query_finish(qr);

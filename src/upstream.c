@@ -149,12 +149,10 @@ static void attempt_end(struct attempt *a)
 	uv_close(&a->h.handle, on_attempt_closed);
 }
 
-/* Hand the result to every waiter, then forget the fetch. pkt (NULL on
- * failure) is the attempt's or the upstream's buffer, which nothing
- * overwrites while the waiters run: reads happen only in libuv's own
- * callbacks. */
-static void fetch_finish(struct fetch *f, int status, const uint8_t *pkt,
-			 size_t len)
+/* Hand the result to every waiter, then forget the fetch. resp (NULL on
+ * failure) is the caller's, read by each waiter in turn. */
+static void fetch_finish(struct fetch *f, int status,
+			 const struct dg_response *resp)
 {
 	struct dg_upstream *up = f->up;
 	struct fetch **slot = table_slot(up, f->qname, f->qtype, f->qclass,
@@ -176,7 +174,7 @@ static void fetch_finish(struct fetch *f, int status, const uint8_t *pkt,
 		w->next = NULL;
 		w->server = status == UV_ECANCELED ? NULL : &up->servers[last];
 		w->fetch_ms = elapsed > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed;
-		w->cb(w, status, pkt, len);
+		w->cb(w, status, resp);
 		w = next;
 	}
 	free(f);
@@ -190,7 +188,7 @@ static void next_server(struct fetch *f)
 	for (f->server++; f->server < f->up->cfg.n_servers; f->server++)
 		if (attempt_start(f, false) == 0)
 			return;
-	fetch_finish(f, f->last_error, NULL, 0);
+	fetch_finish(f, f->last_error, NULL);
 }
 
 /* This server is given up on: try the next. */
@@ -214,6 +212,9 @@ static void attempt_failed(struct fetch *f, int error)
  */
 static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 {
+	struct dg_response *resp = NULL;
+	int rc;
+
 	if (!f->att->tcp && dg_wire_truncated(pkt, len)) {
 		/* RFC 7766 5: the same server, over TCP. */
 		attempt_end(f->att);
@@ -223,14 +224,20 @@ static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 		}
 		return;
 	}
-	if (dg_wire_check_answer(pkt, len) != 0) {
+	rc = dg_wire_check_response(pkt, len, &resp);
+	if (rc == DG_ENOMEM) {
+		fetch_finish(f, rc, NULL);
+		return;
+	}
+	if (rc != 0) {
 		attempt_failed(f, DG_EMISMATCH);
 		return;
 	}
 	f->up->counters[f->server].answers++;
 	dg_metrics_count_latency(&f->up->counters[f->server],
 				 uv_now(f->up->loop) - f->att->sent_ms);
-	fetch_finish(f, 0, pkt, len);
+	fetch_finish(f, 0, resp);
+	dg_response_free(resp);
 }
 
 static void on_timeout(uv_timer_t *timer)
@@ -503,7 +510,7 @@ void dg_upstream_close(struct dg_upstream *up)
 	up->closing = true;
 	for (size_t i = 0; i <= up->mask; i++)
 		while (up->table[i] != NULL)
-			fetch_finish(up->table[i], UV_ECANCELED, NULL, 0);
+			fetch_finish(up->table[i], UV_ECANCELED, NULL);
 	free(up->table);
 	free(up->servers);
 	free(up->counters);

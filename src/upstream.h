@@ -24,8 +24,8 @@
  *
  * The upstream knows nothing of policy: it judges an answer only by the
  * wire (it matches, it parses, its rcode is one to keep) and hands the
- * message to each waiter, which scrubs, checks and caches it under the
- * configuration it was asked under. Nothing here calls back up but the
+ * parsed response to each waiter, which scrubs, checks and caches it
+ * under the configuration it was asked under. Nothing here calls back up but the
  * waiters' own callbacks.
  */
 #pragma once
@@ -50,14 +50,14 @@ struct dg_upstream_config {
 struct dg_fetch_waiter;
 
 /*
- * status 0: pkt and len are the upstream's answer, as it came, matched to
- * the question and checked by dg_wire_check_answer; valid only during the
- * call. Otherwise pkt is NULL and status is DG_ETIMEOUT (no server
- * answered), DG_EMISMATCH (every server refused or failed) or UV_ECANCELED
- * (dnsgate is shutting down).
+ * status 0: resp is the upstream's response, matched to the question and
+ * checked by dg_wire_check_response, parsed once for every waiter; valid
+ * only during the call. Otherwise resp is NULL and status is DG_ETIMEOUT
+ * (no server answered), DG_EMISMATCH (every server refused or failed),
+ * DG_ENOMEM or UV_ECANCELED (dnsgate is shutting down).
  */
 typedef void (*dg_fetch_cb)(struct dg_fetch_waiter *w, int status,
-			    const uint8_t *pkt, size_t len);
+			    const struct dg_response *resp);
 
 /* Embedded in whoever waits; the fields are the upstream's. */
 struct dg_fetch_waiter {

@@ -314,59 +314,89 @@ struct dg_answer *dg_answer_new_empty(unsigned rcode, uint32_t ttl,
 	return a;
 }
 
-int dg_wire_check_answer(const uint8_t *pkt, size_t len)
+struct dg_response {
+	ldns_pkt *pkt;
+};
+
+int dg_wire_check_response(const uint8_t *pkt, size_t len,
+			   struct dg_response **out)
 {
+	struct dg_response *r;
 	ldns_pkt *p = NULL;
 	unsigned rcode;
-
-	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
-		return DG_EMALFORMED;
-	rcode = ldns_pkt_get_rcode(p);
-	ldns_pkt_free(p);
-	if (rcode != DG_RCODE_NOERROR && rcode != DG_RCODE_NXDOMAIN)
-		return DG_EMISMATCH;
-	return 0;
-}
-
-int dg_wire_parse_answer(const uint8_t *pkt, size_t len, const uint8_t *qname,
-			 uint16_t qtype, const struct dg_ttl_policy *t,
-			 const struct dg_scrub_policy *scrub,
-			 struct dg_scrub_report *report, struct dg_answer **out)
-{
-	ldns_pkt *p = NULL;
-	ldns_buffer *buf = NULL;
-	ldns_rr_list *an;
-	struct dg_answer *a = NULL;
-	uint32_t ttl = UINT32_MAX;
-	uint16_t count = 0;
-	unsigned rcode;
-	int rc;
 
 	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
 		return DG_EMALFORMED;
 	rcode = ldns_pkt_get_rcode(p);
 	if (rcode != DG_RCODE_NOERROR && rcode != DG_RCODE_NXDOMAIN) {
-		rc = DG_EMISMATCH;
-		goto fail;
+		ldns_pkt_free(p);
+		return DG_EMISMATCH;
 	}
-	buf = ldns_buffer_new(1024);
-	if (buf == NULL || dg_scrub(p, qname, qtype, scrub, report) != 0) {
-		rc = DG_ENOMEM;
-		goto fail;
+	r = malloc(sizeof(*r));
+	if (r == NULL) {
+		ldns_pkt_free(p);
+		return DG_ENOMEM;
 	}
-	an = ldns_pkt_answer(p);
-	for (size_t i = 0; an != NULL && i < ldns_rr_list_rr_count(an); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(an, i);
+	r->pkt = p;
+	*out = r;
+	return 0;
+}
 
-		/* Scrubbed: only the question's type and its CNAME chain. */
-		ldns_rr_set_ttl(rr, clamp(ldns_rr_ttl(rr), t->min_ttl, t->max_ttl));
-		if (ldns_rr_ttl(rr) < ttl)
-			ttl = ldns_rr_ttl(rr);
-		if (ldns_rr2buffer_wire(buf, rr, LDNS_SECTION_ANSWER) !=
-		    LDNS_STATUS_OK) {
-			rc = DG_ENOMEM;
+void dg_response_free(struct dg_response *r)
+{
+	if (r == NULL)
+		return;
+	ldns_pkt_free(r->pkt);
+	free(r);
+}
+
+/* One kept record onto buf, its TTL clamped: written as it came, then the
+ * TTL rewritten in place, since rr belongs to a packet other waiters read.
+ * The record was laid out uncompressed: its owner starts at `at`. */
+static int put_record(ldns_buffer *buf, const ldns_rr *rr,
+		      const struct dg_ttl_policy *t, uint32_t *min_ttl)
+{
+	size_t at = ldns_buffer_position(buf);
+	uint32_t ttl = clamp(ldns_rr_ttl(rr), t->min_ttl, t->max_ttl);
+
+	uint8_t *owner;
+
+	if (ldns_rr2buffer_wire(buf, rr, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
+		return DG_ENOMEM;
+	owner = ldns_buffer_at(buf, at);
+	put32(owner + dg_name_length(owner) + 4, ttl);
+	if (ttl < *min_ttl)
+		*min_ttl = ttl;
+	return 0;
+}
+
+int dg_wire_make_answer(const struct dg_response *resp, const uint8_t *qname,
+			uint16_t qtype, const struct dg_ttl_policy *t,
+			const struct dg_scrub_policy *scrub,
+			struct dg_scrub_report *report, struct dg_answer **out)
+{
+	const ldns_pkt *p = resp->pkt;
+	unsigned rcode = ldns_pkt_get_rcode(p);
+	ldns_buffer *buf = ldns_buffer_new(1024);
+	ldns_rr_list *keep = ldns_rr_list_new();
+	struct dg_answer *a = NULL;
+	uint32_t ttl = UINT32_MAX;
+	uint16_t count = 0;
+	int rc = DG_ENOMEM;
+
+	if (buf == NULL || keep == NULL ||
+	    dg_scrub(p, qname, qtype, scrub, keep, report) != 0)
+		goto fail;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(keep); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(keep, i);
+		ldns_rr *copy = NULL;
+
+		if (dg_scrub_svcb(scrub, rr, &copy, &report->hints_removed) != 0)
 			goto fail;
-		}
+		rc = put_record(buf, copy != NULL ? copy : rr, t, &ttl);
+		ldns_rr_free(copy);
+		if (rc != 0)
+			goto fail;
 		count++;
 	}
 	/* Decompressed, an answer can outgrow any message: refuse it rather
@@ -383,11 +413,10 @@ int dg_wire_parse_answer(const uint8_t *pkt, size_t len, const uint8_t *qname,
 
 		ttl = clamp(negative_ttl(p, t), floor, t->negative_ttl);
 	}
+	rc = DG_ENOMEM;
 	a = malloc(sizeof(*a) + ldns_buffer_position(buf));
-	if (a == NULL) {
-		rc = DG_ENOMEM;
+	if (a == NULL)
 		goto fail;
-	}
 	a->refs = 1;
 	a->rcode = (uint8_t)rcode;
 	a->reason = 0;
@@ -401,8 +430,9 @@ int dg_wire_parse_answer(const uint8_t *pkt, size_t len, const uint8_t *qname,
 	*out = a;
 	rc = 0;
 fail:
+	/* keep borrowed its records from p: free the list only. */
+	ldns_rr_list_free(keep);
 	ldns_buffer_free(buf);
-	ldns_pkt_free(p);
 	return rc;
 }
 
@@ -411,7 +441,7 @@ bool dg_answer_next(const struct dg_answer *a, size_t *pos, struct dg_rr *rr)
 	const uint8_t *p = a->rrs + *pos;
 	size_t owner;
 
-	/* The records were laid out by dg_wire_parse_answer: whole. */
+	/* The records were laid out by dg_wire_make_answer: whole. */
 	if (*pos >= a->len)
 		return false;
 	owner = dg_name_length(p);

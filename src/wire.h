@@ -152,27 +152,38 @@ struct dg_scrub_policy;
 struct dg_scrub_report;
 
 /*
- * What an upstream checks of an answer before handing it on, with no
- * policy: it parses, and its rcode is NOERROR or NXDOMAIN (any other asks
- * for another server).
- * @return 0, DG_EMALFORMED or DG_EMISMATCH.
+ * An upstream's response that passed dg_wire_check_response: parsed once,
+ * then read (never changed) by every client query waiting on it, each
+ * judging it under its own policy. Opaque: ldns stays in wire and scrub.
  */
-DG_NODISCARD int dg_wire_check_answer(const uint8_t *pkt, size_t len);
+struct dg_response;
 
 /*
- * Parse an upstream response (already matched) for the question (qname,
- * qtype), scrub its answer section (scrub.c), and make a new dg_answer
- * holding one reference for the caller. NOERROR and NXDOMAIN are kept;
- * any other rcode is DG_EMISMATCH so the caller tries another upstream.
- * What scrubbing did is in *report (a refused CNAME chain among it).
- * @return 0 and *out, DG_EMALFORMED, DG_EMISMATCH or DG_ENOMEM.
+ * What an upstream checks of a response before handing it on, with no
+ * policy: it parses, and its rcode is NOERROR or NXDOMAIN (any other asks
+ * for another server). The response has been matched to the question.
+ * @return 0 and *out (free it with dg_response_free), DG_EMALFORMED,
+ * DG_EMISMATCH or DG_ENOMEM.
  */
-DG_NODISCARD int dg_wire_parse_answer(const uint8_t *pkt, size_t len,
-				      const uint8_t *qname, uint16_t qtype,
-				      const struct dg_ttl_policy *ttl,
-				      const struct dg_scrub_policy *scrub,
-				      struct dg_scrub_report *report,
-				      struct dg_answer **out);
+DG_NODISCARD int dg_wire_check_response(const uint8_t *pkt, size_t len,
+					struct dg_response **out);
+/* NULL is allowed. */
+void dg_response_free(struct dg_response *r);
+
+/*
+ * The answer a client gets from resp for the question (qname, qtype):
+ * scrubbed (scrub.c) under the client's policy, TTLs clamped, as a new
+ * dg_answer holding one reference for the caller. What scrubbing did is
+ * in *report (a refused CNAME chain among it). resp is not changed.
+ * @return 0 and *out, DG_EMALFORMED (too big once decompressed) or
+ * DG_ENOMEM.
+ */
+DG_NODISCARD int dg_wire_make_answer(const struct dg_response *resp,
+				     const uint8_t *qname, uint16_t qtype,
+				     const struct dg_ttl_policy *ttl,
+				     const struct dg_scrub_policy *scrub,
+				     struct dg_scrub_report *report,
+				     struct dg_answer **out);
 
 /*
  * Encode answer `a` for the client query q (question echoed from pkt),

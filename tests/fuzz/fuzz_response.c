@@ -32,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   .negative_ttl = 60 };
 	struct dg_scrub_policy sp = { .target_allowed = under_allowed };
 	struct dg_scrub_report report;
+	struct dg_response *resp = NULL;
 	struct dg_answer *a = NULL;
 	struct dg_cache *cache;
 	/* Fixed: the fuzzer replays inputs, so the hash must not vary. */
@@ -41,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t id, qtype, qclass;
 	uint32_t elapsed;
 	size_t qlen;
-	int n;
+	int n, rc;
 
 	/* The question the answer carries stands for ours. */
 	if (size < DG_WIRE_HEADER + 5)
@@ -60,8 +61,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The bits of the header nobody reads pick the scrub policy. */
 	sp.private_allow = data[3] & 0x40;
 	sp.cname_strict = data[3] & 0x20;
-	if (dg_wire_parse_answer(data, size, data + DG_WIRE_HEADER, qtype,
-				 &ttl, &sp, &report, &a) != 0)
+	if (dg_wire_check_response(data, size, &resp) != 0)
+		return 0;
+	rc = dg_wire_make_answer(resp, data + DG_WIRE_HEADER, qtype, &ttl, &sp,
+				 &report, &a);
+	dg_response_free(resp);
+	if (rc != 0)
 		return 0;
 
 	/* Kept, found again, and encoded for a client asking the question

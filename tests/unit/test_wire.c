@@ -245,6 +245,23 @@ static uint8_t *upstream_response(const char *const *answer, const char *const *
 	return wire;
 }
 
+
+/* An upstream response as a waiting query gets it: checked by the
+ * upstream, then made into the client's answer. */
+static int answer_from(const uint8_t *pkt, size_t len, const uint8_t *qname,
+		       uint16_t qtype, const struct dg_ttl_policy *ttl,
+		       const struct dg_scrub_policy *sp,
+		       struct dg_scrub_report *rep, struct dg_answer **out)
+{
+	struct dg_response *resp = NULL;
+	int rc = dg_wire_check_response(pkt, len, &resp);
+
+	if (rc == 0)
+		rc = dg_wire_make_answer(resp, qname, qtype, ttl, sp, rep, out);
+	dg_response_free(resp);
+	return rc;
+}
+
 static void test_answers(void)
 {
 	static const char *const an[] = {
@@ -276,7 +293,7 @@ static void test_answers(void)
 	(void)dg_wire_parse_query(p, len, &q);
 
 	resp = upstream_response(an, ns, LDNS_RCODE_NOERROR, &rlen);
-	is_int(dg_wire_parse_answer(resp, rlen, www, 1, &ttl, &sp, &rep, &a), 0, "an upstream answer parses");
+	is_int(answer_from(resp, rlen, www, 1, &ttl, &sp, &rep, &a), 0, "an upstream answer parses");
 	free(resp);
 	if (a == NULL)
 		return;
@@ -317,7 +334,7 @@ static void test_answers(void)
 
 	resp = upstream_response(NULL, soa, LDNS_RCODE_NXDOMAIN, &rlen);
 	a = NULL;
-	is_int(dg_wire_parse_answer(resp, rlen, www, 1, &ttl, &sp, &rep, &a), 0, "an upstream NXDOMAIN parses");
+	is_int(answer_from(resp, rlen, www, 1, &ttl, &sp, &rep, &a), 0, "an upstream NXDOMAIN parses");
 	free(resp);
 	if (a != NULL) {
 		is_int(a->ttl, 45, "its TTL is the SOA minimum, under negative_ttl");
@@ -332,12 +349,66 @@ static void test_answers(void)
 
 	resp = upstream_response(NULL, NULL, LDNS_RCODE_SERVFAIL, &rlen);
 	a = NULL;
-	is_int(dg_wire_parse_answer(resp, rlen, www, 1, &ttl, &sp, &rep, &a), DG_EMISMATCH,
+	is_int(answer_from(resp, rlen, www, 1, &ttl, &sp, &rep, &a), DG_EMISMATCH,
 	       "an upstream SERVFAIL is a failure of that upstream");
 	free(resp);
-	is_int(dg_wire_parse_answer((const uint8_t *)"\x12\x34\x81\x80\x00\x01", 6, www, 1,
+	is_int(answer_from((const uint8_t *)"\x12\x34\x81\x80\x00\x01", 6, www, 1,
 					    &ttl, &sp, &rep, &a),
 	       DG_EMALFORMED, "garbage is malformed");
+}
+
+/* One response, parsed once by the upstream, is read by every waiter of
+ * its fetch, each under its own policy: making one client's answer must
+ * not change what the next one is made from. */
+static void test_response_shared(void)
+{
+	static const char *const an[] = {
+		"www.example.com. 300 IN A 192.0.2.1",
+		"www.example.com. 300 IN A 10.0.0.1",
+		"www.example.com. 300 IN HTTPS 1 . alpn=h2 ipv4hint=10.1.1.1",
+		NULL,
+	};
+	static const uint8_t www[] = "\x03www\x07" "example\x03" "com";
+	struct dg_ttl_policy clamp_low = { .max_ttl = 60, .negative_ttl = 60 };
+	struct dg_ttl_policy plain = { .max_ttl = 86400, .negative_ttl = 60 };
+	struct dg_scrub_policy strict = { .private_allow = false };
+	struct dg_scrub_policy lab = { .private_allow = true };
+	struct dg_scrub_report rep;
+	struct dg_response *resp = NULL;
+	struct dg_answer *a = NULL, *b = NULL, *c = NULL, *h = NULL, *h2 = NULL;
+	size_t rlen;
+	uint8_t *pkt = upstream_response(an, NULL, LDNS_RCODE_NOERROR, &rlen);
+
+	is_int(dg_wire_check_response(pkt, rlen, &resp), 0, "a response is checked once");
+	free(pkt);
+	if (resp == NULL)
+		return;
+	is_int(dg_wire_make_answer(resp, www, LDNS_RR_TYPE_A, &clamp_low, &strict, &rep, &a), 0,
+	       "the first waiter's answer: private scrubbed, TTL clamped to 60");
+	is_int(dg_wire_make_answer(resp, www, LDNS_RR_TYPE_A, &plain, &lab, &rep, &b), 0,
+	       "a second waiter, private=allow, from the same response");
+	is_int(dg_wire_make_answer(resp, www, LDNS_RR_TYPE_A, &plain, &strict, &rep, &c), 0,
+	       "a third waiter, as the first but with no clamp");
+	is_int(dg_wire_make_answer(resp, www, LDNS_RR_TYPE_HTTPS, &plain, &strict, &rep, &h), 0,
+	       "an HTTPS waiter: its private hint goes");
+	is_int(rep.hints_removed, 1, "one hint removed");
+	is_int(dg_wire_make_answer(resp, www, LDNS_RR_TYPE_HTTPS, &plain, &lab, &rep, &h2), 0,
+	       "an HTTPS waiter with private=allow");
+	if (a != NULL && b != NULL && c != NULL && h != NULL && h2 != NULL) {
+		is_int(a->ancount, 1, "the first answer holds the public address only");
+		is_int(a->ttl, 60, "its TTL is clamped");
+		is_int(b->ancount, 2, "the second still gets the private address the first lost");
+		is_int(c->ttl, 300, "the third gets the TTL as it came, not the first's clamp");
+		is_int(c->ancount, 1, "and the public address only");
+		is_int(rep.hints_removed, 0, "with private=allow, no hint is removed");
+		ok(h2->len > h->len, "the hint the HTTPS waiter lost is still there for the next");
+	}
+	dg_answer_unref(a);
+	dg_answer_unref(b);
+	dg_answer_unref(c);
+	dg_answer_unref(h);
+	dg_answer_unref(h2);
+	dg_response_free(resp);
 }
 
 int main(void)
@@ -346,5 +417,6 @@ int main(void)
 	test_build_empty();
 	test_upstream_query();
 	test_answers();
+	test_response_shared();
 	return done_testing();
 }
