@@ -58,7 +58,9 @@ struct key {
 	const char *section;
 	const char *name;
 	setter set;
-	size_t off;          /* where in struct dg_config, for generic setters */
+	/* Where the value lives: in struct dg_config, struct dg_group for
+	 * [group] keys, struct dg_limits for the policy's limits. */
+	size_t off;
 	unsigned long min, max; /* numbers: range; addresses: min is the port */
 	bool list;           /* may repeat; values accumulate */
 };
@@ -250,7 +252,7 @@ static void set_strings(struct load *l, const struct key *k, const char *v)
 /* allow = keeps each value whole: zones.c splits it, types= and all. */
 static void set_allow(struct load *l, const struct key *k, const char *v)
 {
-	if (*v != '\0' && strings_push(&l->cfg->allow, v, l->line) != 0)
+	if (*v != '\0' && strings_push(field(l, k), v, l->line) != 0)
 		oom(l);
 }
 
@@ -310,6 +312,7 @@ static void set_default_types(struct load *l, const struct key *k,
 	for_each_item(l, k, v, add_default_type);
 }
 
+/* The policy's limits: k->off is into struct dg_limits. */
 static void set_limit_length(struct load *l, const struct key *k,
 			     const char *v)
 {
@@ -321,10 +324,7 @@ static void set_limit_length(struct load *l, const struct key *k,
 			  k->min, k->max);
 		return;
 	}
-	if (strcmp(k->name, "max_label_length") == 0)
-		lim->max_label_length = (unsigned)n;
-	else
-		lim->max_name_length = (unsigned)n;
+	*(unsigned *)((char *)lim + k->off) = (unsigned)n;
 }
 
 /* A user name as useradd takes it, or a uid: it is also written into the
@@ -433,7 +433,7 @@ static void add_group_listen(struct load *l, const struct key *k,
 			  owner->name);
 		return;
 	}
-	if (addrs_push(&l->group->listen, &a) != 0)
+	if (addrs_push(field(l, k), &a) != 0)
 		oom(l);
 }
 
@@ -470,29 +470,9 @@ static void set_group_clients(struct load *l, const struct key *k,
 	for_each_item(l, k, v, add_group_client);
 }
 
-static void add_group_zones(struct load *l, const struct key *k,
-			    const char *item)
-{
-	if (strings_push(&l->group->zones, item, l->line) != 0)
-		oom(l);
-}
-
-static void set_group_zones(struct load *l, const struct key *k,
-			    const char *v)
-{
-	for_each_item(l, k, v, add_group_zones);
-}
-
-/* As [policy] allow: each value whole, zones.c splits it. */
-static void set_group_allow(struct load *l, const struct key *k,
-			    const char *v)
-{
-	if (*v != '\0' && strings_push(&l->group->allow, v, l->line) != 0)
-		oom(l);
-}
-
 #define CFG(member) offsetof(struct dg_config, member)
 #define GROUP(member) offsetof(struct dg_group, member)
+#define LIMIT(member) offsetof(struct dg_limits, member)
 
 static const struct key keys[] = {
 	{ "server", "listen", set_addrs, CFG(listen), DEFAULT_LISTEN_PORT, 0, true },
@@ -507,11 +487,11 @@ static const struct key keys[] = {
 	{ "upstream", "max_inflight", set_uint, CFG(max_inflight), 1, 1000000, false },
 	{ "upstream", "max_waiting", set_uint, CFG(max_waiting), 1, 1000000, false },
 	{ "policy", "zones", set_strings, CFG(zones), 0, 0, true },
-	{ "policy", "allow", set_allow, 0, 0, 0, true },
+	{ "policy", "allow", set_allow, CFG(allow), 0, 0, true },
 	{ "policy", "deny_rcode", set_deny_rcode, 0, 0, 0, false },
 	{ "policy", "default_types", set_default_types, 0, 0, 0, false },
-	{ "policy", "max_label_length", set_limit_length, 0, 1, DG_LABEL_MAXLEN, false },
-	{ "policy", "max_name_length", set_limit_length, 0, 1, 253, false },
+	{ "policy", "max_label_length", set_limit_length, LIMIT(max_label_length), 1, DG_LABEL_MAXLEN, false },
+	{ "policy", "max_name_length", set_limit_length, LIMIT(max_name_length), 1, 253, false },
 	{ "policy", "charset", set_charset, 0, 0, 0, false },
 	{ "policy", "cname", set_cname, 0, 0, 0, false },
 	{ "policy", "new_names_per_minute", set_uint, CFG(new_names_per_minute), 1, 1000000, false },
@@ -527,10 +507,10 @@ static const struct key keys[] = {
 	{ "metrics", "listen", set_metrics_listen, 0, 0, 0, false },
 	{ "firewall", "nft_set", set_nft_set, 0, 0, 0, false },
 	{ "firewall", "nft_set6", set_nft_set, 0, 0, 0, false },
-	{ "group", "listen", set_group_listen, 0, DEFAULT_LISTEN_PORT, 0, true },
+	{ "group", "listen", set_group_listen, GROUP(listen), DEFAULT_LISTEN_PORT, 0, true },
 	{ "group", "clients", set_group_clients, 0, 0, 0, true },
-	{ "group", "zones", set_group_zones, 0, 0, 0, true },
-	{ "group", "allow", set_group_allow, 0, 0, 0, true },
+	{ "group", "zones", set_strings, GROUP(zones), 0, 0, true },
+	{ "group", "allow", set_allow, GROUP(allow), 0, 0, true },
 	{ "group", "new_names_per_minute_total", set_uint, GROUP(new_names_per_minute_total), 1, 1000000, false },
 };
 
