@@ -53,16 +53,23 @@ struct load {
 };
 
 typedef void (*setter)(struct load *l, const struct key *k, const char *v);
+/* Writes what follows `key =` in the effective configuration (g: the
+ * group, for [group] keys); the same text is what a reload compares. */
+typedef void (*printer)(FILE *out, const struct dg_config *cfg,
+			const struct dg_group *g, const struct key *k);
 
 struct key {
 	const char *section;
 	const char *name;
 	setter set;
+	printer print;
 	/* Where the value lives: in struct dg_config, struct dg_group for
 	 * [group] keys, struct dg_limits for the policy's limits. */
 	size_t off;
 	unsigned long min, max; /* numbers: range; addresses: min is the port */
 	bool list;           /* may repeat; values accumulate */
+	/* Comment lines printed after the key's, or NULL. */
+	printer note;
 };
 
 /* A key's member: of the current group for [group] keys, else of cfg. */
@@ -389,8 +396,8 @@ static void set_metrics_listen(struct load *l, const struct key *k,
 /* nft_set (A records) and nft_set6 (AAAA): "FAMILY TABLE SET", or off. */
 static void set_nft_set(struct load *l, const struct key *k, const char *v)
 {
-	int af = strcmp(k->name, "nft_set6") == 0 ? AF_INET6 : AF_INET;
-	struct dg_nftset_name *dst = &l->cfg->nft_set[af == AF_INET6];
+	struct dg_nftset_name *dst = field(l, k);
+	int af = dst == &l->cfg->nft_set[1] ? AF_INET6 : AF_INET;
 	struct dg_nftset_name n;
 	const char *why = NULL;
 	int rc;
@@ -470,48 +477,283 @@ static void set_group_clients(struct load *l, const struct key *k,
 	for_each_item(l, k, v, add_group_client);
 }
 
+/* A key's member to print: of g for [group] keys, else of cfg. */
+static const void *value(const struct dg_config *cfg,
+			 const struct dg_group *g, const struct key *k)
+{
+	return g != NULL ? (const char *)g + k->off
+			 : (const char *)cfg + k->off;
+}
+
+/* One item of a value: each follows a blank, and a comma from the second
+ * on, so that `key =` stays bare for an empty list. */
+static void put_item(FILE *out, size_t i, const char *text)
+{
+	fprintf(out, "%s %s", i > 0 ? "," : "", text);
+}
+
+static void print_uint(FILE *out, const struct dg_config *cfg,
+		       const struct dg_group *g, const struct key *k)
+{
+	fprintf(out, " %u", *(const unsigned *)value(cfg, g, k));
+}
+
+static void print_bool(FILE *out, const struct dg_config *cfg,
+		       const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0, *(const bool *)value(cfg, g, k) ? "yes" : "no");
+}
+
+/* NULL (no user: keep the one that started dnsgate) prints empty. */
+static void print_string(FILE *out, const struct dg_config *cfg,
+			 const struct dg_group *g, const struct key *k)
+{
+	const char *v = *(char *const *)value(cfg, g, k);
+
+	put_item(out, 0, v != NULL ? v : "");
+}
+
+static void print_query_log(FILE *out, const struct dg_config *cfg,
+			    const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0, cfg->query_log != NULL ? cfg->query_log : "stderr");
+}
+
+static void put_addrs(FILE *out, const struct dg_addrs *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		char text[DG_ADDR_STRLEN];
+
+		dg_addr_format(&a->v[i], text, sizeof(text));
+		put_item(out, i, text);
+	}
+}
+
+static void print_addrs(FILE *out, const struct dg_config *cfg,
+			const struct dg_group *g, const struct key *k)
+{
+	put_addrs(out, value(cfg, g, k));
+}
+
+/* [server] listen (g NULL) or a group's: cfg->listen is every socket,
+ * [server]'s first, so it is only [server]'s up to n_server_listen. */
+static struct dg_addrs listen_of(const struct dg_config *cfg,
+				 const struct dg_group *g)
+{
+	if (g != NULL)
+		return g->listen;
+	return (struct dg_addrs){ .v = cfg->listen.v,
+				  .n = cfg->n_server_listen };
+}
+
+static void print_listen(FILE *out, const struct dg_config *cfg,
+			 const struct dg_group *g, const struct key *k)
+{
+	struct dg_addrs a = listen_of(cfg, g);
+
+	put_addrs(out, &a);
+}
+
+static void note_servers(FILE *out, const struct dg_config *cfg,
+			 const struct dg_group *g, const struct key *k)
+{
+	if (cfg->servers_from_resolv_conf)
+		fprintf(out, "; servers from resolv.conf\n");
+}
+
+static void print_strings(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const struct key *k)
+{
+	const struct dg_strings *v = value(cfg, g, k);
+
+	for (size_t i = 0; i < v->n; i++)
+		put_item(out, i, v->v[i]);
+}
+
+static void print_deny_rcode(FILE *out, const struct dg_config *cfg,
+			     const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0,
+		 cfg->deny_rcode == DG_DENY_REFUSED ? "refused" : "nxdomain");
+}
+
+static void print_cname(FILE *out, const struct dg_config *cfg,
+			const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0, cfg->cname == DG_CNAME_STRICT ? "strict" : "pass");
+}
+
+static void print_default_types(FILE *out, const struct dg_config *cfg,
+				const struct dg_group *g, const struct key *k)
+{
+	const struct dg_typeset *types =
+		&dg_policy_limits_const(cfg->policy)->default_types;
+
+	for (size_t i = 0; i < types->n; i++) {
+		char t[32];
+
+		dg_zones_type_to_str(types->types[i], t, sizeof(t));
+		put_item(out, i, t);
+	}
+}
+
+static void print_limit_length(FILE *out, const struct dg_config *cfg,
+			       const struct dg_group *g, const struct key *k)
+{
+	const char *lim = (const char *)dg_policy_limits_const(cfg->policy);
+
+	fprintf(out, " %u", *(const unsigned *)(lim + k->off));
+}
+
+static void print_charset(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0,
+		 dg_policy_limits_const(cfg->policy)->charset == DG_CHARSET_LDH
+			 ? "ldh"
+			 : "ldh_underscore");
+}
+
+static void print_level(FILE *out, const struct dg_config *cfg,
+			const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0, dg_log_level_name(cfg->log_level));
+}
+
+static void print_metrics_listen(FILE *out, const struct dg_config *cfg,
+				 const struct dg_group *g,
+				 const struct key *k)
+{
+	char text[DG_ADDR_STRLEN] = "off";
+
+	if (cfg->metrics_enabled)
+		dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
+	put_item(out, 0, text);
+}
+
+static void print_nft_set(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const struct key *k)
+{
+	const struct dg_nftset_name *n = value(cfg, g, k);
+	/* Family, table and set: the names are at most 255 bytes each. */
+	char text[600];
+
+	put_item(out, 0,
+		 n->table != NULL ? dg_nftset_name_format(n, text, sizeof(text))
+				  : "off");
+}
+
+static void print_group_clients(FILE *out, const struct dg_config *cfg,
+				const struct dg_group *g, const struct key *k)
+{
+	for (size_t i = 0; i < g->n_clients; i++) {
+		char text[DG_ADDR_STRLEN];
+
+		dg_prefix_format(&g->clients[i], text, sizeof(text));
+		put_item(out, i, text);
+	}
+}
+
+static void note_group_clients(FILE *out, const struct dg_config *cfg,
+			       const struct dg_group *g, const struct key *k)
+{
+	if (g->n_clients > 0)
+		fprintf(out, "; clients: selection by source address; only as "
+			     "strong as the anti-spoofing in the firewall "
+			     "rules (dnsgate firewall)\n");
+}
+
+/* A group's total, the [policy] one when it sets none. */
+static unsigned group_total(const struct dg_config *cfg,
+			    const struct dg_group *g)
+{
+	return g->new_names_per_minute_total > 0 ? g->new_names_per_minute_total
+						 : cfg->new_names_per_minute_total;
+}
+
+static void print_group_total(FILE *out, const struct dg_config *cfg,
+			      const struct dg_group *g, const struct key *k)
+{
+	fprintf(out, " %u", group_total(cfg, g));
+}
+
 #define CFG(member) offsetof(struct dg_config, member)
 #define GROUP(member) offsetof(struct dg_group, member)
 #define LIMIT(member) offsetof(struct dg_limits, member)
 
 static const struct key keys[] = {
-	{ "server", "listen", set_addrs, CFG(listen), DEFAULT_LISTEN_PORT, 0, true },
-	{ "server", "user", set_user, CFG(user), 0, 0, false },
-	{ "server", "tcp_idle_timeout_ms", set_uint, CFG(tcp_idle_timeout_ms), 100, 3600000, false },
-	{ "server", "max_tcp_clients", set_uint, CFG(max_tcp_clients), 1, 1000000, false },
-	{ "server", "max_udp_size", set_uint, CFG(max_udp_size), 512, 4096, false },
-	{ "server", "workers", set_uint, CFG(workers), 1, DG_MAX_WORKERS, false },
-	{ "server", "client_rate_limit", set_uint, CFG(client_rate_limit), 0, 1000000, false },
-	{ "upstream", "servers", set_addrs, CFG(servers), DEFAULT_LISTEN_PORT, 0, true },
-	{ "upstream", "timeout_ms", set_uint, CFG(upstream_timeout_ms), 10, 60000, false },
-	{ "upstream", "max_inflight", set_uint, CFG(max_inflight), 1, 1000000, false },
-	{ "upstream", "max_waiting", set_uint, CFG(max_waiting), 1, 1000000, false },
-	{ "policy", "zones", set_strings, CFG(zones), 0, 0, true },
-	{ "policy", "allow", set_allow, CFG(allow), 0, 0, true },
-	{ "policy", "deny_rcode", set_deny_rcode, 0, 0, 0, false },
-	{ "policy", "default_types", set_default_types, 0, 0, 0, false },
-	{ "policy", "max_label_length", set_limit_length, LIMIT(max_label_length), 1, DG_LABEL_MAXLEN, false },
-	{ "policy", "max_name_length", set_limit_length, LIMIT(max_name_length), 1, 253, false },
-	{ "policy", "charset", set_charset, 0, 0, 0, false },
-	{ "policy", "cname", set_cname, 0, 0, 0, false },
-	{ "policy", "new_names_per_minute", set_uint, CFG(new_names_per_minute), 1, 1000000, false },
-	{ "policy", "new_names_per_minute_total", set_uint, CFG(new_names_per_minute_total), 1, 1000000, false },
-	{ "policy", "min_ttl", set_uint, CFG(min_ttl), 0, 604800, false },
-	{ "policy", "max_ttl", set_uint, CFG(max_ttl), 0, 604800, false },
-	{ "cache", "max_entries", set_uint, CFG(cache_max_entries), 0, 100000000, false },
-	{ "cache", "negative_ttl", set_uint, CFG(negative_ttl), 0, 86400, false },
-	{ "log", "query_log", set_query_log, CFG(query_log), 0, 0, false },
-	{ "log", "log_allowed", set_bool, CFG(log_allowed), 0, 0, false },
-	{ "log", "deny_log_rate", set_uint, CFG(deny_log_rate), 0, 1000000, false },
-	{ "log", "level", set_level, 0, 0, 0, false },
-	{ "metrics", "listen", set_metrics_listen, 0, 0, 0, false },
-	{ "firewall", "nft_set", set_nft_set, 0, 0, 0, false },
-	{ "firewall", "nft_set6", set_nft_set, 0, 0, 0, false },
-	{ "group", "listen", set_group_listen, GROUP(listen), DEFAULT_LISTEN_PORT, 0, true },
-	{ "group", "clients", set_group_clients, 0, 0, 0, true },
-	{ "group", "zones", set_strings, GROUP(zones), 0, 0, true },
-	{ "group", "allow", set_allow, GROUP(allow), 0, 0, true },
-	{ "group", "new_names_per_minute_total", set_uint, GROUP(new_names_per_minute_total), 1, 1000000, false },
+	{ "server", "listen", set_addrs, print_listen, CFG(listen),
+	  DEFAULT_LISTEN_PORT, 0, true, NULL },
+	{ "server", "user", set_user, print_string, CFG(user), 0, 0, false,
+	  NULL },
+	{ "server", "tcp_idle_timeout_ms", set_uint, print_uint,
+	  CFG(tcp_idle_timeout_ms), 100, 3600000, false, NULL },
+	{ "server", "max_tcp_clients", set_uint, print_uint,
+	  CFG(max_tcp_clients), 1, 1000000, false, NULL },
+	{ "server", "max_udp_size", set_uint, print_uint, CFG(max_udp_size),
+	  512, 4096, false, NULL },
+	{ "server", "workers", set_uint, print_uint, CFG(workers), 1,
+	  DG_MAX_WORKERS, false, NULL },
+	{ "server", "client_rate_limit", set_uint, print_uint,
+	  CFG(client_rate_limit), 0, 1000000, false, NULL },
+	{ "upstream", "servers", set_addrs, print_addrs, CFG(servers),
+	  DEFAULT_LISTEN_PORT, 0, true, note_servers },
+	{ "upstream", "timeout_ms", set_uint, print_uint,
+	  CFG(upstream_timeout_ms), 10, 60000, false, NULL },
+	{ "upstream", "max_inflight", set_uint, print_uint, CFG(max_inflight),
+	  1, 1000000, false, NULL },
+	{ "upstream", "max_waiting", set_uint, print_uint, CFG(max_waiting),
+	  1, 1000000, false, NULL },
+	{ "policy", "zones", set_strings, print_strings, CFG(zones), 0, 0,
+	  true, NULL },
+	{ "policy", "allow", set_allow, print_strings, CFG(allow), 0, 0, true,
+	  NULL },
+	{ "policy", "deny_rcode", set_deny_rcode, print_deny_rcode, 0, 0, 0,
+	  false, NULL },
+	{ "policy", "default_types", set_default_types, print_default_types,
+	  0, 0, 0, false, NULL },
+	{ "policy", "max_label_length", set_limit_length, print_limit_length,
+	  LIMIT(max_label_length), 1, DG_LABEL_MAXLEN, false, NULL },
+	{ "policy", "max_name_length", set_limit_length, print_limit_length,
+	  LIMIT(max_name_length), 1, 253, false, NULL },
+	{ "policy", "charset", set_charset, print_charset, 0, 0, 0, false,
+	  NULL },
+	{ "policy", "cname", set_cname, print_cname, 0, 0, 0, false, NULL },
+	{ "policy", "new_names_per_minute", set_uint, print_uint,
+	  CFG(new_names_per_minute), 1, 1000000, false, NULL },
+	{ "policy", "new_names_per_minute_total", set_uint, print_uint,
+	  CFG(new_names_per_minute_total), 1, 1000000, false, NULL },
+	{ "policy", "min_ttl", set_uint, print_uint, CFG(min_ttl), 0, 604800,
+	  false, NULL },
+	{ "policy", "max_ttl", set_uint, print_uint, CFG(max_ttl), 0, 604800,
+	  false, NULL },
+	{ "cache", "max_entries", set_uint, print_uint, CFG(cache_max_entries),
+	  0, 100000000, false, NULL },
+	{ "cache", "negative_ttl", set_uint, print_uint, CFG(negative_ttl), 0,
+	  86400, false, NULL },
+	{ "log", "query_log", set_query_log, print_query_log, CFG(query_log),
+	  0, 0, false, NULL },
+	{ "log", "log_allowed", set_bool, print_bool, CFG(log_allowed), 0, 0,
+	  false, NULL },
+	{ "log", "deny_log_rate", set_uint, print_uint, CFG(deny_log_rate), 0,
+	  1000000, false, NULL },
+	{ "log", "level", set_level, print_level, 0, 0, 0, false, NULL },
+	{ "metrics", "listen", set_metrics_listen, print_metrics_listen, 0, 0,
+	  0, false, NULL },
+	{ "firewall", "nft_set", set_nft_set, print_nft_set, CFG(nft_set[0]),
+	  0, 0, false, NULL },
+	{ "firewall", "nft_set6", set_nft_set, print_nft_set, CFG(nft_set[1]),
+	  0, 0, false, NULL },
+	{ "group", "listen", set_group_listen, print_listen, GROUP(listen),
+	  DEFAULT_LISTEN_PORT, 0, true, NULL },
+	{ "group", "clients", set_group_clients, print_group_clients, 0, 0, 0,
+	  true, note_group_clients },
+	{ "group", "zones", set_strings, print_strings, GROUP(zones), 0, 0,
+	  true, NULL },
+	{ "group", "allow", set_allow, print_strings, GROUP(allow), 0, 0,
+	  true, NULL },
+	{ "group", "new_names_per_minute_total", set_uint, print_group_total,
+	  GROUP(new_names_per_minute_total), 1, 1000000, false, NULL },
 };
 
 static const char *const sections[] = { "server", "upstream", "policy",
@@ -924,9 +1166,8 @@ static int copy_limits(struct dg_policy *dst, const struct dg_policy *src)
 
 unsigned dg_config_total_for(const struct dg_config *cfg, size_t i)
 {
-	if (i > 0 && i <= cfg->n_groups &&
-	    cfg->groups[i - 1].new_names_per_minute_total > 0)
-		return cfg->groups[i - 1].new_names_per_minute_total;
+	if (i > 0 && i <= cfg->n_groups)
+		return group_total(cfg, &cfg->groups[i - 1]);
 	return cfg->new_names_per_minute_total;
 }
 
@@ -1189,135 +1430,36 @@ fail:
 	return rc;
 }
 
-static void print_addrs(FILE *out, const char *key, const struct dg_addrs *a)
+/* The keys of one section, in the table's order. */
+static void print_section(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const char *section)
 {
-	fprintf(out, "%s =", key);
-	for (size_t i = 0; i < a->n; i++) {
-		char text[DG_ADDR_STRLEN];
+	for (size_t i = 0; i < DG_ARRAY_SIZE(keys); i++) {
+		const struct key *k = &keys[i];
 
-		dg_addr_format(&a->v[i], text, sizeof(text));
-		fprintf(out, "%s %s", i ? "," : "", text);
+		if (strcmp(k->section, section) != 0)
+			continue;
+		fprintf(out, "%s =", k->name);
+		k->print(out, cfg, g, k);
+		fputc('\n', out);
+		if (k->note != NULL)
+			k->note(out, cfg, g, k);
 	}
-	fputc('\n', out);
-}
-
-static void print_strings(FILE *out, const char *key,
-			  const struct dg_strings *s)
-{
-	fprintf(out, "%s =", key);
-	for (size_t i = 0; i < s->n; i++)
-		fprintf(out, "%s %s", i ? "," : "", s->v[i]);
-	fputc('\n', out);
 }
 
 void dg_config_print(const struct dg_config *cfg, FILE *out)
 {
-	const struct dg_limits *lim = dg_policy_limits_const(cfg->policy);
 	size_t n = dg_policy_count(cfg->policy);
-	/* The groups' own addresses are printed in their sections. */
-	const struct dg_addrs server_listen = { .v = cfg->listen.v,
-						.n = cfg->n_server_listen };
 
 	fprintf(out, "; effective configuration of %s\n",
 		cfg->path ? cfg->path : EMBEDDED_NAME);
-	fprintf(out, "[server]\n");
-	print_addrs(out, "listen", &server_listen);
-	fprintf(out, "user = %s\n", cfg->user ? cfg->user : "");
-	fprintf(out, "tcp_idle_timeout_ms = %u\n", cfg->tcp_idle_timeout_ms);
-	fprintf(out, "max_tcp_clients = %u\n", cfg->max_tcp_clients);
-	fprintf(out, "max_udp_size = %u\n", cfg->max_udp_size);
-	fprintf(out, "workers = %u\n", cfg->workers);
-	fprintf(out, "client_rate_limit = %u\n", cfg->client_rate_limit);
-
-	fprintf(out, "\n[upstream]\n");
-	print_addrs(out, "servers", &cfg->servers);
-	if (cfg->servers_from_resolv_conf)
-		fprintf(out, "; servers from resolv.conf\n");
-	fprintf(out, "timeout_ms = %u\n", cfg->upstream_timeout_ms);
-	fprintf(out, "max_inflight = %u\n", cfg->max_inflight);
-	fprintf(out, "max_waiting = %u\n", cfg->max_waiting);
-
-	fprintf(out, "\n[policy]\n");
-	print_strings(out, "zones", &cfg->zones);
-	fprintf(out, "allow =");
-	for (size_t i = 0; i < cfg->allow.n; i++)
-		fprintf(out, "%s %s", i ? "," : "", cfg->allow.v[i]);
-	fputc('\n', out);
-	fprintf(out, "deny_rcode = %s\n",
-		cfg->deny_rcode == DG_DENY_REFUSED ? "refused" : "nxdomain");
-	fprintf(out, "default_types =");
-	for (size_t i = 0; i < lim->default_types.n; i++) {
-		char t[32];
-
-		dg_zones_type_to_str(lim->default_types.types[i], t, sizeof(t));
-		fprintf(out, "%s %s", i ? "," : "", t);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(sections); i++) {
+		fprintf(out, "%s[%s]\n", i > 0 ? "\n" : "", sections[i]);
+		print_section(out, cfg, NULL, sections[i]);
 	}
-	fputc('\n', out);
-	fprintf(out, "max_label_length = %u\n", lim->max_label_length);
-	fprintf(out, "max_name_length = %u\n", lim->max_name_length);
-	fprintf(out, "charset = %s\n",
-		lim->charset == DG_CHARSET_LDH ? "ldh" : "ldh_underscore");
-	fprintf(out, "cname = %s\n",
-		cfg->cname == DG_CNAME_STRICT ? "strict" : "pass");
-	fprintf(out, "new_names_per_minute = %u\n", cfg->new_names_per_minute);
-	fprintf(out, "new_names_per_minute_total = %u\n",
-		cfg->new_names_per_minute_total);
-	fprintf(out, "min_ttl = %u\n", cfg->min_ttl);
-	fprintf(out, "max_ttl = %u\n", cfg->max_ttl);
-
-	fprintf(out, "\n[cache]\n");
-	fprintf(out, "max_entries = %u\n", cfg->cache_max_entries);
-	fprintf(out, "negative_ttl = %u\n", cfg->negative_ttl);
-
-	fprintf(out, "\n[log]\n");
-	fprintf(out, "query_log = %s\n",
-		cfg->query_log ? cfg->query_log : "stderr");
-	fprintf(out, "log_allowed = %s\n", cfg->log_allowed ? "yes" : "no");
-	fprintf(out, "deny_log_rate = %u\n", cfg->deny_log_rate);
-	fprintf(out, "level = %s\n", dg_log_level_name(cfg->log_level));
-
-	fprintf(out, "\n[metrics]\n");
-	if (cfg->metrics_enabled) {
-		char text[DG_ADDR_STRLEN];
-
-		dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
-		fprintf(out, "listen = %s\n", text);
-	} else {
-		fprintf(out, "listen = off\n");
-	}
-
-	fprintf(out, "\n[firewall]\n");
-	for (int i = 0; i < 2; i++) {
-		char text[600];
-
-		fprintf(out, "%s = %s\n", i ? "nft_set6" : "nft_set",
-			cfg->nft_set[i].table != NULL
-				? dg_nftset_name_format(&cfg->nft_set[i], text,
-							sizeof(text))
-				: "off");
-	}
-
 	for (size_t i = 0; i < cfg->n_groups; i++) {
-		const struct dg_group *g = &cfg->groups[i];
-
-		fprintf(out, "\n[group %s]\n", g->name);
-		print_addrs(out, "listen", &g->listen);
-		fprintf(out, "clients =");
-		for (size_t j = 0; j < g->n_clients; j++) {
-			char text[DG_ADDR_STRLEN];
-
-			dg_prefix_format(&g->clients[j], text, sizeof(text));
-			fprintf(out, "%s %s", j ? "," : "", text);
-		}
-		fputc('\n', out);
-		if (g->n_clients > 0)
-			fprintf(out, "; clients: selection by source address; "
-				     "only as strong as the anti-spoofing in "
-				     "the firewall rules (dnsgate firewall)\n");
-		print_strings(out, "zones", &g->zones);
-		print_strings(out, "allow", &g->allow);
-		fprintf(out, "new_names_per_minute_total = %u\n",
-			dg_config_total_for(cfg, i + 1));
+		fprintf(out, "\n[group %s]\n", cfg->groups[i].name);
+		print_section(out, cfg, &cfg->groups[i], "group");
 	}
 
 	fprintf(out, "\n; allowlist: %zu %s, the union of the zones files and "
