@@ -53,6 +53,15 @@ struct load {
 };
 
 typedef void (*setter)(struct load *l, const struct key *k, const char *v);
+/* What a reload does with a key's new value. */
+enum reload {
+	APPLIED,  /* taken with the new snapshot, at once */
+	AT_START, /* read when dnsgate starts only: a socket, a sink, threads */
+	/* Addresses listened on: the sockets stay those of the start, and a
+	 * listener goes to whichever group lists its address now. */
+	SOCKETS,
+};
+
 /* Writes what follows `key =` in the effective configuration (g: the
  * group, for [group] keys); the same text is what a reload compares. */
 typedef void (*printer)(FILE *out, const struct dg_config *cfg,
@@ -68,6 +77,7 @@ struct key {
 	size_t off;
 	unsigned long min, max; /* numbers: range; addresses: min is the port */
 	bool list;           /* may repeat; values accumulate */
+	enum reload reload;
 	/* Comment lines printed after the key's, or NULL. */
 	printer note;
 };
@@ -682,78 +692,80 @@ static void print_group_total(FILE *out, const struct dg_config *cfg,
 #define LIMIT(member) offsetof(struct dg_limits, member)
 
 static const struct key keys[] = {
-	{ "server", "listen", set_addrs, print_listen, CFG(listen),
-	  DEFAULT_LISTEN_PORT, 0, true, NULL },
-	{ "server", "user", set_user, print_string, CFG(user), 0, 0, false,
-	  NULL },
+	{ "server", "listen", set_addrs, print_listen,
+	  CFG(listen), DEFAULT_LISTEN_PORT, 0, true, SOCKETS, NULL },
+	{ "server", "user", set_user, print_string,
+	  CFG(user), 0, 0, false, AT_START, NULL },
 	{ "server", "tcp_idle_timeout_ms", set_uint, print_uint,
-	  CFG(tcp_idle_timeout_ms), 100, 3600000, false, NULL },
+	  CFG(tcp_idle_timeout_ms), 100, 3600000, false, AT_START, NULL },
 	{ "server", "max_tcp_clients", set_uint, print_uint,
-	  CFG(max_tcp_clients), 1, 1000000, false, NULL },
-	{ "server", "max_udp_size", set_uint, print_uint, CFG(max_udp_size),
-	  512, 4096, false, NULL },
-	{ "server", "workers", set_uint, print_uint, CFG(workers), 1,
-	  DG_MAX_WORKERS, false, NULL },
+	  CFG(max_tcp_clients), 1, 1000000, false, AT_START, NULL },
+	{ "server", "max_udp_size", set_uint, print_uint,
+	  CFG(max_udp_size), 512, 4096, false, APPLIED, NULL },
+	{ "server", "workers", set_uint, print_uint,
+	  CFG(workers), 1, DG_MAX_WORKERS, false, AT_START, NULL },
 	{ "server", "client_rate_limit", set_uint, print_uint,
-	  CFG(client_rate_limit), 0, 1000000, false, NULL },
-	{ "upstream", "servers", set_addrs, print_addrs, CFG(servers),
-	  DEFAULT_LISTEN_PORT, 0, true, note_servers },
+	  CFG(client_rate_limit), 0, 1000000, false, APPLIED, NULL },
+	{ "upstream", "servers", set_addrs, print_addrs,
+	  CFG(servers), DEFAULT_LISTEN_PORT, 0, true, AT_START, note_servers },
 	{ "upstream", "timeout_ms", set_uint, print_uint,
-	  CFG(upstream_timeout_ms), 10, 60000, false, NULL },
-	{ "upstream", "max_inflight", set_uint, print_uint, CFG(max_inflight),
-	  1, 1000000, false, NULL },
-	{ "upstream", "max_waiting", set_uint, print_uint, CFG(max_waiting),
-	  1, 1000000, false, NULL },
-	{ "policy", "zones", set_strings, print_strings, CFG(zones), 0, 0,
-	  true, NULL },
-	{ "policy", "allow", set_allow, print_strings, CFG(allow), 0, 0, true,
-	  NULL },
-	{ "policy", "deny_rcode", set_deny_rcode, print_deny_rcode, 0, 0, 0,
-	  false, NULL },
+	  CFG(upstream_timeout_ms), 10, 60000, false, AT_START, NULL },
+	{ "upstream", "max_inflight", set_uint, print_uint,
+	  CFG(max_inflight), 1, 1000000, false, AT_START, NULL },
+	{ "upstream", "max_waiting", set_uint, print_uint,
+	  CFG(max_waiting), 1, 1000000, false, APPLIED, NULL },
+	{ "policy", "zones", set_strings, print_strings,
+	  CFG(zones), 0, 0, true, APPLIED, NULL },
+	{ "policy", "allow", set_allow, print_strings,
+	  CFG(allow), 0, 0, true, APPLIED, NULL },
+	{ "policy", "deny_rcode", set_deny_rcode, print_deny_rcode,
+	  0, 0, 0, false, APPLIED, NULL },
 	{ "policy", "default_types", set_default_types, print_default_types,
-	  0, 0, 0, false, NULL },
+	  0, 0, 0, false, APPLIED, NULL },
 	{ "policy", "max_label_length", set_limit_length, print_limit_length,
-	  LIMIT(max_label_length), 1, DG_LABEL_MAXLEN, false, NULL },
+	  LIMIT(max_label_length), 1, DG_LABEL_MAXLEN, false, APPLIED, NULL },
 	{ "policy", "max_name_length", set_limit_length, print_limit_length,
-	  LIMIT(max_name_length), 1, 253, false, NULL },
-	{ "policy", "charset", set_charset, print_charset, 0, 0, 0, false,
-	  NULL },
-	{ "policy", "cname", set_cname, print_cname, 0, 0, 0, false, NULL },
+	  LIMIT(max_name_length), 1, 253, false, APPLIED, NULL },
+	{ "policy", "charset", set_charset, print_charset,
+	  0, 0, 0, false, APPLIED, NULL },
+	{ "policy", "cname", set_cname, print_cname,
+	  0, 0, 0, false, APPLIED, NULL },
 	{ "policy", "new_names_per_minute", set_uint, print_uint,
-	  CFG(new_names_per_minute), 1, 1000000, false, NULL },
+	  CFG(new_names_per_minute), 1, 1000000, false, APPLIED, NULL },
 	{ "policy", "new_names_per_minute_total", set_uint, print_uint,
-	  CFG(new_names_per_minute_total), 1, 1000000, false, NULL },
-	{ "policy", "min_ttl", set_uint, print_uint, CFG(min_ttl), 0, 604800,
-	  false, NULL },
-	{ "policy", "max_ttl", set_uint, print_uint, CFG(max_ttl), 0, 604800,
-	  false, NULL },
-	{ "cache", "max_entries", set_uint, print_uint, CFG(cache_max_entries),
-	  0, 100000000, false, NULL },
-	{ "cache", "negative_ttl", set_uint, print_uint, CFG(negative_ttl), 0,
-	  86400, false, NULL },
-	{ "log", "query_log", set_query_log, print_query_log, CFG(query_log),
-	  0, 0, false, NULL },
-	{ "log", "log_allowed", set_bool, print_bool, CFG(log_allowed), 0, 0,
-	  false, NULL },
-	{ "log", "deny_log_rate", set_uint, print_uint, CFG(deny_log_rate), 0,
-	  1000000, false, NULL },
-	{ "log", "level", set_level, print_level, 0, 0, 0, false, NULL },
-	{ "metrics", "listen", set_metrics_listen, print_metrics_listen, 0, 0,
-	  0, false, NULL },
-	{ "firewall", "nft_set", set_nft_set, print_nft_set, CFG(nft_set[0]),
-	  0, 0, false, NULL },
-	{ "firewall", "nft_set6", set_nft_set, print_nft_set, CFG(nft_set[1]),
-	  0, 0, false, NULL },
-	{ "group", "listen", set_group_listen, print_listen, GROUP(listen),
-	  DEFAULT_LISTEN_PORT, 0, true, NULL },
-	{ "group", "clients", set_group_clients, print_group_clients, 0, 0, 0,
-	  true, note_group_clients },
-	{ "group", "zones", set_strings, print_strings, GROUP(zones), 0, 0,
-	  true, NULL },
-	{ "group", "allow", set_allow, print_strings, GROUP(allow), 0, 0,
-	  true, NULL },
+	  CFG(new_names_per_minute_total), 1, 1000000, false, APPLIED, NULL },
+	{ "policy", "min_ttl", set_uint, print_uint,
+	  CFG(min_ttl), 0, 604800, false, APPLIED, NULL },
+	{ "policy", "max_ttl", set_uint, print_uint,
+	  CFG(max_ttl), 0, 604800, false, APPLIED, NULL },
+	{ "cache", "max_entries", set_uint, print_uint,
+	  CFG(cache_max_entries), 0, 100000000, false, APPLIED, NULL },
+	{ "cache", "negative_ttl", set_uint, print_uint,
+	  CFG(negative_ttl), 0, 86400, false, APPLIED, NULL },
+	{ "log", "query_log", set_query_log, print_query_log,
+	  CFG(query_log), 0, 0, false, AT_START, NULL },
+	{ "log", "log_allowed", set_bool, print_bool,
+	  CFG(log_allowed), 0, 0, false, APPLIED, NULL },
+	{ "log", "deny_log_rate", set_uint, print_uint,
+	  CFG(deny_log_rate), 0, 1000000, false, AT_START, NULL },
+	{ "log", "level", set_level, print_level,
+	  0, 0, 0, false, APPLIED, NULL },
+	{ "metrics", "listen", set_metrics_listen, print_metrics_listen,
+	  0, 0, 0, false, AT_START, NULL },
+	{ "firewall", "nft_set", set_nft_set, print_nft_set,
+	  CFG(nft_set[0]), 0, 0, false, AT_START, NULL },
+	{ "firewall", "nft_set6", set_nft_set, print_nft_set,
+	  CFG(nft_set[1]), 0, 0, false, AT_START, NULL },
+	{ "group", "listen", set_group_listen, print_listen,
+	  GROUP(listen), DEFAULT_LISTEN_PORT, 0, true, SOCKETS, NULL },
+	{ "group", "clients", set_group_clients, print_group_clients,
+	  0, 0, 0, true, APPLIED, note_group_clients },
+	{ "group", "zones", set_strings, print_strings,
+	  GROUP(zones), 0, 0, true, APPLIED, NULL },
+	{ "group", "allow", set_allow, print_strings,
+	  GROUP(allow), 0, 0, true, APPLIED, NULL },
 	{ "group", "new_names_per_minute_total", set_uint, print_group_total,
-	  GROUP(new_names_per_minute_total), 1, 1000000, false, NULL },
+	  GROUP(new_names_per_minute_total), 1, 1000000, false, APPLIED, NULL },
 };
 
 static const char *const sections[] = { "server", "upstream", "policy",
@@ -793,6 +805,16 @@ const char *dg_log_level_name(enum dg_log_level level)
 	return (size_t)level < DG_ARRAY_SIZE(names) ? names[level] : "info";
 }
 
+/* The group of cfg named name, or NULL. */
+static const struct dg_group *group_named(const struct dg_config *cfg,
+					  const char *name)
+{
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (strcmp(cfg->groups[i].name, name) == 0)
+			return &cfg->groups[i];
+	return NULL;
+}
+
 /* "group NAME", and a bare "group" too so that it is told to name one. */
 static bool is_group_section(const char *section)
 {
@@ -805,6 +827,7 @@ static void on_section(struct load *l, const char *name, size_t len)
 {
 	char *copy = strndup(name, len);
 	const char *gname;
+	const struct dg_group *first;
 	struct dg_group *g;
 
 	l->section_known = false;
@@ -836,14 +859,12 @@ static void on_section(struct load *l, const char *name, size_t len)
 		free(copy);
 		return;
 	}
-	for (size_t i = 0; i < l->cfg->n_groups; i++) {
-		if (strcmp(l->cfg->groups[i].name, gname) == 0) {
-			dg_diag_error(l->d, l->file, l->line,
-				      "[%s]: repeated group (first at line %u)",
-				      copy, l->cfg->groups[i].line);
-			free(copy);
-			return;
-		}
+	if ((first = group_named(l->cfg, gname)) != NULL) {
+		dg_diag_error(l->d, l->file, l->line,
+			      "[%s]: repeated group (first at line %u)", copy,
+			      first->line);
+		free(copy);
+		return;
 	}
 	if (dg_grow(&l->cfg->groups, &l->cfg->cap_groups, l->cfg->n_groups + 1,
 		    sizeof(*l->cfg->groups)) != 0) {
@@ -1480,59 +1501,113 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 	}
 }
 
-static bool addrs_differ(const struct dg_addrs *a, const struct dg_addrs *b)
+/* Does a hold an address cfg opens no socket on? */
+static bool lacks_socket(const struct dg_addrs *a, const struct dg_config *cfg)
 {
-	char x[DG_ADDR_STRLEN], y[DG_ADDR_STRLEN];
-
-	if (a->n != b->n)
-		return true;
-	for (size_t i = 0; i < a->n; i++) {
-		dg_addr_format(&a->v[i], x, sizeof(x));
-		dg_addr_format(&b->v[i], y, sizeof(y));
-		if (strcmp(x, y) != 0)
+	for (size_t i = 0; i < a->n; i++)
+		if (!dg_addrs_has(&cfg->listen, &a->v[i]))
 			return true;
-	}
 	return false;
 }
 
-static bool strings_differ(const char *a, const char *b)
+/*
+ * Does the change of k from old (group og) to cfg (group g) wait for the
+ * next start? A listen key's only when an address it gains has no socket
+ * yet, or one it loses keeps its socket with no key naming it: an address
+ * moved between [server] and a group, or between groups, changes group at
+ * once. Any other key's when its printed value differs.
+ * @return 0, or DG_ENOMEM.
+ */
+static int waits_for_start(const struct dg_config *old,
+			   const struct dg_group *og,
+			   const struct dg_config *cfg,
+			   const struct dg_group *g, const struct key *k,
+			   bool *waits)
 {
-	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+	struct dg_addrs was, now;
+	char *text = NULL;
+	size_t len = 0, half;
+	FILE *f;
+	int rc = DG_ENOMEM;
+
+	if (k->reload == SOCKETS) {
+		was = listen_of(old, og);
+		now = listen_of(cfg, g);
+		*waits = lacks_socket(&now, old) || lacks_socket(&was, cfg);
+		return 0;
+	}
+	/* Both values in one stream: however long a list, no fixed buffer. */
+	f = open_memstream(&text, &len);
+	if (f == NULL)
+		return DG_ENOMEM;
+	k->print(f, old, og, k);
+	if (fflush(f) != 0)
+		goto fail;
+	half = len;
+	k->print(f, cfg, g, k);
+	if (fflush(f) != 0)
+		goto fail;
+	*waits = len != 2 * half || memcmp(text, text + half, half) != 0;
+	rc = 0;
+fail:
+	fclose(f);
+	free(text);
+	return rc;
+}
+
+/* One line when k (of the group named group, or NULL) waits. */
+static void warn_key(FILE *out, const struct key *k, const char *group,
+		     const struct dg_config *old, const struct dg_group *og,
+		     const struct dg_config *cfg, const struct dg_group *g)
+{
+	bool waits = false;
+	int rc = waits_for_start(old, og, cfg, g, k, &waits);
+
+	if (rc != 0 || waits)
+		fprintf(out, "dnsgate: reload: [%s%s%s] %s %s\n", k->section,
+			group != NULL ? " " : "", group != NULL ? group : "",
+			k->name,
+			rc != 0 ? "not compared: out of memory"
+				: "changed; it takes effect at the next start");
 }
 
 void dg_config_warn_restart_only(const struct dg_config *old,
 				 const struct dg_config *cfg, FILE *out)
 {
-	const struct {
-		bool changed;
-		const char *key;
-	} changes[] = {
-		/* Every socket, the groups' too. A group's listen address
-		 * that was open already takes effect at once: the server
-		 * finds a listener's group by address. */
-		{ addrs_differ(&old->listen, &cfg->listen),
-		  "[server] listen or a [group] listen" },
-		{ strings_differ(old->user, cfg->user), "[server] user" },
-		{ old->max_tcp_clients != cfg->max_tcp_clients ||
-			  old->tcp_idle_timeout_ms != cfg->tcp_idle_timeout_ms,
-		  "[server] tcp limits" },
-		{ old->workers != cfg->workers, "[server] workers" },
-		{ addrs_differ(&old->servers, &cfg->servers), "[upstream] servers" },
-		{ old->upstream_timeout_ms != cfg->upstream_timeout_ms ||
-			  old->max_inflight != cfg->max_inflight,
-		  "[upstream] timeout_ms, max_inflight" },
-		{ strings_differ(old->query_log, cfg->query_log) ||
-			  old->deny_log_rate != cfg->deny_log_rate,
-		  "[log] query_log, deny_log_rate" },
-		{ strings_differ(old->nft_set[0].set, cfg->nft_set[0].set) ||
-			  strings_differ(old->nft_set[1].set, cfg->nft_set[1].set) ||
-			  strings_differ(old->nft_set[0].table, cfg->nft_set[0].table) ||
-			  strings_differ(old->nft_set[1].table, cfg->nft_set[1].table),
-		  "[firewall] nft_set" },
-	};
+	/* What a config without a group has of it. */
+	static const struct dg_group none = { 0 };
 
-	for (size_t i = 0; i < DG_ARRAY_SIZE(changes); i++)
-		if (changes[i].changed)
-			fprintf(out, "dnsgate: reload: %s changed; it takes "
-					"effect at the next start\n", changes[i].key);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(keys); i++) {
+		const struct key *k = &keys[i];
+
+		if (k->reload == APPLIED)
+			continue;
+		if (strcmp(k->section, "group") != 0) {
+			warn_key(out, k, NULL, old, NULL, cfg, NULL);
+			continue;
+		}
+		/* By name: a reload may reorder the groups. */
+		for (size_t j = 0; j < cfg->n_groups; j++) {
+			const struct dg_group *g = &cfg->groups[j];
+			const struct dg_group *og = group_named(old, g->name);
+
+			warn_key(out, k, g->name, old, og ? og : &none, cfg, g);
+		}
+		for (size_t j = 0; j < old->n_groups; j++) {
+			const struct dg_group *og = &old->groups[j];
+
+			if (group_named(cfg, og->name) == NULL)
+				warn_key(out, k, og->name, old, og, cfg, &none);
+		}
+	}
+}
+
+bool dg_config_key(size_t i, struct dg_config_key *out)
+{
+	if (i >= DG_ARRAY_SIZE(keys))
+		return false;
+	out->section = keys[i].section;
+	out->name = keys[i].name;
+	out->restart = keys[i].reload != APPLIED;
+	return true;
 }
