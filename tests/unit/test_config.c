@@ -233,6 +233,66 @@ static void test_defaults(void)
 	dg_config_free(cfg);
 }
 
+/*
+ * Every key set to a value that is not its default, groups too; after the
+ * [metrics] line come the keys test_every_key does not look at, so the
+ * lines it checks keep their numbers.
+ */
+static const char all_keys[] =
+	"; a comment\n"
+	"# another\n"
+	"[server]\n"
+	"listen = 127.0.0.1:5301, [::1]:5302\n"
+	"listen = 127.0.0.2\n"
+	"user = nobody\n"
+	"tcp_idle_timeout_ms = 100\n"
+	"max_tcp_clients = 7\n"
+	"max_udp_size = 4096\n"
+	"[upstream]\n"
+	"servers = 192.0.2.1, [2001:db8::1]:5353\n"
+	"timeout_ms = 60000\n"
+	"max_inflight = 1\n"
+	"max_waiting = 7\n"
+	"[policy]\n"
+	"zones = all.zones\n"
+	"allow = a.example, *.b.example depth=2\n"
+	"allow = c.example types=A,AAAA, d.example\n"
+	"deny_rcode = REFUSED\n"
+	"default_types = A, TXT\n"
+	"max_label_length = 63\n"
+	"max_name_length = 253\n"
+	"charset = ldh\n"
+	"cname = strict\n"
+	"new_names_per_minute = 1000000\n"
+	"new_names_per_minute_total = 7\n"
+	"min_ttl = 30\n"
+	"max_ttl = 30\n"
+	"[cache]\n"
+	"max_entries = 0\n"
+	"negative_ttl = 86400\n"
+	"[log]\n"
+	"query_log = /var/log/dnsgate.json\n"
+	"log_allowed = off\n"
+	"level = debug\n"
+	"[metrics]\n"
+	"listen = 127.0.0.1\n"
+	"[server]\n"
+	"workers = 2\n"
+	"client_rate_limit = 9\n"
+	"[log]\n"
+	"deny_log_rate = 3\n"
+	"[firewall]\n"
+	"nft_set = inet egress allowed4\n"
+	"nft_set6 = ip6 egress6 allowed6\n"
+	"[group lab]\n"
+	"clients = 10.0.0.0/8, fd00::/64\n"
+	"zones = all.zones\n"
+	"allow = e.example\n"
+	"new_names_per_minute_total = 5\n"
+	"[group box]\n"
+	"listen = 127.0.0.2\n"
+	"allow = f.example\n";
+
 static void test_every_key(void)
 {
 	struct dg_overrides ov = base();
@@ -240,46 +300,7 @@ static void test_every_key(void)
 	const struct dg_limits *lim;
 
 	put("all.zones", "# all\nfrom.file.example\n");
-	cfg = check_load(
-		"every key set",
-		"; a comment\n"
-		"# another\n"
-		"[server]\n"
-		"listen = 127.0.0.1:5301, [::1]:5302\n"
-		"listen = 127.0.0.2\n"
-		"user = nobody\n"
-		"tcp_idle_timeout_ms = 100\n"
-		"max_tcp_clients = 7\n"
-		"max_udp_size = 4096\n"
-		"[upstream]\n"
-		"servers = 192.0.2.1, [2001:db8::1]:5353\n"
-		"timeout_ms = 60000\n"
-		"max_inflight = 1\n"
-		"max_waiting = 7\n"
-		"[policy]\n"
-		"zones = all.zones\n"
-		"allow = a.example, *.b.example depth=2\n"
-		"allow = c.example types=A,AAAA, d.example\n"
-		"deny_rcode = REFUSED\n"
-		"default_types = A, TXT\n"
-		"max_label_length = 63\n"
-		"max_name_length = 253\n"
-		"charset = ldh\n"
-		"cname = strict\n"
-		"new_names_per_minute = 1000000\n"
-		"new_names_per_minute_total = 7\n"
-		"min_ttl = 30\n"
-		"max_ttl = 30\n"
-		"[cache]\n"
-		"max_entries = 0\n"
-		"negative_ttl = 86400\n"
-		"[log]\n"
-		"query_log = /var/log/dnsgate.json\n"
-		"log_allowed = off\n"
-		"level = debug\n"
-		"[metrics]\n"
-		"listen = 127.0.0.1\n",
-		&ov, "");
+	cfg = check_load("every key set", all_keys, &ov, "");
 	if (cfg == NULL)
 		return;
 	lim = dg_policy_limits_const(cfg->policy);
@@ -321,6 +342,10 @@ static void test_every_key(void)
 	ok(cfg->metrics_enabled, "metrics enabled by an address");
 	is_str(addr_str(&cfg->metrics_listen), "127.0.0.1:9153",
 	       "metrics listen takes port 9153 by default");
+	is_int(cfg->workers, 2, "workers");
+	is_int(cfg->client_rate_limit, 9, "client_rate_limit");
+	is_int(cfg->deny_log_rate, 3, "deny_log_rate");
+	is_str(cfg->nft_set[1].set, "allowed6", "nft_set6");
 	is_str(entries_str(cfg->policy),
 	       "from.file.example|a.example|*.b.example depth=2|"
 	       "c.example types=A,AAAA|d.example",
@@ -1199,57 +1224,6 @@ static void test_embedded_and_missing(void)
 	cap_close(&c);
 }
 
-/* A configuration with every key set, groups too, for the printing tests. */
-static const char all_keys[] =
-	"[server]\n"
-	"listen = 127.0.0.1:5301, [::1]:5302\n"
-	"user = nobody\n"
-	"tcp_idle_timeout_ms = 100\n"
-	"max_tcp_clients = 7\n"
-	"max_udp_size = 4096\n"
-	"workers = 2\n"
-	"client_rate_limit = 9\n"
-	"[upstream]\n"
-	"servers = 192.0.2.1, [2001:db8::1]:5353\n"
-	"timeout_ms = 60000\n"
-	"max_inflight = 1\n"
-	"max_waiting = 7\n"
-	"[policy]\n"
-	"zones = all.zones\n"
-	"allow = a.example, *.b.example depth=2\n"
-	"allow = c.example types=A,AAAA, d.example\n"
-	"deny_rcode = REFUSED\n"
-	"default_types = A, TXT\n"
-	"max_label_length = 60\n"
-	"max_name_length = 250\n"
-	"charset = ldh\n"
-	"cname = strict\n"
-	"new_names_per_minute = 1000000\n"
-	"new_names_per_minute_total = 7\n"
-	"min_ttl = 30\n"
-	"max_ttl = 30\n"
-	"[cache]\n"
-	"max_entries = 0\n"
-	"negative_ttl = 86400\n"
-	"[log]\n"
-	"query_log = /var/log/dnsgate.json\n"
-	"log_allowed = off\n"
-	"deny_log_rate = 3\n"
-	"level = debug\n"
-	"[metrics]\n"
-	"listen = 127.0.0.1\n"
-	"[firewall]\n"
-	"nft_set = inet egress allowed4\n"
-	"nft_set6 = ip6 egress6 allowed6\n"
-	"[group lab]\n"
-	"clients = 10.0.0.0/8, fd00::/64\n"
-	"zones = all.zones\n"
-	"allow = e.example\n"
-	"new_names_per_minute_total = 5\n"
-	"[group box]\n"
-	"listen = 127.0.0.1:5310\n"
-	"allow = f.example\n";
-
 /* cfg as --check prints it; free the result. */
 static char *printed(const struct dg_config *cfg)
 {
@@ -1391,6 +1365,36 @@ static void test_restart_only(void)
 		{ "firewall", "nft_set6", "inet egress allowed6", "off" },
 		{ "group", "listen", "127.0.0.1:5310", "127.0.0.1:5311" },
 	};
+	/* Changes a reload applies, and listeners whose sockets stay. */
+	static const struct {
+		const char *what, *old_text, *new_text, *want;
+	} cases[] = {
+		{ "[policy] allow changed: no warning, a reload applies it",
+		  "[policy]\nallow = x.example\n",
+		  "[policy]\nallow = y.example\n", "" },
+		{ "a group renamed, same sockets: no warning",
+		  "[policy]\nallow = x.example\n"
+		  "[group a]\nlisten = 127.0.0.1:5310\nallow = g.example\n",
+		  "[policy]\nallow = x.example\n"
+		  "[group b]\nlisten = 127.0.0.1:5310\nallow = g.example\n",
+		  "" },
+		{ "an address moved from [server] to a group: no warning",
+		  "[server]\nlisten = 127.0.0.1:5301, 127.0.0.1:5310\n"
+		  "[policy]\nallow = x.example\n"
+		  "[group a]\nclients = 10.0.0.0/8\nallow = g.example\n",
+		  "[server]\nlisten = 127.0.0.1:5301\n"
+		  "[policy]\nallow = x.example\n"
+		  "[group a]\nlisten = 127.0.0.1:5310\nallow = g.example\n",
+		  "" },
+		{ "a group dropped with its listener: its socket stays, said",
+		  "[server]\nlisten = 127.0.0.1:5301\n"
+		  "[policy]\nallow = x.example\n"
+		  "[group a]\nlisten = 127.0.0.1:5310\nallow = g.example\n",
+		  "[server]\nlisten = 127.0.0.1:5301\n"
+		  "[policy]\nallow = x.example\n",
+		  "dnsgate: reload: [group a] listen changed; it takes effect "
+		  "at the next start" },
+	};
 	static const char base_text[] = "[policy]\nallow = x.example\n";
 	static const char group_allow[] = "allow = g.example\n";
 	struct dg_config_key k;
@@ -1428,43 +1432,12 @@ static void test_restart_only(void)
 		free(got);
 	}
 
-	got = restart_warnings("allow", "[policy]\nallow = x.example\n",
-			       "[policy]\nallow = y.example\n");
-	is_str(got, "", "[policy] allow changed: no warning, a reload applies it");
-	free(got);
-	got = restart_warnings("renamed group",
-			       "[policy]\nallow = x.example\n"
-			       "[group a]\nlisten = 127.0.0.1:5310\n"
-			       "allow = g.example\n",
-			       "[policy]\nallow = x.example\n"
-			       "[group b]\nlisten = 127.0.0.1:5310\n"
-			       "allow = g.example\n");
-	is_str(got, "", "a group renamed, same sockets: no warning");
-	free(got);
-	got = restart_warnings("moved listener",
-			       "[server]\nlisten = 127.0.0.1:5301, "
-			       "127.0.0.1:5310\n"
-			       "[policy]\nallow = x.example\n"
-			       "[group a]\nclients = 10.0.0.0/8\n"
-			       "allow = g.example\n",
-			       "[server]\nlisten = 127.0.0.1:5301\n"
-			       "[policy]\nallow = x.example\n"
-			       "[group a]\nlisten = 127.0.0.1:5310\n"
-			       "allow = g.example\n");
-	is_str(got, "", "an address moved from [server] to a group: no warning");
-	free(got);
-	got = restart_warnings("dropped group",
-			       "[server]\nlisten = 127.0.0.1:5301\n"
-			       "[policy]\nallow = x.example\n"
-			       "[group a]\nlisten = 127.0.0.1:5310\n"
-			       "allow = g.example\n",
-			       "[server]\nlisten = 127.0.0.1:5301\n"
-			       "[policy]\nallow = x.example\n");
-	is_str(got,
-	       "dnsgate: reload: [group a] listen changed; it takes effect at "
-	       "the next start",
-	       "a group dropped with its listener: its socket stays, said");
-	free(got);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(cases); i++) {
+		got = restart_warnings(cases[i].what, cases[i].old_text,
+				       cases[i].new_text);
+		is_str(got, cases[i].want, "%s", cases[i].what);
+		free(got);
+	}
 }
 
 /* Remove what the tests wrote; tmpdir holds nothing else. */
