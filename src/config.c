@@ -2,11 +2,13 @@
 /*
  * config: INI loading, overrides, validation and printing. See config.h.
  *
- * Keys are one table (`keys[]`) of {section, name, setter, offset, range}.
- * A setter parses strictly and reports `FILE:LINE: key: problem`; a scalar
- * key set twice is an error, a list key accumulates. The embedded default
- * is itself an INI text run through the same reader, so it cannot drift
- * from what a file would say.
+ * Keys are one table (`keys[]`) of {section, name, setter, printer,
+ * offset, range, what a reload does with it}. A setter parses strictly
+ * and reports `FILE:LINE: key: problem`; a scalar key set twice is an
+ * error, a list key accumulates. --check prints, and a reload compares,
+ * each key through its printer, so neither can miss a key. The embedded
+ * default is itself an INI text run through the same reader, so it cannot
+ * drift from what a file would say.
  */
 #include "config.h"
 
@@ -53,6 +55,7 @@ struct load {
 };
 
 typedef void (*setter)(struct load *l, const struct key *k, const char *v);
+
 /* What a reload does with a key's new value. */
 enum reload {
 	APPLIED,  /* taken with the new snapshot, at once */
