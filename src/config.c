@@ -2,11 +2,13 @@
 /*
  * config: INI loading, overrides, validation and printing. See config.h.
  *
- * Keys are one table (`keys[]`) of {section, name, setter, offset, range}.
- * A setter parses strictly and reports `FILE:LINE: key: problem`; a scalar
- * key set twice is an error, a list key accumulates. The embedded default
- * is itself an INI text run through the same reader, so it cannot drift
- * from what a file would say.
+ * Keys are one table (`keys[]`) of {section, name, setter, printer,
+ * offset, range, what a reload does with it}. A setter parses strictly
+ * and reports `FILE:LINE: key: problem`; a scalar key set twice is an
+ * error, a list key accumulates. --check prints, and a reload compares,
+ * each key through its printer, so neither can miss a key. The embedded
+ * default is itself an INI text run through the same reader, so it cannot
+ * drift from what a file would say.
  */
 #include "config.h"
 
@@ -54,13 +56,33 @@ struct load {
 
 typedef void (*setter)(struct load *l, const struct key *k, const char *v);
 
+/* What a reload does with a key's new value. */
+enum reload {
+	APPLIED,  /* taken with the new snapshot, at once */
+	AT_START, /* read when dnsgate starts only: a socket, a sink, threads */
+	/* Addresses listened on: the sockets stay those of the start, and a
+	 * listener goes to whichever group lists its address now. */
+	SOCKETS,
+};
+
+/* Writes what follows `key =` in the effective configuration (g: the
+ * group, for [group] keys); the same text is what a reload compares. */
+typedef void (*printer)(FILE *out, const struct dg_config *cfg,
+			const struct dg_group *g, const struct key *k);
+
 struct key {
 	const char *section;
 	const char *name;
 	setter set;
-	size_t off;          /* where in struct dg_config, for generic setters */
+	printer print;
+	/* Where the value lives: in struct dg_config, struct dg_group for
+	 * [group] keys, struct dg_limits for the policy's limits. */
+	size_t off;
 	unsigned long min, max; /* numbers: range; addresses: min is the port */
 	bool list;           /* may repeat; values accumulate */
+	enum reload reload;
+	/* Comment lines printed after the key's, or NULL. */
+	printer note;
 };
 
 /* A key's member: of the current group for [group] keys, else of cfg. */
@@ -250,7 +272,7 @@ static void set_strings(struct load *l, const struct key *k, const char *v)
 /* allow = keeps each value whole: zones.c splits it, types= and all. */
 static void set_allow(struct load *l, const struct key *k, const char *v)
 {
-	if (*v != '\0' && strings_push(&l->cfg->allow, v, l->line) != 0)
+	if (*v != '\0' && strings_push(field(l, k), v, l->line) != 0)
 		oom(l);
 }
 
@@ -310,6 +332,7 @@ static void set_default_types(struct load *l, const struct key *k,
 	for_each_item(l, k, v, add_default_type);
 }
 
+/* The policy's limits: k->off is into struct dg_limits. */
 static void set_limit_length(struct load *l, const struct key *k,
 			     const char *v)
 {
@@ -321,10 +344,7 @@ static void set_limit_length(struct load *l, const struct key *k,
 			  k->min, k->max);
 		return;
 	}
-	if (strcmp(k->name, "max_label_length") == 0)
-		lim->max_label_length = (unsigned)n;
-	else
-		lim->max_name_length = (unsigned)n;
+	*(unsigned *)((char *)lim + k->off) = (unsigned)n;
 }
 
 /* A user name as useradd takes it, or a uid: it is also written into the
@@ -389,8 +409,8 @@ static void set_metrics_listen(struct load *l, const struct key *k,
 /* nft_set (A records) and nft_set6 (AAAA): "FAMILY TABLE SET", or off. */
 static void set_nft_set(struct load *l, const struct key *k, const char *v)
 {
-	int af = strcmp(k->name, "nft_set6") == 0 ? AF_INET6 : AF_INET;
-	struct dg_nftset_name *dst = &l->cfg->nft_set[af == AF_INET6];
+	struct dg_nftset_name *dst = field(l, k);
+	int af = dst == &l->cfg->nft_set[1] ? AF_INET6 : AF_INET;
 	struct dg_nftset_name n;
 	const char *why = NULL;
 	int rc;
@@ -433,7 +453,7 @@ static void add_group_listen(struct load *l, const struct key *k,
 			  owner->name);
 		return;
 	}
-	if (addrs_push(&l->group->listen, &a) != 0)
+	if (addrs_push(field(l, k), &a) != 0)
 		oom(l);
 }
 
@@ -470,68 +490,285 @@ static void set_group_clients(struct load *l, const struct key *k,
 	for_each_item(l, k, v, add_group_client);
 }
 
-static void add_group_zones(struct load *l, const struct key *k,
-			    const char *item)
+/* A key's member to print: of g for [group] keys, else of cfg. */
+static const void *value(const struct dg_config *cfg,
+			 const struct dg_group *g, const struct key *k)
 {
-	if (strings_push(&l->group->zones, item, l->line) != 0)
-		oom(l);
+	return g != NULL ? (const char *)g + k->off
+			 : (const char *)cfg + k->off;
 }
 
-static void set_group_zones(struct load *l, const struct key *k,
-			    const char *v)
+/* One item of a value: each follows a blank, and a comma from the second
+ * on, so that `key =` stays bare for an empty list. */
+static void put_item(FILE *out, size_t i, const char *text)
 {
-	for_each_item(l, k, v, add_group_zones);
+	fprintf(out, "%s %s", i > 0 ? "," : "", text);
 }
 
-/* As [policy] allow: each value whole, zones.c splits it. */
-static void set_group_allow(struct load *l, const struct key *k,
-			    const char *v)
+static void print_uint(FILE *out, const struct dg_config *cfg,
+		       const struct dg_group *g, const struct key *k)
 {
-	if (*v != '\0' && strings_push(&l->group->allow, v, l->line) != 0)
-		oom(l);
+	fprintf(out, " %u", *(const unsigned *)value(cfg, g, k));
+}
+
+static void print_bool(FILE *out, const struct dg_config *cfg,
+		       const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0, *(const bool *)value(cfg, g, k) ? "yes" : "no");
+}
+
+/* NULL (no user: keep the one that started dnsgate) prints empty. */
+static void print_string(FILE *out, const struct dg_config *cfg,
+			 const struct dg_group *g, const struct key *k)
+{
+	const char *v = *(char *const *)value(cfg, g, k);
+
+	put_item(out, 0, v != NULL ? v : "");
+}
+
+static void print_query_log(FILE *out, const struct dg_config *cfg,
+			    const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0, cfg->query_log != NULL ? cfg->query_log : "stderr");
+}
+
+static void put_addrs(FILE *out, const struct dg_addrs *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		char text[DG_ADDR_STRLEN];
+
+		dg_addr_format(&a->v[i], text, sizeof(text));
+		put_item(out, i, text);
+	}
+}
+
+static void print_addrs(FILE *out, const struct dg_config *cfg,
+			const struct dg_group *g, const struct key *k)
+{
+	put_addrs(out, value(cfg, g, k));
+}
+
+/* [server] listen (g NULL) or a group's: cfg->listen is every socket,
+ * [server]'s first, so it is only [server]'s up to n_server_listen. */
+static struct dg_addrs listen_of(const struct dg_config *cfg,
+				 const struct dg_group *g)
+{
+	if (g != NULL)
+		return g->listen;
+	return (struct dg_addrs){ .v = cfg->listen.v,
+				  .n = cfg->n_server_listen };
+}
+
+static void print_listen(FILE *out, const struct dg_config *cfg,
+			 const struct dg_group *g, const struct key *k)
+{
+	struct dg_addrs a = listen_of(cfg, g);
+
+	put_addrs(out, &a);
+}
+
+static void note_servers(FILE *out, const struct dg_config *cfg,
+			 const struct dg_group *g, const struct key *k)
+{
+	if (cfg->servers_from_resolv_conf)
+		fprintf(out, "; servers from resolv.conf\n");
+}
+
+static void print_strings(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const struct key *k)
+{
+	const struct dg_strings *v = value(cfg, g, k);
+
+	for (size_t i = 0; i < v->n; i++)
+		put_item(out, i, v->v[i]);
+}
+
+static void print_deny_rcode(FILE *out, const struct dg_config *cfg,
+			     const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0,
+		 cfg->deny_rcode == DG_DENY_REFUSED ? "refused" : "nxdomain");
+}
+
+static void print_cname(FILE *out, const struct dg_config *cfg,
+			const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0, cfg->cname == DG_CNAME_STRICT ? "strict" : "pass");
+}
+
+static void print_default_types(FILE *out, const struct dg_config *cfg,
+				const struct dg_group *g, const struct key *k)
+{
+	const struct dg_typeset *types =
+		&dg_policy_limits_const(cfg->policy)->default_types;
+
+	for (size_t i = 0; i < types->n; i++) {
+		char t[32];
+
+		dg_zones_type_to_str(types->types[i], t, sizeof(t));
+		put_item(out, i, t);
+	}
+}
+
+static void print_limit_length(FILE *out, const struct dg_config *cfg,
+			       const struct dg_group *g, const struct key *k)
+{
+	const char *lim = (const char *)dg_policy_limits_const(cfg->policy);
+
+	fprintf(out, " %u", *(const unsigned *)(lim + k->off));
+}
+
+static void print_charset(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0,
+		 dg_policy_limits_const(cfg->policy)->charset == DG_CHARSET_LDH
+			 ? "ldh"
+			 : "ldh_underscore");
+}
+
+static void print_level(FILE *out, const struct dg_config *cfg,
+			const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0, dg_log_level_name(cfg->log_level));
+}
+
+static void print_metrics_listen(FILE *out, const struct dg_config *cfg,
+				 const struct dg_group *g,
+				 const struct key *k)
+{
+	char text[DG_ADDR_STRLEN] = "off";
+
+	if (cfg->metrics_enabled)
+		dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
+	put_item(out, 0, text);
+}
+
+static void print_nft_set(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const struct key *k)
+{
+	const struct dg_nftset_name *n = value(cfg, g, k);
+	/* Family, table and set: the names are at most 255 bytes each. */
+	char text[600];
+
+	put_item(out, 0,
+		 n->table != NULL ? dg_nftset_name_format(n, text, sizeof(text))
+				  : "off");
+}
+
+static void print_group_clients(FILE *out, const struct dg_config *cfg,
+				const struct dg_group *g, const struct key *k)
+{
+	for (size_t i = 0; i < g->n_clients; i++) {
+		char text[DG_ADDR_STRLEN];
+
+		dg_prefix_format(&g->clients[i], text, sizeof(text));
+		put_item(out, i, text);
+	}
+}
+
+static void note_group_clients(FILE *out, const struct dg_config *cfg,
+			       const struct dg_group *g, const struct key *k)
+{
+	if (g->n_clients > 0)
+		fprintf(out, "; clients: selection by source address; only as "
+			     "strong as the anti-spoofing in the firewall "
+			     "rules (dnsgate firewall)\n");
+}
+
+/* A group's total, the [policy] one when it sets none. */
+static unsigned group_total(const struct dg_config *cfg,
+			    const struct dg_group *g)
+{
+	return g->new_names_per_minute_total > 0 ? g->new_names_per_minute_total
+						 : cfg->new_names_per_minute_total;
+}
+
+static void print_group_total(FILE *out, const struct dg_config *cfg,
+			      const struct dg_group *g, const struct key *k)
+{
+	fprintf(out, " %u", group_total(cfg, g));
 }
 
 #define CFG(member) offsetof(struct dg_config, member)
 #define GROUP(member) offsetof(struct dg_group, member)
+#define LIMIT(member) offsetof(struct dg_limits, member)
 
 static const struct key keys[] = {
-	{ "server", "listen", set_addrs, CFG(listen), DEFAULT_LISTEN_PORT, 0, true },
-	{ "server", "user", set_user, CFG(user), 0, 0, false },
-	{ "server", "tcp_idle_timeout_ms", set_uint, CFG(tcp_idle_timeout_ms), 100, 3600000, false },
-	{ "server", "max_tcp_clients", set_uint, CFG(max_tcp_clients), 1, 1000000, false },
-	{ "server", "max_udp_size", set_uint, CFG(max_udp_size), 512, 4096, false },
-	{ "server", "workers", set_uint, CFG(workers), 1, DG_MAX_WORKERS, false },
-	{ "server", "client_rate_limit", set_uint, CFG(client_rate_limit), 0, 1000000, false },
-	{ "upstream", "servers", set_addrs, CFG(servers), DEFAULT_LISTEN_PORT, 0, true },
-	{ "upstream", "timeout_ms", set_uint, CFG(upstream_timeout_ms), 10, 60000, false },
-	{ "upstream", "max_inflight", set_uint, CFG(max_inflight), 1, 1000000, false },
-	{ "upstream", "max_waiting", set_uint, CFG(max_waiting), 1, 1000000, false },
-	{ "policy", "zones", set_strings, CFG(zones), 0, 0, true },
-	{ "policy", "allow", set_allow, 0, 0, 0, true },
-	{ "policy", "deny_rcode", set_deny_rcode, 0, 0, 0, false },
-	{ "policy", "default_types", set_default_types, 0, 0, 0, false },
-	{ "policy", "max_label_length", set_limit_length, 0, 1, DG_LABEL_MAXLEN, false },
-	{ "policy", "max_name_length", set_limit_length, 0, 1, 253, false },
-	{ "policy", "charset", set_charset, 0, 0, 0, false },
-	{ "policy", "cname", set_cname, 0, 0, 0, false },
-	{ "policy", "new_names_per_minute", set_uint, CFG(new_names_per_minute), 1, 1000000, false },
-	{ "policy", "new_names_per_minute_total", set_uint, CFG(new_names_per_minute_total), 1, 1000000, false },
-	{ "policy", "min_ttl", set_uint, CFG(min_ttl), 0, 604800, false },
-	{ "policy", "max_ttl", set_uint, CFG(max_ttl), 0, 604800, false },
-	{ "cache", "max_entries", set_uint, CFG(cache_max_entries), 0, 100000000, false },
-	{ "cache", "negative_ttl", set_uint, CFG(negative_ttl), 0, 86400, false },
-	{ "log", "query_log", set_query_log, CFG(query_log), 0, 0, false },
-	{ "log", "log_allowed", set_bool, CFG(log_allowed), 0, 0, false },
-	{ "log", "deny_log_rate", set_uint, CFG(deny_log_rate), 0, 1000000, false },
-	{ "log", "level", set_level, 0, 0, 0, false },
-	{ "metrics", "listen", set_metrics_listen, 0, 0, 0, false },
-	{ "firewall", "nft_set", set_nft_set, 0, 0, 0, false },
-	{ "firewall", "nft_set6", set_nft_set, 0, 0, 0, false },
-	{ "group", "listen", set_group_listen, 0, DEFAULT_LISTEN_PORT, 0, true },
-	{ "group", "clients", set_group_clients, 0, 0, 0, true },
-	{ "group", "zones", set_group_zones, 0, 0, 0, true },
-	{ "group", "allow", set_group_allow, 0, 0, 0, true },
-	{ "group", "new_names_per_minute_total", set_uint, GROUP(new_names_per_minute_total), 1, 1000000, false },
+	{ "server", "listen", set_addrs, print_listen,
+	  CFG(listen), DEFAULT_LISTEN_PORT, 0, true, SOCKETS, NULL },
+	{ "server", "user", set_user, print_string,
+	  CFG(user), 0, 0, false, AT_START, NULL },
+	{ "server", "tcp_idle_timeout_ms", set_uint, print_uint,
+	  CFG(tcp_idle_timeout_ms), 100, 3600000, false, AT_START, NULL },
+	{ "server", "max_tcp_clients", set_uint, print_uint,
+	  CFG(max_tcp_clients), 1, 1000000, false, AT_START, NULL },
+	{ "server", "max_udp_size", set_uint, print_uint,
+	  CFG(max_udp_size), 512, 4096, false, APPLIED, NULL },
+	{ "server", "workers", set_uint, print_uint,
+	  CFG(workers), 1, DG_MAX_WORKERS, false, AT_START, NULL },
+	{ "server", "client_rate_limit", set_uint, print_uint,
+	  CFG(client_rate_limit), 0, 1000000, false, APPLIED, NULL },
+	{ "upstream", "servers", set_addrs, print_addrs,
+	  CFG(servers), DEFAULT_LISTEN_PORT, 0, true, AT_START, note_servers },
+	{ "upstream", "timeout_ms", set_uint, print_uint,
+	  CFG(upstream_timeout_ms), 10, 60000, false, AT_START, NULL },
+	{ "upstream", "max_inflight", set_uint, print_uint,
+	  CFG(max_inflight), 1, 1000000, false, AT_START, NULL },
+	{ "upstream", "max_waiting", set_uint, print_uint,
+	  CFG(max_waiting), 1, 1000000, false, APPLIED, NULL },
+	{ "policy", "zones", set_strings, print_strings,
+	  CFG(zones), 0, 0, true, APPLIED, NULL },
+	{ "policy", "allow", set_allow, print_strings,
+	  CFG(allow), 0, 0, true, APPLIED, NULL },
+	{ "policy", "deny_rcode", set_deny_rcode, print_deny_rcode,
+	  0, 0, 0, false, APPLIED, NULL },
+	{ "policy", "default_types", set_default_types, print_default_types,
+	  0, 0, 0, false, APPLIED, NULL },
+	{ "policy", "max_label_length", set_limit_length, print_limit_length,
+	  LIMIT(max_label_length), 1, DG_LABEL_MAXLEN, false, APPLIED, NULL },
+	{ "policy", "max_name_length", set_limit_length, print_limit_length,
+	  LIMIT(max_name_length), 1, 253, false, APPLIED, NULL },
+	{ "policy", "charset", set_charset, print_charset,
+	  0, 0, 0, false, APPLIED, NULL },
+	{ "policy", "cname", set_cname, print_cname,
+	  0, 0, 0, false, APPLIED, NULL },
+	{ "policy", "new_names_per_minute", set_uint, print_uint,
+	  CFG(new_names_per_minute), 1, 1000000, false, APPLIED, NULL },
+	{ "policy", "new_names_per_minute_total", set_uint, print_uint,
+	  CFG(new_names_per_minute_total), 1, 1000000, false, APPLIED, NULL },
+	{ "policy", "min_ttl", set_uint, print_uint,
+	  CFG(min_ttl), 0, 604800, false, APPLIED, NULL },
+	{ "policy", "max_ttl", set_uint, print_uint,
+	  CFG(max_ttl), 0, 604800, false, APPLIED, NULL },
+	{ "cache", "max_entries", set_uint, print_uint,
+	  CFG(cache_max_entries), 0, 100000000, false, APPLIED, NULL },
+	{ "cache", "negative_ttl", set_uint, print_uint,
+	  CFG(negative_ttl), 0, 86400, false, APPLIED, NULL },
+	{ "log", "query_log", set_query_log, print_query_log,
+	  CFG(query_log), 0, 0, false, AT_START, NULL },
+	{ "log", "log_allowed", set_bool, print_bool,
+	  CFG(log_allowed), 0, 0, false, APPLIED, NULL },
+	{ "log", "deny_log_rate", set_uint, print_uint,
+	  CFG(deny_log_rate), 0, 1000000, false, AT_START, NULL },
+	{ "log", "level", set_level, print_level,
+	  0, 0, 0, false, APPLIED, NULL },
+	{ "metrics", "listen", set_metrics_listen, print_metrics_listen,
+	  0, 0, 0, false, AT_START, NULL },
+	{ "firewall", "nft_set", set_nft_set, print_nft_set,
+	  CFG(nft_set[0]), 0, 0, false, AT_START, NULL },
+	{ "firewall", "nft_set6", set_nft_set, print_nft_set,
+	  CFG(nft_set[1]), 0, 0, false, AT_START, NULL },
+	{ "group", "listen", set_group_listen, print_listen,
+	  GROUP(listen), DEFAULT_LISTEN_PORT, 0, true, SOCKETS, NULL },
+	{ "group", "clients", set_group_clients, print_group_clients,
+	  0, 0, 0, true, APPLIED, note_group_clients },
+	{ "group", "zones", set_strings, print_strings,
+	  GROUP(zones), 0, 0, true, APPLIED, NULL },
+	{ "group", "allow", set_allow, print_strings,
+	  GROUP(allow), 0, 0, true, APPLIED, NULL },
+	{ "group", "new_names_per_minute_total", set_uint, print_group_total,
+	  GROUP(new_names_per_minute_total), 1, 1000000, false, APPLIED, NULL },
 };
 
 static const char *const sections[] = { "server", "upstream", "policy",
@@ -571,6 +808,16 @@ const char *dg_log_level_name(enum dg_log_level level)
 	return (size_t)level < DG_ARRAY_SIZE(names) ? names[level] : "info";
 }
 
+/* The group of cfg named name, or NULL. */
+static const struct dg_group *group_named(const struct dg_config *cfg,
+					  const char *name)
+{
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (strcmp(cfg->groups[i].name, name) == 0)
+			return &cfg->groups[i];
+	return NULL;
+}
+
 /* "group NAME", and a bare "group" too so that it is told to name one. */
 static bool is_group_section(const char *section)
 {
@@ -583,6 +830,7 @@ static void on_section(struct load *l, const char *name, size_t len)
 {
 	char *copy = strndup(name, len);
 	const char *gname;
+	const struct dg_group *first;
 	struct dg_group *g;
 
 	l->section_known = false;
@@ -614,14 +862,12 @@ static void on_section(struct load *l, const char *name, size_t len)
 		free(copy);
 		return;
 	}
-	for (size_t i = 0; i < l->cfg->n_groups; i++) {
-		if (strcmp(l->cfg->groups[i].name, gname) == 0) {
-			dg_diag_error(l->d, l->file, l->line,
-				      "[%s]: repeated group (first at line %u)",
-				      copy, l->cfg->groups[i].line);
-			free(copy);
-			return;
-		}
+	if ((first = group_named(l->cfg, gname)) != NULL) {
+		dg_diag_error(l->d, l->file, l->line,
+			      "[%s]: repeated group (first at line %u)", copy,
+			      first->line);
+		free(copy);
+		return;
 	}
 	if (dg_grow(&l->cfg->groups, &l->cfg->cap_groups, l->cfg->n_groups + 1,
 		    sizeof(*l->cfg->groups)) != 0) {
@@ -944,9 +1190,8 @@ static int copy_limits(struct dg_policy *dst, const struct dg_policy *src)
 
 unsigned dg_config_total_for(const struct dg_config *cfg, size_t i)
 {
-	if (i > 0 && i <= cfg->n_groups &&
-	    cfg->groups[i - 1].new_names_per_minute_total > 0)
-		return cfg->groups[i - 1].new_names_per_minute_total;
+	if (i > 0 && i <= cfg->n_groups)
+		return group_total(cfg, &cfg->groups[i - 1]);
 	return cfg->new_names_per_minute_total;
 }
 
@@ -1209,135 +1454,36 @@ fail:
 	return rc;
 }
 
-static void print_addrs(FILE *out, const char *key, const struct dg_addrs *a)
+/* The keys of one section, in the table's order. */
+static void print_section(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const char *section)
 {
-	fprintf(out, "%s =", key);
-	for (size_t i = 0; i < a->n; i++) {
-		char text[DG_ADDR_STRLEN];
+	for (size_t i = 0; i < DG_ARRAY_SIZE(keys); i++) {
+		const struct key *k = &keys[i];
 
-		dg_addr_format(&a->v[i], text, sizeof(text));
-		fprintf(out, "%s %s", i ? "," : "", text);
+		if (strcmp(k->section, section) != 0)
+			continue;
+		fprintf(out, "%s =", k->name);
+		k->print(out, cfg, g, k);
+		fputc('\n', out);
+		if (k->note != NULL)
+			k->note(out, cfg, g, k);
 	}
-	fputc('\n', out);
-}
-
-static void print_strings(FILE *out, const char *key,
-			  const struct dg_strings *s)
-{
-	fprintf(out, "%s =", key);
-	for (size_t i = 0; i < s->n; i++)
-		fprintf(out, "%s %s", i ? "," : "", s->v[i]);
-	fputc('\n', out);
 }
 
 void dg_config_print(const struct dg_config *cfg, FILE *out)
 {
-	const struct dg_limits *lim = dg_policy_limits_const(cfg->policy);
 	size_t n = dg_policy_count(cfg->policy);
-	/* The groups' own addresses are printed in their sections. */
-	const struct dg_addrs server_listen = { .v = cfg->listen.v,
-						.n = cfg->n_server_listen };
 
 	fprintf(out, "; effective configuration of %s\n",
 		cfg->path ? cfg->path : EMBEDDED_NAME);
-	fprintf(out, "[server]\n");
-	print_addrs(out, "listen", &server_listen);
-	fprintf(out, "user = %s\n", cfg->user ? cfg->user : "");
-	fprintf(out, "tcp_idle_timeout_ms = %u\n", cfg->tcp_idle_timeout_ms);
-	fprintf(out, "max_tcp_clients = %u\n", cfg->max_tcp_clients);
-	fprintf(out, "max_udp_size = %u\n", cfg->max_udp_size);
-	fprintf(out, "workers = %u\n", cfg->workers);
-	fprintf(out, "client_rate_limit = %u\n", cfg->client_rate_limit);
-
-	fprintf(out, "\n[upstream]\n");
-	print_addrs(out, "servers", &cfg->servers);
-	if (cfg->servers_from_resolv_conf)
-		fprintf(out, "; servers from resolv.conf\n");
-	fprintf(out, "timeout_ms = %u\n", cfg->upstream_timeout_ms);
-	fprintf(out, "max_inflight = %u\n", cfg->max_inflight);
-	fprintf(out, "max_waiting = %u\n", cfg->max_waiting);
-
-	fprintf(out, "\n[policy]\n");
-	print_strings(out, "zones", &cfg->zones);
-	fprintf(out, "allow =");
-	for (size_t i = 0; i < cfg->allow.n; i++)
-		fprintf(out, "%s %s", i ? "," : "", cfg->allow.v[i]);
-	fputc('\n', out);
-	fprintf(out, "deny_rcode = %s\n",
-		cfg->deny_rcode == DG_DENY_REFUSED ? "refused" : "nxdomain");
-	fprintf(out, "default_types =");
-	for (size_t i = 0; i < lim->default_types.n; i++) {
-		char t[32];
-
-		dg_zones_type_to_str(lim->default_types.types[i], t, sizeof(t));
-		fprintf(out, "%s %s", i ? "," : "", t);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(sections); i++) {
+		fprintf(out, "%s[%s]\n", i > 0 ? "\n" : "", sections[i]);
+		print_section(out, cfg, NULL, sections[i]);
 	}
-	fputc('\n', out);
-	fprintf(out, "max_label_length = %u\n", lim->max_label_length);
-	fprintf(out, "max_name_length = %u\n", lim->max_name_length);
-	fprintf(out, "charset = %s\n",
-		lim->charset == DG_CHARSET_LDH ? "ldh" : "ldh_underscore");
-	fprintf(out, "cname = %s\n",
-		cfg->cname == DG_CNAME_STRICT ? "strict" : "pass");
-	fprintf(out, "new_names_per_minute = %u\n", cfg->new_names_per_minute);
-	fprintf(out, "new_names_per_minute_total = %u\n",
-		cfg->new_names_per_minute_total);
-	fprintf(out, "min_ttl = %u\n", cfg->min_ttl);
-	fprintf(out, "max_ttl = %u\n", cfg->max_ttl);
-
-	fprintf(out, "\n[cache]\n");
-	fprintf(out, "max_entries = %u\n", cfg->cache_max_entries);
-	fprintf(out, "negative_ttl = %u\n", cfg->negative_ttl);
-
-	fprintf(out, "\n[log]\n");
-	fprintf(out, "query_log = %s\n",
-		cfg->query_log ? cfg->query_log : "stderr");
-	fprintf(out, "log_allowed = %s\n", cfg->log_allowed ? "yes" : "no");
-	fprintf(out, "deny_log_rate = %u\n", cfg->deny_log_rate);
-	fprintf(out, "level = %s\n", dg_log_level_name(cfg->log_level));
-
-	fprintf(out, "\n[metrics]\n");
-	if (cfg->metrics_enabled) {
-		char text[DG_ADDR_STRLEN];
-
-		dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
-		fprintf(out, "listen = %s\n", text);
-	} else {
-		fprintf(out, "listen = off\n");
-	}
-
-	fprintf(out, "\n[firewall]\n");
-	for (int i = 0; i < 2; i++) {
-		char text[600];
-
-		fprintf(out, "%s = %s\n", i ? "nft_set6" : "nft_set",
-			cfg->nft_set[i].table != NULL
-				? dg_nftset_name_format(&cfg->nft_set[i], text,
-							sizeof(text))
-				: "off");
-	}
-
 	for (size_t i = 0; i < cfg->n_groups; i++) {
-		const struct dg_group *g = &cfg->groups[i];
-
-		fprintf(out, "\n[group %s]\n", g->name);
-		print_addrs(out, "listen", &g->listen);
-		fprintf(out, "clients =");
-		for (size_t j = 0; j < g->n_clients; j++) {
-			char text[DG_ADDR_STRLEN];
-
-			dg_prefix_format(&g->clients[j], text, sizeof(text));
-			fprintf(out, "%s %s", j ? "," : "", text);
-		}
-		fputc('\n', out);
-		if (g->n_clients > 0)
-			fprintf(out, "; clients: selection by source address; "
-				     "only as strong as the anti-spoofing in "
-				     "the firewall rules (dnsgate firewall)\n");
-		print_strings(out, "zones", &g->zones);
-		print_strings(out, "allow", &g->allow);
-		fprintf(out, "new_names_per_minute_total = %u\n",
-			dg_config_total_for(cfg, i + 1));
+		fprintf(out, "\n[group %s]\n", cfg->groups[i].name);
+		print_section(out, cfg, &cfg->groups[i], "group");
 	}
 
 	fprintf(out, "\n; allowlist: %zu %s, the union of the zones files and "
@@ -1358,59 +1504,113 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 	}
 }
 
-static bool addrs_differ(const struct dg_addrs *a, const struct dg_addrs *b)
+/* Does a hold an address cfg opens no socket on? */
+static bool lacks_socket(const struct dg_addrs *a, const struct dg_config *cfg)
 {
-	char x[DG_ADDR_STRLEN], y[DG_ADDR_STRLEN];
-
-	if (a->n != b->n)
-		return true;
-	for (size_t i = 0; i < a->n; i++) {
-		dg_addr_format(&a->v[i], x, sizeof(x));
-		dg_addr_format(&b->v[i], y, sizeof(y));
-		if (strcmp(x, y) != 0)
+	for (size_t i = 0; i < a->n; i++)
+		if (!dg_addrs_has(&cfg->listen, &a->v[i]))
 			return true;
-	}
 	return false;
 }
 
-static bool strings_differ(const char *a, const char *b)
+/*
+ * Does the change of k from old (group og) to cfg (group g) wait for the
+ * next start? A listen key's only when an address it gains has no socket
+ * yet, or one it loses keeps its socket with no key naming it: an address
+ * moved between [server] and a group, or between groups, changes group at
+ * once. Any other key's when its printed value differs.
+ * @return 0, or DG_ENOMEM.
+ */
+static int waits_for_start(const struct dg_config *old,
+			   const struct dg_group *og,
+			   const struct dg_config *cfg,
+			   const struct dg_group *g, const struct key *k,
+			   bool *waits)
 {
-	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+	struct dg_addrs was, now;
+	char *text = NULL;
+	size_t len = 0, half;
+	FILE *f;
+	int rc = DG_ENOMEM;
+
+	if (k->reload == SOCKETS) {
+		was = listen_of(old, og);
+		now = listen_of(cfg, g);
+		*waits = lacks_socket(&now, old) || lacks_socket(&was, cfg);
+		return 0;
+	}
+	/* Both values in one stream: however long a list, no fixed buffer. */
+	f = open_memstream(&text, &len);
+	if (f == NULL)
+		return DG_ENOMEM;
+	k->print(f, old, og, k);
+	if (fflush(f) != 0)
+		goto fail;
+	half = len;
+	k->print(f, cfg, g, k);
+	if (fflush(f) != 0)
+		goto fail;
+	*waits = len != 2 * half || memcmp(text, text + half, half) != 0;
+	rc = 0;
+fail:
+	fclose(f);
+	free(text);
+	return rc;
+}
+
+/* One line when k (of the group named group, or NULL) waits. */
+static void warn_key(FILE *out, const struct key *k, const char *group,
+		     const struct dg_config *old, const struct dg_group *og,
+		     const struct dg_config *cfg, const struct dg_group *g)
+{
+	bool waits = false;
+	int rc = waits_for_start(old, og, cfg, g, k, &waits);
+
+	if (rc != 0 || waits)
+		fprintf(out, "dnsgate: reload: [%s%s%s] %s %s\n", k->section,
+			group != NULL ? " " : "", group != NULL ? group : "",
+			k->name,
+			rc != 0 ? "not compared: out of memory"
+				: "changed; it takes effect at the next start");
 }
 
 void dg_config_warn_restart_only(const struct dg_config *old,
 				 const struct dg_config *cfg, FILE *out)
 {
-	const struct {
-		bool changed;
-		const char *key;
-	} changes[] = {
-		/* Every socket, the groups' too. A group's listen address
-		 * that was open already takes effect at once: the server
-		 * finds a listener's group by address. */
-		{ addrs_differ(&old->listen, &cfg->listen),
-		  "[server] listen or a [group] listen" },
-		{ strings_differ(old->user, cfg->user), "[server] user" },
-		{ old->max_tcp_clients != cfg->max_tcp_clients ||
-			  old->tcp_idle_timeout_ms != cfg->tcp_idle_timeout_ms,
-		  "[server] tcp limits" },
-		{ old->workers != cfg->workers, "[server] workers" },
-		{ addrs_differ(&old->servers, &cfg->servers), "[upstream] servers" },
-		{ old->upstream_timeout_ms != cfg->upstream_timeout_ms ||
-			  old->max_inflight != cfg->max_inflight,
-		  "[upstream] timeout_ms, max_inflight" },
-		{ strings_differ(old->query_log, cfg->query_log) ||
-			  old->deny_log_rate != cfg->deny_log_rate,
-		  "[log] query_log, deny_log_rate" },
-		{ strings_differ(old->nft_set[0].set, cfg->nft_set[0].set) ||
-			  strings_differ(old->nft_set[1].set, cfg->nft_set[1].set) ||
-			  strings_differ(old->nft_set[0].table, cfg->nft_set[0].table) ||
-			  strings_differ(old->nft_set[1].table, cfg->nft_set[1].table),
-		  "[firewall] nft_set" },
-	};
+	/* What a config without a group has of it. */
+	static const struct dg_group none = { 0 };
 
-	for (size_t i = 0; i < DG_ARRAY_SIZE(changes); i++)
-		if (changes[i].changed)
-			fprintf(out, "dnsgate: reload: %s changed; it takes "
-					"effect at the next start\n", changes[i].key);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(keys); i++) {
+		const struct key *k = &keys[i];
+
+		if (k->reload == APPLIED)
+			continue;
+		if (strcmp(k->section, "group") != 0) {
+			warn_key(out, k, NULL, old, NULL, cfg, NULL);
+			continue;
+		}
+		/* By name: a reload may reorder the groups. */
+		for (size_t j = 0; j < cfg->n_groups; j++) {
+			const struct dg_group *g = &cfg->groups[j];
+			const struct dg_group *og = group_named(old, g->name);
+
+			warn_key(out, k, g->name, old, og ? og : &none, cfg, g);
+		}
+		for (size_t j = 0; j < old->n_groups; j++) {
+			const struct dg_group *og = &old->groups[j];
+
+			if (group_named(cfg, og->name) == NULL)
+				warn_key(out, k, og->name, old, og, cfg, &none);
+		}
+	}
+}
+
+bool dg_config_key(size_t i, struct dg_config_key *out)
+{
+	if (i >= DG_ARRAY_SIZE(keys))
+		return false;
+	out->section = keys[i].section;
+	out->name = keys[i].name;
+	out->restart = keys[i].reload != APPLIED;
+	return true;
 }

@@ -186,9 +186,11 @@ unsigned dg_config_total_for(const struct dg_config *cfg, size_t i);
 
 /*
  * What a reload from old to cfg cannot change (sockets, the user, the
- * workers, the log and nft set sinks: opened at start): one line to out
- * for each that changed, saying it waits for the next start. Called once
- * per reload, by the daemon, whatever the number of workers.
+ * workers, the upstreams, the log, metrics and nft set sinks: opened at
+ * start): one line to out for each such key that changed, naming it as
+ * `[section] key` (`[group NAME] key`), saying it waits for the next
+ * start. Called once per reload, by the daemon, whatever the number of
+ * workers.
  */
 void dg_config_warn_restart_only(const struct dg_config *old,
 				 const struct dg_config *cfg, FILE *out);
@@ -198,3 +200,13 @@ void dg_config_print(const struct dg_config *cfg, FILE *out);
 
 /* "nxdomain", "strict", "info", … */
 const char *dg_log_level_name(enum dg_log_level level);
+
+/* A key of the configuration, for the tests. */
+struct dg_config_key {
+	const char *section; /* "server", …; "group" for [group NAME] */
+	const char *name;
+	bool restart; /* a change waits for the next start */
+};
+
+/* Key i into *out; false past the last. */
+bool dg_config_key(size_t i, struct dg_config_key *out);

@@ -125,7 +125,7 @@ write_conf "$lab
 listen = 127.0.0.1:$P2, 127.0.0.1:$P3
 allow = www.example.com"
 hup
-like "$(cat "$tmp/dnsgate.log")" "reload: \[server\] listen or a \[group\] listen changed; it takes effect at the next start" \
+like "$(cat "$tmp/dnsgate.log")" "reload: \[group box\] listen changed; it takes effect at the next start" \
 	"a group listen added on reload: said to wait for the next start"
 is "$(status "$P2" 127.0.0.2 cname.example.com)" NXDOMAIN "P2 is still box's"
 check_alive_and_stop

@@ -68,7 +68,7 @@ sed -i -e 's/^allow = .*/allow = only.example.net/' \
 	-e 's/^workers = 2$/workers = 2\ntcp_idle_timeout_ms = 5000/' "$tmp/dnsgate.conf"
 kill -HUP "$DG_PID"
 wait_until 5 log_has "$tmp/dnsgate.log" "reloaded" 1
-is "$(grep -c 'tcp limits changed; it takes effect at the next start' "$tmp/dnsgate.log")" 1 \
+is "$(grep -cF '[server] tcp_idle_timeout_ms changed; it takes effect at the next start' "$tmp/dnsgate.log")" 1 \
 	"a restart-only change is reported once, not once per worker"
 denied=0
 for c in 1 2 3 4 5 6 7 8; do

@@ -233,6 +233,66 @@ static void test_defaults(void)
 	dg_config_free(cfg);
 }
 
+/*
+ * Every key set to a value that is not its default, groups too; after the
+ * [metrics] line come the keys test_every_key does not look at, so the
+ * lines it checks keep their numbers.
+ */
+static const char all_keys[] =
+	"; a comment\n"
+	"# another\n"
+	"[server]\n"
+	"listen = 127.0.0.1:5301, [::1]:5302\n"
+	"listen = 127.0.0.2\n"
+	"user = nobody\n"
+	"tcp_idle_timeout_ms = 100\n"
+	"max_tcp_clients = 7\n"
+	"max_udp_size = 4096\n"
+	"[upstream]\n"
+	"servers = 192.0.2.1, [2001:db8::1]:5353\n"
+	"timeout_ms = 60000\n"
+	"max_inflight = 1\n"
+	"max_waiting = 7\n"
+	"[policy]\n"
+	"zones = all.zones\n"
+	"allow = a.example, *.b.example depth=2\n"
+	"allow = c.example types=A,AAAA, d.example\n"
+	"deny_rcode = REFUSED\n"
+	"default_types = A, TXT\n"
+	"max_label_length = 63\n"
+	"max_name_length = 253\n"
+	"charset = ldh\n"
+	"cname = strict\n"
+	"new_names_per_minute = 1000000\n"
+	"new_names_per_minute_total = 7\n"
+	"min_ttl = 30\n"
+	"max_ttl = 30\n"
+	"[cache]\n"
+	"max_entries = 0\n"
+	"negative_ttl = 86400\n"
+	"[log]\n"
+	"query_log = /var/log/dnsgate.json\n"
+	"log_allowed = off\n"
+	"level = debug\n"
+	"[metrics]\n"
+	"listen = 127.0.0.1\n"
+	"[server]\n"
+	"workers = 2\n"
+	"client_rate_limit = 9\n"
+	"[log]\n"
+	"deny_log_rate = 3\n"
+	"[firewall]\n"
+	"nft_set = inet egress allowed4\n"
+	"nft_set6 = ip6 egress6 allowed6\n"
+	"[group lab]\n"
+	"clients = 10.0.0.0/8, fd00::/64\n"
+	"zones = all.zones\n"
+	"allow = e.example\n"
+	"new_names_per_minute_total = 5\n"
+	"[group box]\n"
+	"listen = 127.0.0.2\n"
+	"allow = f.example\n";
+
 static void test_every_key(void)
 {
 	struct dg_overrides ov = base();
@@ -240,46 +300,7 @@ static void test_every_key(void)
 	const struct dg_limits *lim;
 
 	put("all.zones", "# all\nfrom.file.example\n");
-	cfg = check_load(
-		"every key set",
-		"; a comment\n"
-		"# another\n"
-		"[server]\n"
-		"listen = 127.0.0.1:5301, [::1]:5302\n"
-		"listen = 127.0.0.2\n"
-		"user = nobody\n"
-		"tcp_idle_timeout_ms = 100\n"
-		"max_tcp_clients = 7\n"
-		"max_udp_size = 4096\n"
-		"[upstream]\n"
-		"servers = 192.0.2.1, [2001:db8::1]:5353\n"
-		"timeout_ms = 60000\n"
-		"max_inflight = 1\n"
-		"max_waiting = 7\n"
-		"[policy]\n"
-		"zones = all.zones\n"
-		"allow = a.example, *.b.example depth=2\n"
-		"allow = c.example types=A,AAAA, d.example\n"
-		"deny_rcode = REFUSED\n"
-		"default_types = A, TXT\n"
-		"max_label_length = 63\n"
-		"max_name_length = 253\n"
-		"charset = ldh\n"
-		"cname = strict\n"
-		"new_names_per_minute = 1000000\n"
-		"new_names_per_minute_total = 7\n"
-		"min_ttl = 30\n"
-		"max_ttl = 30\n"
-		"[cache]\n"
-		"max_entries = 0\n"
-		"negative_ttl = 86400\n"
-		"[log]\n"
-		"query_log = /var/log/dnsgate.json\n"
-		"log_allowed = off\n"
-		"level = debug\n"
-		"[metrics]\n"
-		"listen = 127.0.0.1\n",
-		&ov, "");
+	cfg = check_load("every key set", all_keys, &ov, "");
 	if (cfg == NULL)
 		return;
 	lim = dg_policy_limits_const(cfg->policy);
@@ -321,6 +342,10 @@ static void test_every_key(void)
 	ok(cfg->metrics_enabled, "metrics enabled by an address");
 	is_str(addr_str(&cfg->metrics_listen), "127.0.0.1:9153",
 	       "metrics listen takes port 9153 by default");
+	is_int(cfg->workers, 2, "workers");
+	is_int(cfg->client_rate_limit, 9, "client_rate_limit");
+	is_int(cfg->deny_log_rate, 3, "deny_log_rate");
+	is_str(cfg->nft_set[1].set, "allowed6", "nft_set6");
 	is_str(entries_str(cfg->policy),
 	       "from.file.example|a.example|*.b.example depth=2|"
 	       "c.example types=A,AAAA|d.example",
@@ -1199,6 +1224,222 @@ static void test_embedded_and_missing(void)
 	cap_close(&c);
 }
 
+/* cfg as --check prints it; free the result. */
+static char *printed(const struct dg_config *cfg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL) {
+		perror("open_memstream");
+		exit(99);
+	}
+	dg_config_print(cfg, f);
+	fclose(f);
+	return text;
+}
+
+/* Is `key =` a line of the section that starts with the line header? */
+static bool section_has(const char *text, const char *header, const char *key)
+{
+	const char *start = strstr(text, header);
+	const char *end;
+	size_t n = strlen(key);
+
+	if (start == NULL)
+		return false;
+	start += strlen(header);
+	end = strstr(start, "\n[");
+	for (const char *line = start; end == NULL || line < end; line++) {
+		if (strncmp(line, key, n) == 0 && strncmp(line + n, " =", 2) == 0)
+			return true;
+		line = strchr(line, '\n');
+		if (line == NULL)
+			break;
+	}
+	return false;
+}
+
+static void test_print_every_key(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+	struct dg_config_key k;
+	char *text;
+
+	put("all.zones", "# all\nfrom.file.example\n");
+	cfg = check_load("every key and two groups", all_keys, &ov, "");
+	if (cfg == NULL)
+		return;
+	text = printed(cfg);
+	for (size_t i = 0; dg_config_key(i, &k); i++) {
+		char header[64];
+
+		snprintf(header, sizeof(header), "\n[%s]\n",
+			 strcmp(k.section, "group") == 0 ? "group box"
+							 : k.section);
+		ok(section_has(text, header, k.name),
+		   "[%s] %s is printed in its section", k.section, k.name);
+		if (strcmp(k.section, "group") == 0)
+			ok(section_has(text, "\n[group lab]\n", k.name),
+			   "[group] %s is printed in each group", k.name);
+	}
+	free(text);
+	dg_config_free(cfg);
+}
+
+/* What --check prints loads again and prints the same. */
+static void test_print_round_trip(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg, *again;
+	char *first, *second, *cut;
+
+	put("all.zones", "# all\nfrom.file.example\n");
+	cfg = check_load("round trip: the original", all_keys, &ov, "");
+	if (cfg == NULL)
+		return;
+	first = printed(cfg);
+	dg_config_free(cfg);
+	/* The allowlist listing is no configuration: its entries come back
+	 * from the zones and allow lines. */
+	cut = strstr(first, "\n; allowlist:");
+	if (cut != NULL)
+		cut[1] = '\0';
+	again = check_load("round trip: the printed one", first, &ov, "");
+	if (again == NULL) {
+		free(first);
+		return;
+	}
+	second = printed(again);
+	cut = strstr(second, "\n; allowlist:");
+	if (cut != NULL)
+		cut[1] = '\0';
+	/* Only the first line, naming the file read, may differ. */
+	is_str(strchr(second, '\n'), strchr(first, '\n'),
+	       "printed again, the same configuration");
+	free(first);
+	free(second);
+	dg_config_free(again);
+}
+
+/* The lines dg_config_warn_restart_only writes from old to new text. */
+static char *restart_warnings(const char *what, const char *old_text,
+			      const char *new_text)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *old, *cfg;
+	struct capture c;
+
+	old = check_load(what, old_text, &ov, "");
+	cfg = check_load(what, new_text, &ov, "");
+	cap_open(&c);
+	if (old != NULL && cfg != NULL)
+		dg_config_warn_restart_only(old, cfg, c.f);
+	cap_text(&c);
+	fclose(c.f);
+	dg_config_free(old);
+	dg_config_free(cfg);
+	return c.buf;
+}
+
+static void test_restart_only(void)
+{
+	/* Two values of each restart-only key. */
+	static const struct {
+		const char *section, *name, *a, *b;
+	} values[] = {
+		{ "server", "listen", "127.0.0.1:5301", "127.0.0.1:5302" },
+		{ "server", "user", "nobody", "daemon" },
+		{ "server", "tcp_idle_timeout_ms", "1000", "2000" },
+		{ "server", "max_tcp_clients", "10", "20" },
+		{ "server", "workers", "1", "2" },
+		{ "upstream", "servers", "192.0.2.1", "192.0.2.2" },
+		{ "upstream", "timeout_ms", "100", "200" },
+		{ "upstream", "max_inflight", "10", "20" },
+		{ "log", "query_log", "off", "stderr" },
+		{ "log", "deny_log_rate", "1", "2" },
+		{ "metrics", "listen", "127.0.0.1:9154", "off" },
+		{ "firewall", "nft_set", "inet egress allowed4", "off" },
+		{ "firewall", "nft_set6", "inet egress allowed6", "off" },
+		{ "group", "listen", "127.0.0.1:5310", "127.0.0.1:5311" },
+	};
+	/* Changes a reload applies, and listeners whose sockets stay. */
+	static const struct {
+		const char *what, *old_text, *new_text, *want;
+	} cases[] = {
+		{ "[policy] allow changed: no warning, a reload applies it",
+		  "[policy]\nallow = x.example\n",
+		  "[policy]\nallow = y.example\n", "" },
+		{ "a group renamed, same sockets: no warning",
+		  "[policy]\nallow = x.example\n"
+		  "[group a]\nlisten = 127.0.0.1:5310\nallow = g.example\n",
+		  "[policy]\nallow = x.example\n"
+		  "[group b]\nlisten = 127.0.0.1:5310\nallow = g.example\n",
+		  "" },
+		{ "an address moved from [server] to a group: no warning",
+		  "[server]\nlisten = 127.0.0.1:5301, 127.0.0.1:5310\n"
+		  "[policy]\nallow = x.example\n"
+		  "[group a]\nclients = 10.0.0.0/8\nallow = g.example\n",
+		  "[server]\nlisten = 127.0.0.1:5301\n"
+		  "[policy]\nallow = x.example\n"
+		  "[group a]\nlisten = 127.0.0.1:5310\nallow = g.example\n",
+		  "" },
+		{ "a group dropped with its listener: its socket stays, said",
+		  "[server]\nlisten = 127.0.0.1:5301\n"
+		  "[policy]\nallow = x.example\n"
+		  "[group a]\nlisten = 127.0.0.1:5310\nallow = g.example\n",
+		  "[server]\nlisten = 127.0.0.1:5301\n"
+		  "[policy]\nallow = x.example\n",
+		  "dnsgate: reload: [group a] listen changed; it takes effect "
+		  "at the next start" },
+	};
+	static const char base_text[] = "[policy]\nallow = x.example\n";
+	static const char group_allow[] = "allow = g.example\n";
+	struct dg_config_key k;
+	char *got;
+
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	for (size_t i = 0; dg_config_key(i, &k); i++) {
+		bool group = strcmp(k.section, "group") == 0;
+		size_t j = 0;
+		char a[256], b[256], want[128];
+
+		if (!k.restart)
+			continue;
+		while (j < DG_ARRAY_SIZE(values) &&
+		       (strcmp(values[j].section, k.section) != 0 ||
+			strcmp(values[j].name, k.name) != 0))
+			j++;
+		if (!ok(j < DG_ARRAY_SIZE(values),
+			"[%s] %s: the test has values for it", k.section,
+			k.name))
+			continue;
+		snprintf(a, sizeof(a), "%s[%s]\n%s%s = %s\n", base_text,
+			 group ? "group g" : k.section, group ? group_allow : "",
+			 k.name, values[j].a);
+		snprintf(b, sizeof(b), "%s[%s]\n%s%s = %s\n", base_text,
+			 group ? "group g" : k.section, group ? group_allow : "",
+			 k.name, values[j].b);
+		snprintf(want, sizeof(want),
+			 "dnsgate: reload: [%s] %s changed; it takes effect at "
+			 "the next start",
+			 group ? "group g" : k.section, k.name);
+		got = restart_warnings(k.name, a, b);
+		is_str(got, want, "[%s] %s changed: one warning, naming it",
+		       k.section, k.name);
+		free(got);
+	}
+
+	for (size_t i = 0; i < DG_ARRAY_SIZE(cases); i++) {
+		got = restart_warnings(cases[i].what, cases[i].old_text,
+				       cases[i].new_text);
+		is_str(got, cases[i].want, "%s", cases[i].what);
+		free(got);
+	}
+}
+
 /* Remove what the tests wrote; tmpdir holds nothing else. */
 static void cleanup(void)
 {
@@ -1238,6 +1479,9 @@ int main(void)
 	test_resolv_conf();
 	test_overrides();
 	test_embedded_and_missing();
+	test_print_every_key();
+	test_print_round_trip();
+	test_restart_only();
 	cleanup();
 	return done_testing();
 }
