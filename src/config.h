@@ -22,6 +22,7 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "log.h"
 #include "nftset.h"
 #include "policy.h"
 
@@ -29,7 +30,6 @@
 
 enum dg_deny_rcode { DG_DENY_NXDOMAIN = 3, DG_DENY_REFUSED = 5 };
 enum dg_cname_mode { DG_CNAME_PASS, DG_CNAME_STRICT };
-enum dg_log_level { DG_LOG_ERR, DG_LOG_WARN, DG_LOG_INFO, DG_LOG_DEBUG };
 
 struct dg_addrs {
 	struct dg_addr *v;

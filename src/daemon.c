@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "board.h"
+#include "log.h"
 #include "server.h"
 
 /*
@@ -43,6 +44,7 @@ struct worker {
 	uv_mutex_t lock;
 	struct dg_config *reload; /* a reference of its own; NULL: none */
 	bool reopen, stop;
+	uint64_t event; /* the daemon's events when last asked */
 };
 
 struct daemon {
@@ -57,6 +59,9 @@ struct daemon {
 	size_t n_workers;
 	struct dg_board *board;
 	int stop_signal;
+	/* SIGHUPs and SIGUSR1s so far: what a worker reports about one is
+	 * said once (dg_log_once), however many workers meet it. */
+	uint64_t events;
 };
 
 /*
@@ -110,18 +115,34 @@ static void close_signals(struct daemon *d)
 	uv_close((uv_handle_t *)&d->sigusr1, NULL);
 }
 
+/* Every worker reopens the same file, and fails the same way: said once
+ * per SIGUSR1, by whichever thread fails first. */
+static void report_reopen_failure(int rc, uint64_t event)
+{
+	static struct dg_log_once once;
+
+	dg_log_once(&once, event, DG_LOG_WARN,
+		    "SIGUSR1: cannot reopen the query log: %s; writing to the "
+		    "old one", uv_strerror(rc));
+}
+
 /* In a worker's thread: do what the main loop asked. */
 static void on_wake(uv_async_t *wake)
 {
+	/* Only memory fails a worker's reload: when one is short, the
+	 * others are too, and one line says what the rest would repeat. */
+	static struct dg_log_once reload_failed;
 	struct worker *w = wake->data;
 	struct dg_config *cfg;
 	bool reopen, stop;
+	uint64_t event;
 	int rc;
 
 	uv_mutex_lock(&w->lock);
 	cfg = w->reload;
 	reopen = w->reopen;
 	stop = w->stop;
+	event = w->event;
 	w->reload = NULL;
 	w->reopen = false;
 	uv_mutex_unlock(&w->lock);
@@ -134,13 +155,13 @@ static void on_wake(uv_async_t *wake)
 		return;
 	}
 	if (cfg != NULL && (rc = dg_server_reload(w->server, cfg)) != 0)
-		fprintf(stderr, "dnsgate: worker %u: reload: %s; still serving "
-				"the previous configuration\n",
-			w->index, uv_strerror(rc));
+		dg_log_once(&reload_failed, event, DG_LOG_WARN,
+			    "reload: worker %u: %s; it still serves the "
+			    "previous configuration",
+			    w->index, uv_strerror(rc));
 	dg_config_free(cfg);
 	if (reopen && (rc = dg_server_reopen_log(w->server)) != 0)
-		fprintf(stderr, "dnsgate: worker %u: cannot reopen the query "
-				"log: %s\n", w->index, uv_strerror(rc));
+		report_reopen_failure(rc, event);
 }
 
 static void worker_main(void *arg)
@@ -209,8 +230,8 @@ static int workers_join(struct daemon *d)
 		else
 			uv_run(&w->loop, UV_RUN_DEFAULT);
 		if (uv_loop_close(&w->loop) != 0) {
-			fprintf(stderr, "dnsgate: worker %u: the event loop did "
-					"not close cleanly\n", w->index);
+			dg_log(DG_LOG_ERR, "worker %u: the event loop did not "
+					   "close cleanly", w->index);
 			status = 1;
 		}
 		uv_mutex_destroy(&w->lock);
@@ -220,7 +241,7 @@ static int workers_join(struct daemon *d)
 }
 
 /* Ask every other worker: cfg (a reference each, taken here) to reload,
- * or to reopen the log, or to stop. */
+ * or to reopen the log, or to stop; as part of the latest event. */
 static void tell_workers(struct daemon *d, struct dg_config *cfg, bool reopen,
 			 bool stop)
 {
@@ -235,6 +256,7 @@ static void tell_workers(struct daemon *d, struct dg_config *cfg, bool reopen,
 		w->reload = cfg;
 		w->reopen |= reopen;
 		w->stop |= stop;
+		w->event = d->events;
 		uv_mutex_unlock(&w->lock);
 		uv_async_send(&w->wake);
 	}
@@ -262,11 +284,13 @@ static void on_usr1(uv_signal_t *sig, int signum)
 
 	if (d->server == NULL)
 		return;
+	d->events++;
 	tell_workers(d, NULL, true, false);
 	rc = dg_server_reopen_log(d->server);
 	if (rc != 0)
-		fprintf(stderr, "dnsgate: SIGUSR1: cannot reopen the query log: "
-				"%s; writing to the old one\n", uv_strerror(rc));
+		report_reopen_failure(rc, d->events);
+	else
+		dg_log(DG_LOG_DEBUG, "SIGUSR1: reopened the query log");
 }
 
 /* Read everything again; swap only a configuration without errors. */
@@ -279,7 +303,11 @@ static void on_hup(uv_signal_t *sig, int signum)
 
 	if (d->server == NULL)
 		return;
+	d->events++;
 	notify_reloading();
+	dg_log(DG_LOG_DEBUG, "SIGHUP: reading %s",
+	       d->opt->config_path != NULL ? d->opt->config_path
+					   : "the embedded default");
 	dg_diag_init(&diag, stderr);
 	rc = dg_config_load(d->opt->config_path, d->opt->ov, &diag, &cfg);
 	if (rc == 0) {
@@ -287,6 +315,9 @@ static void on_hup(uv_signal_t *sig, int signum)
 		rc = dg_server_reload(d->server, cfg);
 	}
 	if (rc == 0) {
+		/* Before the workers reload, so that what they say about it
+		 * is weighed at the new level. */
+		dg_log_set_level(cfg->log_level);
 		tell_workers(d, cfg, false, false);
 		dg_config_free(d->cfg);
 		d->cfg = cfg;
@@ -294,21 +325,21 @@ static void on_hup(uv_signal_t *sig, int signum)
 		dg_config_free(cfg);
 		dg_server_count_reload_failure(d->server);
 		if (rc == DG_ECONFIG)
-			fprintf(stderr, "dnsgate: reload: %u error%s in the "
-					"configuration; still serving the "
-					"previous one\n",
-				diag.errors, diag.errors == 1 ? "" : "s");
+			dg_log(DG_LOG_WARN, "reload: %u error%s in the "
+					    "configuration; still serving the "
+					    "previous one",
+			       diag.errors, diag.errors == 1 ? "" : "s");
 		else
-			fprintf(stderr, "dnsgate: reload: %s; still serving the "
-					"previous configuration\n",
-				uv_strerror(rc));
+			dg_log(DG_LOG_WARN, "reload: %s; still serving the "
+					    "previous configuration",
+			       uv_strerror(rc));
 		notify("READY=1");
 		return;
 	}
-	fprintf(stderr, "dnsgate: reloaded %s: %zu allowlist entries\n",
-		d->opt->config_path != NULL ? d->opt->config_path
-					    : "the embedded default",
-		dg_policy_count(cfg->policy));
+	dg_log(DG_LOG_INFO, "reloaded %s: %zu allowlist entries",
+	       d->opt->config_path != NULL ? d->opt->config_path
+					   : "the embedded default",
+	       dg_policy_count(cfg->policy));
 	notify("READY=1");
 }
 
@@ -335,7 +366,7 @@ static int drop_privileges(const char *user, bool net_admin)
 	struct passwd *pw = getpwnam(user);
 
 	if (pw == NULL) {
-		fprintf(stderr, "dnsgate: user '%s' does not exist\n", user);
+		dg_log(DG_LOG_ERR, "user '%s' does not exist", user);
 		return -1;
 	}
 	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
@@ -343,40 +374,65 @@ static int drop_privileges(const char *user, bool net_admin)
 	if ((net_admin && prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) != 0) ||
 	    setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0 || (net_admin && keep_net_admin() != 0)) {
-		fprintf(stderr, "dnsgate: cannot switch to user '%s'%s: %s\n",
-			user, net_admin ? " keeping CAP_NET_ADMIN" : "",
-			strerror(errno));
+		dg_log(DG_LOG_ERR, "cannot switch to user '%s'%s: %s", user,
+		       net_admin ? " keeping CAP_NET_ADMIN" : "",
+		       strerror(errno));
 		return -1;
 	}
 	if (net_admin)
 		(void)prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+	dg_log(DG_LOG_DEBUG, "running as user '%s'%s", user,
+	       net_admin ? ", keeping CAP_NET_ADMIN" : "");
 	return 0;
 }
 
 static void on_walk_report(uv_handle_t *h, void *arg)
 {
-	fprintf(stderr, "dnsgate: handle left open at exit: %s\n",
-		uv_handle_type_name(uv_handle_get_type(h)));
+	dg_log(DG_LOG_ERR, "handle left open at exit: %s",
+	       uv_handle_type_name(uv_handle_get_type(h)));
 }
 
-static void announce(const struct dg_config *cfg)
+/* " A, B, C" */
+static void put_addrs(FILE *f, const struct dg_addrs *addrs)
 {
 	char text[DG_ADDR_STRLEN];
 
-	fprintf(stderr, "dnsgate: listening on");
-	for (size_t i = 0; i < cfg->listen.n; i++) {
-		dg_addr_format(&cfg->listen.v[i], text, sizeof(text));
-		fprintf(stderr, "%s %s", i ? "," : "", text);
+	for (size_t i = 0; i < addrs->n; i++) {
+		dg_addr_format(&addrs->v[i], text, sizeof(text));
+		fprintf(f, "%s %s", i ? "," : "", text);
 	}
-	fprintf(stderr, " (udp, tcp); forwarding to");
-	for (size_t i = 0; i < cfg->servers.n; i++) {
-		dg_addr_format(&cfg->servers.v[i], text, sizeof(text));
-		fprintf(stderr, "%s %s", i ? "," : "", text);
+}
+
+/* The start-up line, built whole first: dg_log writes one message at a
+ * time, and the lists are as long as the configuration makes them. */
+static void announce(const struct dg_config *cfg)
+{
+	char text[DG_ADDR_STRLEN];
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!dg_log_enabled(DG_LOG_INFO))
+		return;
+	f = open_memstream(&line, &len);
+	if (f == NULL) {
+		dg_log(DG_LOG_ERR, "cannot say where dnsgate listens: %s",
+		       strerror(errno));
+		return;
 	}
-	fprintf(stderr, "; %zu allowlist entries", dg_policy_count(cfg->policy));
+	fputs("listening on", f);
+	put_addrs(f, &cfg->listen);
+	fputs(" (udp, tcp); forwarding to", f);
+	put_addrs(f, &cfg->servers);
+	fprintf(f, "; %zu allowlist entries", dg_policy_count(cfg->policy));
 	if (cfg->workers > 1)
-		fprintf(stderr, "; %u workers", cfg->workers);
-	fputc('\n', stderr);
+		fprintf(f, "; %u workers", cfg->workers);
+	if (fclose(f) == 0)
+		dg_log(DG_LOG_INFO, "%s", line);
+	else
+		dg_log(DG_LOG_ERR, "cannot say where dnsgate listens: %s",
+		       strerror(errno));
+	free(line);
 	if (cfg->listen.n > 0) {
 		const struct dg_addr *a = &cfg->listen.v[0];
 		char host[DG_ADDR_STRLEN];
@@ -389,8 +445,8 @@ static void announce(const struct dg_config *cfg)
 			memmove(host, host + 1, strlen(host));
 			host[strlen(host) - 1] = '\0';
 		}
-		fprintf(stderr, "dnsgate: try: dig @%s -p %u www.example.com\n",
-			host, dg_addr_port(a));
+		dg_log(DG_LOG_INFO, "try: dig @%s -p %u www.example.com", host,
+		       dg_addr_port(a));
 	}
 }
 
@@ -410,27 +466,35 @@ static void raise_fd_limit(const struct dg_config *cfg)
 		      64;
 	struct rlimit lim;
 
-	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= need)
-		return;
-	if (lim.rlim_max == RLIM_INFINITY || lim.rlim_max >= need) {
-		lim.rlim_cur = need;
-	} else {
-		struct rlimit raised = { need, need };
-
-		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
-			return;
-		lim.rlim_cur = lim.rlim_max;
-	}
-	if (setrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur >= need)
-		return;
 	if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
 		return;
-	fprintf(stderr,
-		"dnsgate: warning: open files are limited to %llu, under the "
-		"%llu that [upstream] max_inflight and [server] "
-		"max_tcp_clients may take; past it a query gets SERVFAIL "
-		"(raise LimitNOFILE= or ulimit -n, or lower the caps)\n",
-		(unsigned long long)lim.rlim_cur, (unsigned long long)need);
+	if (lim.rlim_cur < need) {
+		struct rlimit both = { need, need };
+		bool above_hard = lim.rlim_max != RLIM_INFINITY &&
+				  lim.rlim_max < need;
+
+		/* Past the hard limit only root may go; others, up to it. */
+		if (!above_hard || setrlimit(RLIMIT_NOFILE, &both) != 0) {
+			lim.rlim_cur = above_hard ? lim.rlim_max : need;
+			(void)setrlimit(RLIMIT_NOFILE, &lim);
+		}
+		if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+			return;
+	}
+	if (lim.rlim_cur >= need)
+		dg_log(DG_LOG_DEBUG, "open files are limited to %llu, over the "
+				     "%llu the caps may take",
+		       (unsigned long long)lim.rlim_cur,
+		       (unsigned long long)need);
+	else
+		dg_log(DG_LOG_WARN,
+		       "warning: open files are limited to %llu, under the "
+		       "%llu that [upstream] max_inflight and [server] "
+		       "max_tcp_clients may take; past it a query gets "
+		       "SERVFAIL (raise LimitNOFILE= or ulimit -n, or lower "
+		       "the caps)",
+		       (unsigned long long)lim.rlim_cur,
+		       (unsigned long long)need);
 }
 
 /* The process ID for `kill -HUP $(cat FILE)`. @return 0 or -1 (said). */
@@ -440,8 +504,8 @@ static int write_pidfile(const char *path)
 
 	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 ||
 	    fclose(f) != 0) {
-		fprintf(stderr, "dnsgate: cannot write the pid file %s: %s\n",
-			path, strerror(errno));
+		dg_log(DG_LOG_ERR, "cannot write the pid file %s: %s", path,
+		       strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -453,6 +517,9 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 	bool pidfile_written = false;
 	int rc, status = 0;
 
+	/* Before anything is said: the messages from here on are weighed at
+	 * the configured level. */
+	dg_log_set_level(cfg->log_level);
 	/* A client closing its TCP connection must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(cfg);
@@ -466,7 +533,8 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	rc = uv_loop_init(&d.loop);
 	if (rc != 0) {
-		fprintf(stderr, "dnsgate: %s\n", uv_strerror(rc));
+		dg_log(DG_LOG_ERR, "cannot start the event loop: %s",
+		       uv_strerror(rc));
 		return 1;
 	}
 	dg_config_ref(cfg);
@@ -484,8 +552,8 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 	else
 		rc = dg_server_start(&d.loop, cfg, d.board, 0, &d.server);
 	if (rc == 0 && cfg->workers > 1 && (rc = workers_open(&d, cfg)) != 0)
-		fprintf(stderr, "dnsgate: cannot start %u workers: %s\n",
-			cfg->workers, uv_strerror(rc));
+		dg_log(DG_LOG_ERR, "cannot start %u workers: %s", cfg->workers,
+		       uv_strerror(rc));
 	if (rc == 0 && opt->pidfile != NULL) {
 		pidfile_written = write_pidfile(opt->pidfile) == 0;
 		if (!pidfile_written)
@@ -496,8 +564,8 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 					       cfg->nft_set[1].table != NULL) != 0)
 		rc = UV_EPERM;
 	if (rc == 0 && (rc = workers_run(&d)) != 0)
-		fprintf(stderr, "dnsgate: cannot start a worker thread: %s\n",
-			uv_strerror(rc));
+		dg_log(DG_LOG_ERR, "cannot start a worker thread: %s",
+		       uv_strerror(rc));
 	if (rc != 0) {
 		tell_workers(&d, NULL, false, true);
 		if (d.server != NULL)
@@ -521,14 +589,14 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 	/* After a switch of user the folder may not let us: then it stays,
 	 * naming a process that is gone, as Unbound's does. */
 	if (pidfile_written && unlink(opt->pidfile) != 0 && errno != ENOENT)
-		fprintf(stderr, "dnsgate: cannot remove the pid file %s: %s\n",
-			opt->pidfile, strerror(errno));
+		dg_log(DG_LOG_WARN, "cannot remove the pid file %s: %s",
+		       opt->pidfile, strerror(errno));
 	if (uv_loop_close(&d.loop) != 0) {
 		uv_walk(&d.loop, on_walk_report, NULL);
-		fprintf(stderr, "dnsgate: the event loop did not close cleanly\n");
+		dg_log(DG_LOG_ERR, "the event loop did not close cleanly");
 		return 1;
 	}
 	if (d.stop_signal != 0)
-		fprintf(stderr, "dnsgate: stopped by signal %d\n", d.stop_signal);
+		dg_log(DG_LOG_INFO, "stopped by signal %d", d.stop_signal);
 	return status;
 }

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "diag.h"
+#include "log.h"
 
 static const char usage_text[] =
 	"Usage: dnsgate [OPTIONS]                      run the resolver\n"
@@ -161,7 +162,7 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	if (lists == NULL || subnets == NULL) {
-		fprintf(stderr, "dnsgate: out of memory\n");
+		dg_log(DG_LOG_ERR, "out of memory");
 		return DG_EXIT_USAGE;
 	}
 	ov.listen = lists;
@@ -216,9 +217,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TARGET:
 			if (dg_firewall_target_from_str(optarg, &fw.target) != 0) {
-				fprintf(stderr, "dnsgate: firewall: unknown target "
-						"'%s' (known: container, docker-user, host)\n",
-					optarg);
+				dg_log(DG_LOG_ERR, "firewall: unknown target "
+						   "'%s' (known: container, docker-user, host)",
+				       optarg);
 				goto done;
 			}
 			fw_options = true;
@@ -233,8 +234,8 @@ int main(int argc, char **argv)
 			break;
 		case OPT_FAMILY:
 			if (strcmp(optarg, "4") != 0 && strcmp(optarg, "6") != 0) {
-				fprintf(stderr, "dnsgate: firewall: --family is 4 "
-						"or 6, not '%s'\n", optarg);
+				dg_log(DG_LOG_ERR, "firewall: --family is 4 "
+						   "or 6, not '%s'", optarg);
 				goto done;
 			}
 			fw.family = optarg[0] - '0';
@@ -242,9 +243,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SUBNET:
 			if (dg_prefix_parse(optarg, &subnets[fw.n_subnets]) != 0) {
-				fprintf(stderr, "dnsgate: firewall: --subnet: '%s' is "
-						"not a prefix (ADDR/LEN, no host bits "
-						"set)\n", optarg);
+				dg_log(DG_LOG_ERR, "firewall: --subnet: '%s' is "
+						   "not a prefix (ADDR/LEN, no host bits "
+						   "set)", optarg);
 				goto done;
 			}
 			fw.n_subnets++;
@@ -259,7 +260,7 @@ int main(int argc, char **argv)
 			status = DG_EXIT_OK;
 			goto done;
 		default:
-			fprintf(stderr, "Try 'dnsgate --help'.\n");
+			dg_log(DG_LOG_ERR, "Try 'dnsgate --help'.");
 			goto done;
 		}
 	}
@@ -273,61 +274,61 @@ int main(int argc, char **argv)
 	}
 	firewall = command != NULL && strcmp(command, "firewall") == 0;
 	if (fw_options && !firewall) {
-		fprintf(stderr, "dnsgate: --nft, --iptables, --target, --redirect, "
-				"--docker-dns, --family and --subnet go with "
-				"the firewall command\n");
+		dg_log(DG_LOG_ERR, "--nft, --iptables, --target, --redirect, "
+				   "--docker-dns, --family and --subnet go with "
+				   "the firewall command");
 		goto done;
 	}
 	if (firewall && (fw_backends != 1 || optind < argc)) {
-		fprintf(stderr, "dnsgate: usage: dnsgate firewall --nft|--iptables "
-				"[--target container|host] [--redirect] [--docker-dns] "
-				"[--family 4|6]\n"
-				"       dnsgate firewall --nft|--iptables --target "
-				"docker-user --subnet CIDR... [--family 4|6]\n");
+		dg_log(DG_LOG_ERR, "usage: dnsgate firewall --nft|--iptables "
+				   "[--target container|host] [--redirect] [--docker-dns] "
+				   "[--family 4|6]\n"
+				   "       dnsgate firewall --nft|--iptables --target "
+				   "docker-user --subnet CIDR... [--family 4|6]");
 		goto done;
 	}
 	if (firewall && fw.target == DG_FW_DOCKER_USER && fw.n_subnets == 0) {
-		fprintf(stderr, "dnsgate: firewall: --target docker-user needs "
-				"--subnet CIDR (the sandbox networks; repeatable)\n");
+		dg_log(DG_LOG_ERR, "firewall: --target docker-user needs "
+				   "--subnet CIDR (the sandbox networks; repeatable)");
 		goto done;
 	}
 	if (firewall && fw.target == DG_FW_DOCKER_USER && fw.redirect) {
-		fprintf(stderr, "dnsgate: firewall: --redirect goes with --target "
-				"container or host\n");
+		dg_log(DG_LOG_ERR, "firewall: --redirect goes with --target "
+				   "container or host");
 		goto done;
 	}
 	if (firewall && fw.target != DG_FW_CONTAINER && fw.docker_dns) {
-		fprintf(stderr, "dnsgate: firewall: --docker-dns goes with --target "
-				"container (Docker's resolver is in the "
-				"container's namespace)\n");
+		dg_log(DG_LOG_ERR, "firewall: --docker-dns goes with --target "
+				   "container (Docker's resolver is in the "
+				   "container's namespace)");
 		goto done;
 	}
 	if (firewall && fw.target != DG_FW_DOCKER_USER && fw.n_subnets > 0) {
-		fprintf(stderr, "dnsgate: firewall: --subnet goes with --target "
-				"docker-user (the container and host targets "
-				"cover their whole namespace)\n");
+		dg_log(DG_LOG_ERR, "firewall: --subnet goes with --target "
+				   "docker-user (the container and host targets "
+				   "cover their whole namespace)");
 		goto done;
 	}
 	if (firewall && fw.family != 0 && fw.backend != DG_FW_IPTABLES) {
-		fprintf(stderr, "dnsgate: firewall: --family goes with --iptables "
-				"(one nft table holds both families)\n");
+		dg_log(DG_LOG_ERR, "firewall: --family goes with --iptables "
+				   "(one nft table holds both families)");
 		goto done;
 	}
 	if ((explain_client != NULL || explain_listener != NULL) &&
 	    (command == NULL || strcmp(command, "explain") != 0)) {
-		fprintf(stderr, "dnsgate: --client and --listener go with the "
-				"explain command\n");
+		dg_log(DG_LOG_ERR, "--client and --listener go with the "
+				   "explain command");
 		goto done;
 	}
 	if (command != NULL && !firewall && strcmp(command, "explain") != 0) {
-		fprintf(stderr,
-			"dnsgate: unknown command '%s'. Try 'dnsgate --help'.\n",
-			command);
+		dg_log(DG_LOG_ERR,
+		       "unknown command '%s'. Try 'dnsgate --help'.",
+		       command);
 		goto done;
 	}
 	if (command != NULL && !firewall &&
 	    (argc - optind < 1 || argc - optind > 2)) {
-		fprintf(stderr, "dnsgate: usage: dnsgate explain NAME [TYPE]\n");
+		dg_log(DG_LOG_ERR, "usage: dnsgate explain NAME [TYPE]");
 		goto done;
 	}
 
@@ -337,8 +338,8 @@ int main(int argc, char **argv)
 	rc = dg_config_load(config_path, &ov, &d, &cfg);
 	if (rc != 0) {
 		if (rc == DG_ECONFIG)
-			fprintf(stderr, "dnsgate: %u error%s in the configuration\n",
-				d.errors, d.errors == 1 ? "" : "s");
+			dg_log(DG_LOG_ERR, "%u error%s in the configuration",
+			       d.errors, d.errors == 1 ? "" : "s");
 		goto done;
 	}
 	if (firewall)

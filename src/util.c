@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
+
 const char *dg_strerror(int err)
 {
 	switch (err) {
@@ -37,8 +39,8 @@ const char *dg_strerror(int err)
 void dg_assert_fail(const char *expr, const char *file, int line,
 		    const char *func)
 {
-	fprintf(stderr, "dnsgate: %s:%d: %s: assertion '%s' failed\n", file,
-		line, func, expr);
+	dg_log(DG_LOG_ERR, "%s:%d: %s: assertion '%s' failed", file, line, func,
+	       expr);
 	abort();
 }
 
