@@ -185,12 +185,13 @@ const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
 unsigned dg_config_total_for(const struct dg_config *cfg, size_t i);
 
 /*
- * What a reload from old to cfg cannot change (sockets, the user, the
- * workers, the upstreams, the log, metrics and nft set sinks: opened at
- * start): one line to out for each such key that changed, naming it as
+ * What a reload to cfg cannot change (sockets, the user, the workers, the
+ * upstreams, the log, metrics and nft set sinks: opened at start), against
+ * `old`, the configuration dnsgate started with and still runs those by:
+ * one line to out for each such key that differs, naming it as
  * `[section] key` (`[group NAME] key`), saying it waits for the next
- * start. Called once per reload, by the daemon, whatever the number of
- * workers.
+ * start. A key that differs is named at every reload until a restart.
+ * Called once per reload, by the daemon, whatever the number of workers.
  */
 void dg_config_warn_restart_only(const struct dg_config *old,
 				 const struct dg_config *cfg, FILE *out);

@@ -50,9 +50,10 @@ struct worker {
 struct daemon {
 	uv_loop_t loop;
 	const struct dg_daemon_options *opt;
-	/* The configuration in force, a reference of the daemon's own: the
-	 * first one, then each a reload swapped in. */
-	struct dg_config *cfg;
+	/* References of the daemon's own: the configuration dnsgate started
+	 * with, whose sockets, upstreams and user run until it stops, and
+	 * the one in force, the start one or the last a reload swapped in. */
+	struct dg_config *start, *cfg;
 	uv_signal_t sigint, sigterm, sighup, sigusr1;
 	struct dg_server *server; /* worker 0's, on this loop */
 	struct worker *workers;   /* workers 1..n_workers */
@@ -311,7 +312,7 @@ static void on_hup(uv_signal_t *sig, int signum)
 	dg_diag_init(&diag, stderr);
 	rc = dg_config_load(d->opt->config_path, d->opt->ov, &diag, &cfg);
 	if (rc == 0) {
-		dg_config_warn_restart_only(d->cfg, cfg, stderr);
+		dg_config_warn_restart_only(d->start, cfg, stderr);
 		rc = dg_server_reload(d->server, cfg);
 	}
 	if (rc == 0) {
@@ -513,7 +514,7 @@ static int write_pidfile(const char *path)
 
 int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 {
-	struct daemon d = { .opt = opt, .cfg = cfg };
+	struct daemon d = { .opt = opt, .start = cfg, .cfg = cfg };
 	bool pidfile_written = false;
 	int rc, status = 0;
 
@@ -537,6 +538,8 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 		       uv_strerror(rc));
 		return 1;
 	}
+	/* One reference for d.start, one for d.cfg. */
+	dg_config_ref(cfg);
 	dg_config_ref(cfg);
 	uv_signal_init(&d.loop, &d.sigint);
 	uv_signal_init(&d.loop, &d.sigterm);
@@ -586,6 +589,7 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 		status = 1;
 	dg_board_free(d.board);
 	dg_config_free(d.cfg);
+	dg_config_free(d.start);
 	/* After a switch of user the folder may not let us: then it stays,
 	 * naming a process that is gone, as Unbound's does. */
 	if (pidfile_written && unlink(opt->pidfile) != 0 && errno != ENOENT)

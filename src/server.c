@@ -23,6 +23,7 @@
 #include "budget.h"
 #include "cache.h"
 #include "listener.h"
+#include "log.h"
 #include "metrics.h"
 #include "nftset.h"
 #include "policy.h"
@@ -649,8 +650,8 @@ static int open_sinks(struct dg_server *srv, const struct dg_config *cfg)
 	rc = dg_qlog_open(cfg->query_log ? cfg->query_log : "stderr",
 			  cfg->deny_log_rate, &srv->qlog);
 	if (rc != 0) {
-		fprintf(stderr, "dnsgate: cannot open the query log %s: %s\n",
-			cfg->query_log, uv_strerror(rc));
+		dg_log(DG_LOG_ERR, "cannot open the query log %s: %s",
+		       cfg->query_log, uv_strerror(rc));
 		return rc;
 	}
 	if (srv->qlog != NULL && cfg->deny_log_rate > 0 &&
@@ -662,9 +663,9 @@ static int open_sinks(struct dg_server *srv, const struct dg_config *cfg)
 		rc = dg_nftset_open(srv->loop, &cfg->nft_set[0],
 				    &cfg->nft_set[1], &srv->nftset);
 		if (rc != 0) {
-			fprintf(stderr, "dnsgate: cannot open a netlink socket "
-					"for [firewall] nft_set: %s\n",
-				uv_strerror(rc));
+			dg_log(DG_LOG_ERR, "cannot open a netlink socket for "
+					   "[firewall] nft_set: %s",
+			       uv_strerror(rc));
 			return rc;
 		}
 	}
@@ -673,8 +674,8 @@ static int open_sinks(struct dg_server *srv, const struct dg_config *cfg)
 				     metrics_view, srv, &srv->metrics);
 		if (rc != 0) {
 			dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
-			fprintf(stderr, "dnsgate: cannot serve metrics on %s: %s\n",
-				text, uv_strerror(rc));
+			dg_log(DG_LOG_ERR, "cannot serve metrics on %s: %s",
+			       text, uv_strerror(rc));
 			return rc;
 		}
 	}
@@ -733,8 +734,8 @@ int dg_server_start(uv_loop_t *loop, struct dg_config *cfg,
 
 		if (failed != NULL)
 			dg_addr_format(failed, text, sizeof(text));
-		fprintf(stderr, "dnsgate: cannot listen on %s: %s\n", text,
-			uv_strerror(rc));
+		dg_log(DG_LOG_ERR, "cannot listen on %s: %s", text,
+		       uv_strerror(rc));
 		goto fail;
 	}
 	*out = srv;
