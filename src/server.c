@@ -3,16 +3,15 @@
  * server: the query pipeline. See server.h.
  *
  * A query that is answered at once (malformed, denied, cached) never
- * allocates: it is answered from the listener's buffer into the server's.
- * Only a query that waits on an upstream is copied into a struct query,
- * which holds the client (for TCP, a reference on the connection) until
+ * allocates: its request lives on the stack and is answered from the
+ * listener's buffer into the replier's (reply.h). Only a query that waits
+ * on an upstream is copied into a struct query, which holds the client
+ * (for TCP, a reference on the connection) and its snapshot until
  * query_finish().
  */
 #include "server.h"
 
-#include <assert.h>
 #include <malloc.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,12 +26,11 @@
 #include "metrics.h"
 #include "nftset.h"
 #include "policy.h"
-#include "qlog.h"
+#include "reply.h"
 #include "scrub.h"
 #include "snapshot.h"
 #include "upstream.h"
 #include "wire.h"
-#include "zones.h"
 
 /* Queries in flight on one TCP connection, RFC 7766 6.2.1.1 suggests a
  * bound; Unbound's default incoming-num-tcp queries is of this order. */
@@ -53,37 +51,16 @@ struct dg_server {
 	size_t waiting; /* queries in forward(), at most max_waiting */
 	struct dg_hash_key hash_key; /* the caches' and the budget's */
 	unsigned n_workers;          /* running, whatever a reload says */
-	struct dg_qlog *qlog;
 	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
 	uv_timer_t *qlog_tick;    /* summaries of held-back denial lines */
 	struct dg_metrics *metrics; /* NULL: no [metrics] listen */
-	struct dg_query_counters counters;
+	struct dg_replier reply;    /* output buffer, counters, query log */
 	struct dg_board *board; /* NULL: the only worker */
 	unsigned worker;        /* its index on the board */
 	uv_timer_t *publish;    /* workers but the first */
 	/* Read for each use: what a worker publishes, or for the first
 	 * one, a scrape's totals. */
 	struct dg_figures figures;
-	uint8_t out[DG_WIRE_MAX];
-};
-
-/*
- * One client question and what was decided for it: all a reply needs
- * (knot-resolver's kr_request plays this part). On the stack for a query
- * answered at once, where it borrows the client, the message and the
- * snapshot; inside a struct query while it waits on an upstream, where
- * each of them is held.
- */
-struct request {
-	const struct dg_client *client;
-	const uint8_t *msg;
-	size_t len;
-	struct dg_query_info info; /* points into msg */
-	struct dg_snapshot *snap;  /* what decides, scrubs and answers */
-	const struct dg_group *group;   /* of snap->cfg; NULL: global */
-	const struct dg_policy *policy; /* the client's */
-	uint32_t pi;                    /* its index: 0 global, i + 1 group i */
-	const struct dg_entry *entry;   /* of policy; NULL: none matched */
 };
 
 /* A client query waiting on an upstream. It keeps the message only up to
@@ -93,146 +70,13 @@ struct query {
 	struct dg_server *srv;
 	struct dg_fetch_waiter waiter;
 	struct dg_client client; /* held: req.client */
-	struct request req;      /* req.snap: one reference */
+	struct dg_request req;   /* req.snap: one reference */
 	uint8_t msg[];           /* req.msg */
 };
 
-static size_t reply_limit(const struct request *req)
-{
-	if (req->client->transport == DG_TRANSPORT_TCP)
-		return DG_WIRE_MAX;
-	return dg_wire_udp_limit(&req->info, req->snap->cfg->max_udp_size);
-}
-
-/* The log wants the wall clock; uv_now is monotonic. */
-static uint64_t wall_ms(uv_loop_t *loop)
-{
-	uv_timeval64_t now;
-
-	if (uv_gettimeofday(&now) != 0)
-		return uv_now(loop);
-	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_usec / 1000;
-}
-
-/* A question answered: counted, and logged when the sink is on and the
- * verdict is logged. r holds what the caller knows of the outcome; the
- * rest is filled here. */
-static void record(struct dg_server *srv, const struct request *req,
-		   struct dg_qlog_record *r)
-{
-	char entry[DG_ENTRY_STRLEN];
-	const struct dg_client *c = req->client;
-
-	srv->counters.by_reason[r->allow ? DG_REASON_NONE : r->reason]++;
-	dg_metrics_count_type(&srv->counters, req->info.qtype);
-	if (c->transport == DG_TRANSPORT_TCP)
-		srv->counters.tcp++;
-	else
-		srv->counters.udp++;
-	if (r->allow && r->rcode == DG_RCODE_SERVFAIL)
-		srv->counters.servfail++;
-	if (srv->qlog == NULL || (r->allow && !req->snap->cfg->log_allowed))
-		return;
-	r->time_ms = wall_ms(srv->loop);
-	r->client = &c->addr;
-	r->tcp = c->transport == DG_TRANSPORT_TCP;
-	r->name = req->info.qname;
-	r->qtype = req->info.qtype;
-	r->group = req->group != NULL ? req->group->name : NULL;
-	if (req->entry != NULL) {
-		dg_zones_format_entry(req->policy, req->entry, entry,
-				      sizeof(entry));
-		r->entry = entry;
-	}
-	dg_qlog_write(srv->qlog, r);
-}
-
-/* An answer with no records: errors and denials. */
-static void reply_empty(struct dg_server *srv, const struct request *req,
-			bool question_ok, unsigned rcode, bool soa)
-{
-	size_t n = dg_wire_build_empty(
-		req->msg, req->len, &req->info, question_ok, rcode,
-		soa ? req->snap->cfg->negative_ttl : UINT32_MAX, srv->out,
-		sizeof(srv->out));
-
-	if (n > 0)
-		dg_listener_reply(req->client, srv->out, n);
-}
-
-/* The upstream and its time in r, when one was asked (w). */
-static void record_upstream(struct dg_qlog_record *r,
-			    const struct dg_fetch_waiter *w)
-{
-	if (w != NULL) {
-		r->upstream = w->server;
-		r->upstream_ms = w->fetch_ms;
-	}
-}
-
-/* SERVFAIL for an allowed question: no upstream answered (w says which
- * was tried last), or there was none to ask. */
-static void servfail(struct dg_server *srv, const struct request *req,
-		     const struct dg_fetch_waiter *w)
-{
-	struct dg_qlog_record r = { .allow = true,
-				    .rcode = DG_RCODE_SERVFAIL };
-
-	reply_empty(srv, req, true, DG_RCODE_SERVFAIL, false);
-	record_upstream(&r, w);
-	record(srv, req, &r);
-}
-
-/* Deny a parsed question: NODATA for a denied type on a name that exists,
- * else the configured rcode. Nothing of it goes anywhere but back. */
-static void deny(struct dg_server *srv, const struct request *req,
-		 const struct dg_verdict *v)
-{
-	unsigned rcode;
-	struct dg_qlog_record r = { .allow = false, .reason = v->reason };
-
-	if (v->reason == DG_REASON_QTYPE && v->name_allowed)
-		rcode = DG_RCODE_NOERROR;
-	else if (req->snap->cfg->deny_rcode == DG_DENY_REFUSED)
-		rcode = DG_RCODE_REFUSED;
-	else
-		rcode = DG_RCODE_NXDOMAIN;
-	reply_empty(srv, req, true, rcode, rcode != DG_RCODE_REFUSED);
-	r.rcode = rcode;
-	record(srv, req, &r);
-}
-
-/* An answer, from the cache (w NULL) or just fetched (w), encoded under
- * the request's snapshot. */
-static void reply_answer(struct dg_server *srv, const struct request *req,
-			 const struct dg_answer *a, uint32_t elapsed,
-			 const struct dg_fetch_waiter *w)
-{
-	size_t n = dg_wire_encode_answer(a, req->msg, &req->info, elapsed,
-					 req->snap->cfg->negative_ttl,
-					 reply_limit(req), srv->out,
-					 sizeof(srv->out));
-	struct dg_qlog_record r = {
-		.allow = a->reason == DG_REASON_NONE,
-		.reason = (enum dg_reason)a->reason,
-		.rcode = a->rcode,
-		.cached = w == NULL,
-		.has_answer = a->reason == DG_REASON_NONE,
-		.answers = a->ancount,
-		.scrubbed = a->scrubbed,
-	};
-
-	if (n > 0)
-		dg_listener_reply(req->client, srv->out, n);
-	if (w == NULL)
-		srv->counters.cache_hits++;
-	record_upstream(&r, w);
-	record(srv, req, &r);
-}
-
 /* The request's cached answer, if its snapshot still has caches. */
 static const struct dg_answer *cache_lookup(const struct dg_server *srv,
-					    const struct request *req,
+					    const struct dg_request *req,
 					    uint32_t *elapsed)
 {
 	struct dg_cache *c = dg_snapshot_cache(req->snap, req->pi);
@@ -255,18 +99,18 @@ static void on_fetch_done(struct dg_fetch_waiter *w, int status,
 			  const struct dg_response *resp);
 
 /* The request waits on an upstream, in a struct query of its own. */
-static void forward(struct dg_server *srv, const struct request *req)
+static void forward(struct dg_server *srv, const struct dg_request *req)
 {
 	size_t keep = req->info.question_end;
 	struct query *qr = NULL;
 
-	srv->counters.cache_misses++;
+	srv->reply.counters.cache_misses++;
 	/* Past max_waiting (a flood of one name joins a single fetch, so
 	 * max_inflight alone would not bound it): SERVFAIL now. */
 	if (srv->waiting < req->snap->cfg->max_waiting)
 		qr = malloc(sizeof(*qr) + keep);
 	if (qr == NULL) {
-		servfail(srv, req, NULL);
+		dg_reply_servfail(&srv->reply, req, NULL);
 		return;
 	}
 	srv->waiting++;
@@ -284,7 +128,7 @@ static void forward(struct dg_server *srv, const struct request *req)
 			   req->info.qtype, req->info.qclass,
 			   &qr->waiter) != 0) {
 		/* Past max_inflight: SERVFAIL now rather than queue. */
-		servfail(srv, &qr->req, NULL);
+		dg_reply_servfail(&srv->reply, &qr->req, NULL);
 		query_finish(qr);
 	}
 }
@@ -297,9 +141,9 @@ static bool budget_denies(struct dg_server *srv, enum dg_budget_verdict bv,
 		return false;
 	v->allow = false;
 	v->reason = DG_REASON_BUDGET;
-	srv->counters.budget_exhausted++;
+	srv->reply.counters.budget_exhausted++;
 	if (bv == DG_BUDGET_TOTAL_EXHAUSTED)
-		srv->counters.budget_total_exhausted++;
+		srv->reply.counters.budget_total_exhausted++;
 	return true;
 }
 
@@ -317,7 +161,7 @@ static bool admit(struct dg_server *srv, const struct dg_client *client)
 	if (client->addr.len == 0 ||
 	    (client->addr.u.sa.sa_family != AF_INET &&
 	     client->addr.u.sa.sa_family != AF_INET6)) {
-		srv->counters.unknown_client++;
+		srv->reply.counters.unknown_client++;
 		return false;
 	}
 	/* Over its rate, a client's datagram is dropped before anything is
@@ -328,7 +172,7 @@ static bool admit(struct dg_server *srv, const struct dg_client *client)
 	    client->transport == DG_TRANSPORT_UDP &&
 	    !dg_budget_query(srv->snap->budget, &client->addr,
 			     cfg->client_rate_limit, uv_now(srv->loop))) {
-		srv->counters.rate_limited++;
+		srv->reply.counters.rate_limited++;
 		return false;
 	}
 	return true;
@@ -336,20 +180,20 @@ static bool admit(struct dg_server *srv, const struct dg_client *client)
 
 /* The question parsed into req->info; a message that is not one is
  * answered (or dropped) here. @return whether it is a question. */
-static bool parse(struct dg_server *srv, struct request *req)
+static bool parse(struct dg_server *srv, struct dg_request *req)
 {
 	switch (dg_wire_parse_query(req->msg, req->len, &req->info)) {
 	case DG_WIRE_DROP:
 		return false;
 	case DG_WIRE_FORMERR:
-		reply_empty(srv, req, req->info.question_end > 0,
+		dg_reply_empty(&srv->reply, req, req->info.question_end > 0,
 			    DG_RCODE_FORMERR, false);
 		return false;
 	case DG_WIRE_NOTIMP:
-		reply_empty(srv, req, false, DG_RCODE_NOTIMP, false);
+		dg_reply_empty(&srv->reply, req, false, DG_RCODE_NOTIMP, false);
 		return false;
 	case DG_WIRE_BADVERS:
-		reply_empty(srv, req, true, DG_RCODE_BADVERS, false);
+		dg_reply_empty(&srv->reply, req, true, DG_RCODE_BADVERS, false);
 		return false;
 	case DG_WIRE_OK:
 		break;
@@ -366,7 +210,7 @@ static bool parse(struct dg_server *srv, struct request *req)
  * listener keeps the group that now lists its address.
  */
 static enum dg_budget_verdict decide(struct dg_server *srv,
-				     struct request *req,
+				     struct dg_request *req,
 				     struct dg_verdict *v)
 {
 	const struct dg_config *cfg = req->snap->cfg;
@@ -396,7 +240,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 		       const struct dg_client *client)
 {
 	struct dg_server *srv = arg;
-	struct request req = { .client = client, .msg = msg, .len = len,
+	struct dg_request req = { .client = client, .msg = msg, .len = len,
 			       .snap = srv->snap };
 	struct dg_verdict v;
 	const struct dg_answer *cached;
@@ -407,12 +251,12 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 		return;
 	bv = decide(srv, &req, &v);
 	if (!v.allow) {
-		deny(srv, &req, &v);
+		dg_reply_deny(&srv->reply, &req, &v);
 		return;
 	}
 	cached = cache_lookup(srv, &req, &elapsed);
 	if (cached != NULL) {
-		reply_answer(srv, &req, cached, elapsed, NULL);
+		dg_reply_answer(&srv->reply, &req, cached, elapsed, NULL);
 		return;
 	}
 	/* Any name but one new to the policy that would reach the upstream
@@ -426,7 +270,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 								  req.entry),
 					    uv_now(srv->loop)),
 			  &v)) {
-		deny(srv, &req, &v);
+		dg_reply_deny(&srv->reply, &req, &v);
 		return;
 	}
 	forward(srv, &req);
@@ -457,7 +301,7 @@ static void add_to_nftset(struct dg_server *srv, const struct dg_answer *a)
  * boundaries": an answer is judged under the snapshot of the query that
  * asked for it).
  */
-static int judge_answer(const struct request *req,
+static int judge_answer(const struct dg_request *req,
 			const struct dg_response *resp, struct dg_answer **out)
 {
 	const struct dg_config *cfg = req->snap->cfg;
@@ -494,7 +338,7 @@ static int judge_answer(const struct request *req,
  * one has no cache either, so what the old configuration allowed only
  * answers this query.
  */
-static void answer_waiting(struct dg_server *srv, const struct request *req,
+static void answer_waiting(struct dg_server *srv, const struct dg_request *req,
 			   const struct dg_fetch_waiter *w,
 			   const struct dg_response *resp)
 {
@@ -505,11 +349,11 @@ static void answer_waiting(struct dg_server *srv, const struct request *req,
 
 	cached = cache_lookup(srv, req, &elapsed);
 	if (cached != NULL) {
-		reply_answer(srv, req, cached, elapsed, w);
+		dg_reply_answer(&srv->reply, req, cached, elapsed, w);
 		return;
 	}
 	if (judge_answer(req, resp, &a) != 0) {
-		servfail(srv, req, w);
+		dg_reply_servfail(&srv->reply, req, w);
 		return;
 	}
 	if (req->snap == srv->snap && srv->nftset != NULL)
@@ -518,7 +362,7 @@ static void answer_waiting(struct dg_server *srv, const struct request *req,
 	if (cache != NULL)
 		(void)dg_cache_store(cache, req->info.qname, req->info.qtype,
 				     req->info.qclass, a, uv_now(srv->loop));
-	reply_answer(srv, req, a, 0, w);
+	dg_reply_answer(&srv->reply, req, a, 0, w);
 	dg_answer_unref(a);
 }
 
@@ -530,7 +374,7 @@ static void on_fetch_done(struct dg_fetch_waiter *w, int status,
 	if (status == 0)
 		answer_waiting(qr->srv, &qr->req, w, resp);
 	else if (status != UV_ECANCELED)
-		servfail(qr->srv, &qr->req, w);
+		dg_reply_servfail(&qr->srv->reply, &qr->req, w);
 	query_finish(qr);
 }
 
@@ -538,7 +382,7 @@ static void on_qlog_tick(uv_timer_t *t)
 {
 	struct dg_server *srv = t->data;
 
-	dg_qlog_tick(srv->qlog, wall_ms(srv->loop));
+	dg_reply_tick(&srv->reply);
 }
 
 /* This server's figures, as they are now, into srv->figures. */
@@ -546,7 +390,7 @@ static struct dg_figures *figures_read(struct dg_server *srv)
 {
 	struct dg_figures *f = &srv->figures;
 
-	f->queries = srv->counters;
+	f->queries = srv->reply.counters;
 	memcpy(f->upstream, dg_upstream_counters(srv->upstream),
 	       f->n_upstreams * sizeof(*f->upstream));
 	f->cache_entries = dg_snapshot_cache_entries(srv->snap);
@@ -623,7 +467,7 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 	dg_snapshot_retire(srv->snap);
 	dg_snapshot_unref(srv->snap);
 	srv->snap = snap;
-	srv->counters.reloads++;
+	srv->reply.counters.reloads++;
 	/* The old caches went back to malloc in thousands of small pieces
 	 * among the new ones; glibc keeps such pages unless asked, and the
 	 * soak saw RSS climb by about 2 MiB at each reload. */
@@ -633,12 +477,12 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 
 void dg_server_count_reload_failure(struct dg_server *srv)
 {
-	srv->counters.reload_failures++;
+	srv->reply.counters.reload_failures++;
 }
 
 int dg_server_reopen_log(struct dg_server *srv)
 {
-	return dg_qlog_reopen(srv->qlog);
+	return dg_qlog_reopen(srv->reply.qlog);
 }
 
 /* The query log, the nft sets and the metrics, as cfg asks. */
@@ -648,13 +492,13 @@ static int open_sinks(struct dg_server *srv, const struct dg_config *cfg)
 	int rc;
 
 	rc = dg_qlog_open(cfg->query_log ? cfg->query_log : "stderr",
-			  cfg->deny_log_rate, &srv->qlog);
+			  cfg->deny_log_rate, &srv->reply.qlog);
 	if (rc != 0) {
 		dg_log(DG_LOG_ERR, "cannot open the query log %s: %s",
 		       cfg->query_log, uv_strerror(rc));
 		return rc;
 	}
-	if (srv->qlog != NULL && cfg->deny_log_rate > 0 &&
+	if (srv->reply.qlog != NULL && cfg->deny_log_rate > 0 &&
 	    (rc = timer_start(srv, &srv->qlog_tick, on_qlog_tick,
 			      QLOG_TICK_MS, QLOG_TICK_MS)) != 0)
 		return rc;
@@ -708,6 +552,7 @@ int dg_server_start(uv_loop_t *loop, struct dg_config *cfg,
 	if (srv == NULL)
 		return UV_ENOMEM;
 	srv->loop = loop;
+	srv->reply.loop = loop;
 	dg_config_ref(cfg);
 	srv->start = cfg;
 	srv->board = board;
@@ -758,7 +603,7 @@ void dg_server_stop(struct dg_server *srv)
 	dg_figures_fini(&srv->figures);
 	dg_metrics_close(srv->metrics);
 	dg_nftset_close(srv->nftset);
-	dg_qlog_close(srv->qlog);
+	dg_qlog_close(srv->reply.qlog);
 	dg_snapshot_unref(srv->snap);
 	dg_config_free(srv->start);
 	free(srv);

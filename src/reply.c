@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * reply: encode, send, count and log the reply of a request. See reply.h.
+ */
+#include "reply.h"
+
+#include "zones.h"
+
+static size_t reply_limit(const struct dg_request *req)
+{
+	if (req->client->transport == DG_TRANSPORT_TCP)
+		return DG_WIRE_MAX;
+	return dg_wire_udp_limit(&req->info, req->snap->cfg->max_udp_size);
+}
+
+/* The log wants the wall clock; uv_now is monotonic. */
+static uint64_t wall_ms(uv_loop_t *loop)
+{
+	uv_timeval64_t now;
+
+	if (uv_gettimeofday(&now) != 0)
+		return uv_now(loop);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_usec / 1000;
+}
+
+/* A question answered: counted, and logged when the sink is on and the
+ * verdict is logged. r holds what the caller knows of the outcome; the
+ * rest is filled here. */
+static void record(struct dg_replier *rp, const struct dg_request *req,
+		   struct dg_qlog_record *r)
+{
+	char entry[DG_ENTRY_STRLEN];
+	const struct dg_client *c = req->client;
+
+	rp->counters.by_reason[r->allow ? DG_REASON_NONE : r->reason]++;
+	dg_metrics_count_type(&rp->counters, req->info.qtype);
+	if (c->transport == DG_TRANSPORT_TCP)
+		rp->counters.tcp++;
+	else
+		rp->counters.udp++;
+	if (r->allow && r->rcode == DG_RCODE_SERVFAIL)
+		rp->counters.servfail++;
+	if (rp->qlog == NULL || (r->allow && !req->snap->cfg->log_allowed))
+		return;
+	r->time_ms = wall_ms(rp->loop);
+	r->client = &c->addr;
+	r->tcp = c->transport == DG_TRANSPORT_TCP;
+	r->name = req->info.qname;
+	r->qtype = req->info.qtype;
+	r->group = req->group != NULL ? req->group->name : NULL;
+	if (req->entry != NULL) {
+		dg_zones_format_entry(req->policy, req->entry, entry,
+				      sizeof(entry));
+		r->entry = entry;
+	}
+	dg_qlog_write(rp->qlog, r);
+}
+
+void dg_reply_empty(struct dg_replier *rp, const struct dg_request *req,
+			bool question_ok, unsigned rcode, bool soa)
+{
+	size_t n = dg_wire_build_empty(
+		req->msg, req->len, &req->info, question_ok, rcode,
+		soa ? req->snap->cfg->negative_ttl : UINT32_MAX, rp->out,
+		sizeof(rp->out));
+
+	if (n > 0)
+		dg_listener_reply(req->client, rp->out, n);
+}
+
+/* The upstream and its time in r, when one was asked (w). */
+static void record_upstream(struct dg_qlog_record *r,
+			    const struct dg_fetch_waiter *w)
+{
+	if (w != NULL) {
+		r->upstream = w->server;
+		r->upstream_ms = w->fetch_ms;
+	}
+}
+
+void dg_reply_servfail(struct dg_replier *rp, const struct dg_request *req,
+		     const struct dg_fetch_waiter *w)
+{
+	struct dg_qlog_record r = { .allow = true,
+				    .rcode = DG_RCODE_SERVFAIL };
+
+	dg_reply_empty(rp, req, true, DG_RCODE_SERVFAIL, false);
+	record_upstream(&r, w);
+	record(rp, req, &r);
+}
+
+void dg_reply_deny(struct dg_replier *rp, const struct dg_request *req,
+		 const struct dg_verdict *v)
+{
+	unsigned rcode;
+	struct dg_qlog_record r = { .allow = false, .reason = v->reason };
+
+	if (v->reason == DG_REASON_QTYPE && v->name_allowed)
+		rcode = DG_RCODE_NOERROR;
+	else if (req->snap->cfg->deny_rcode == DG_DENY_REFUSED)
+		rcode = DG_RCODE_REFUSED;
+	else
+		rcode = DG_RCODE_NXDOMAIN;
+	dg_reply_empty(rp, req, true, rcode, rcode != DG_RCODE_REFUSED);
+	r.rcode = rcode;
+	record(rp, req, &r);
+}
+
+void dg_reply_answer(struct dg_replier *rp, const struct dg_request *req,
+			 const struct dg_answer *a, uint32_t elapsed,
+			 const struct dg_fetch_waiter *w)
+{
+	size_t n = dg_wire_encode_answer(a, req->msg, &req->info, elapsed,
+					 req->snap->cfg->negative_ttl,
+					 reply_limit(req), rp->out,
+					 sizeof(rp->out));
+	struct dg_qlog_record r = {
+		.allow = a->reason == DG_REASON_NONE,
+		.reason = (enum dg_reason)a->reason,
+		.rcode = a->rcode,
+		.cached = w == NULL,
+		.has_answer = a->reason == DG_REASON_NONE,
+		.answers = a->ancount,
+		.scrubbed = a->scrubbed,
+	};
+
+	if (n > 0)
+		dg_listener_reply(req->client, rp->out, n);
+	if (w == NULL)
+		rp->counters.cache_hits++;
+	record_upstream(&r, w);
+	record(rp, req, &r);
+}
+
+void dg_reply_tick(struct dg_replier *rp)
+{
+	dg_qlog_tick(rp->qlog, wall_ms(rp->loop));
+}
