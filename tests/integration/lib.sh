@@ -62,7 +62,37 @@ need() { # need TOOL...: skip when a client or server is missing
 	done
 }
 
+# What in a log is a bug whatever the checks said: the daemon's own
+# complaint at exit (daemon.c), a sanitizer's report, or memcheck's
+# (tests/valgrind/dnsgate-memcheck.sh, whose errors and definite leaks go
+# to the daemon's log, each line after valgrind's ==PID== prefix).
+report_pattern='left open|did not close|ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:'
+report_pattern+='|==[0-9]+== +(Invalid (read|write|free)|Mismatched free|Conditional jump|Use of uninitialised|Syscall param|Source and destination overlap|.* are definitely lost in loss record)'
+
+# check_reports: one TAP line, failing when a log of this test ($tmp/*.log:
+# every daemon's, and start_dnsgate keeps those of earlier daemons) holds
+# a report. Whatever still runs is stopped first, so that what a process
+# writes as it exits (LeakSanitizer, memcheck's leak check) is read too.
+check_reports() {
+	local f found=()
+	stop_pids
+	for f in "$tmp"/*.log; do
+		[ -f "$f" ] && grep -Eq -- "$report_pattern" "$f" && found+=("$f")
+	done
+	if [ "${#found[@]}" = 0 ]; then
+		ok 0 "no sanitizer, memcheck or open-handle report in the logs"
+		return
+	fi
+	ok 1 "no sanitizer, memcheck or open-handle report in the logs"
+	for f in "${found[@]}"; do
+		echo "#   in ${f##*/}:"
+		grep -E -m 3 -A 12 -- "$report_pattern" "$f" | head -n 45 | sed 's/^/#     /'
+	done
+}
+
+# done_testing: the reports check, the plan, and the status.
 done_testing() {
+	check_reports
 	echo "1..$n"
 	[ "$failed" = 0 ]
 }
@@ -122,7 +152,14 @@ PY
 # start_dnsgate ARGS...: dnsgate on a free port (DG_PORT) with extra args,
 # e.g. --upstream 127.0.0.1:$up_port --allow '*.example.com'. In ARGS,
 # @DG_PORT@ stands for that port (e.g. --listen '[::1]:@DG_PORT@').
+# Its log is $tmp/dnsgate.log; an earlier daemon's is moved aside
+# (dnsgate.N.log), not overwritten, so check_reports still reads it.
+dg_starts=0
 start_dnsgate() {
+	if [ -e "$tmp/dnsgate.log" ]; then
+		dg_starts=$((dg_starts + 1))
+		mv "$tmp/dnsgate.log" "$tmp/dnsgate.$dg_starts.log"
+	fi
 	DG_PORT=$(free_port) || exit 99
 	"$DNSGATE" --listen "127.0.0.1:$DG_PORT" "${@//@DG_PORT@/$DG_PORT}" >"$tmp/dnsgate.log" 2>&1 &
 	DG_PID=$!
@@ -213,6 +250,5 @@ check_alive_and_stop() {
 	wait "$DG_PID"
 	rc=$?
 	is "$rc" 0 "dnsgate exits 0 on SIGTERM, every handle closed"
-	grep -q "left open\|did not close\|ERROR: \(Address\|Leak\)Sanitizer\|runtime error" "$tmp/dnsgate.log" &&
-		sed 's/^/#   /' "$tmp/dnsgate.log"
+	# Its log is read for reports by done_testing (check_reports).
 }
