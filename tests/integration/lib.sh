@@ -22,6 +22,27 @@ LDNS_TESTNS=${LDNS_TESTNS:-ldns-testns}
 memory_scale=1
 [ -n "${DG_INSTRUMENTED:-}" ] && memory_scale=4
 
+# Wall-clock bounds (how long to wait for a state, how soon an answer must
+# come, how long a client waits before giving up) are a plain build's too.
+# Under ASan/UBSan the daemon runs about 2-3 times slower (a shadow check on
+# every access, checks on every call, freed blocks quarantined): 3 keeps a
+# plain build's margin. Under memcheck (DG_INSTRUMENTED=memcheck, set by
+# `make check-valgrind`) code runs 20-50 times slower, translated and every
+# bit's definedness tracked; but the daemon spends the tests mostly waiting
+# on sockets and its start (valgrind itself, then ldns and libuv) dominates
+# its first second, so 20 covers it, and a larger factor would only make a
+# failing wait slower to report. DG_TIME_SCALE overrides both. Figures that
+# are the property under test (a TTL, an idle timeout, a rate window) are
+# never scaled; bounds around them are.
+case ${DG_INSTRUMENTED:-} in
+'') time_scale=1 ;;
+memcheck) time_scale=20 ;;
+*) time_scale=3 ;;
+esac
+DG_TIME_SCALE=${DG_TIME_SCALE:-$time_scale}
+time_scale=$DG_TIME_SCALE
+export DG_TIME_SCALE # the tests' Python helpers scale their timeouts by it
+
 ok() { # ok STATUS MESSAGE: STATUS 0 passes
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then
@@ -118,7 +139,7 @@ start_upstream() {
 	pid=$!
 	pids+=("$pid")
 	eval "${name}_pid=$pid ${name}_port=$port"
-	for i in $(seq 50); do
+	for i in $(seq $((50 * time_scale))); do
 		grep -q "Listening on port" "$tmp/$name.log" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -168,10 +189,11 @@ start_dnsgate() {
 }
 
 # wait_listening PID LOG: until the dnsgate PID logs that it listens (5 s
-# at most); a dnsgate that died or never got there ends the test.
+# at most, times time_scale); a dnsgate that died or never got there ends
+# the test.
 wait_listening() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq $((50 * time_scale))); do
 		grep -q "listening on" "$2" 2>/dev/null && return 0
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
@@ -180,9 +202,16 @@ wait_listening() {
 	exit 99
 }
 
-# q ARGS...: dig at dnsgate, one try, two seconds.
+# q ARGS...: dig at dnsgate, one try, two seconds (times time_scale). A
+# later +time= in ARGS wins: scale it with dig_time.
 q() {
-	"$DIG" @127.0.0.1 -p "$DG_PORT" +time=2 +tries=1 "$@"
+	"$DIG" @127.0.0.1 -p "$DG_PORT" +time=$((2 * time_scale)) +tries=1 "$@"
+}
+
+# dig_time SECONDS: a dig +time= option for a client that must outwait the
+# daemon (not one whose giving up is the point), scaled by time_scale.
+dig_time() {
+	echo "+time=$(($1 * time_scale))"
 }
 
 # Upstream queries seen for NAME (a dotted name with its final dot).
@@ -204,15 +233,25 @@ upstream_transports() { # upstream_transports LOGNAME QNAME TYPE
 		awk '{ printf "%s%s", (NR > 1 ? " " : ""), $5 } END { print "" }'
 }
 
+# scaled_ms MS [CAP]: a bound of MS milliseconds on how long something
+# takes, times time_scale, but below CAP when given: the figure the check
+# is about (a configured timeout, an upstream's delay), which no build may
+# reach.
+scaled_ms() {
+	local ms=$(($1 * time_scale))
+	[ $# -ge 2 ] && [ "$ms" -gt "$2" ] && ms=$2
+	echo "$ms"
+}
+
 # Milliseconds since the epoch, to time an answer.
 now_ms() {
 	date +%s%3N
 }
 
 # wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds,
-# at most SECONDS; the status is COMMAND's last.
+# at most SECONDS times time_scale; the status is COMMAND's last.
 wait_until() {
-	local tries=$(($1 * 10)) i
+	local tries=$(($1 * 10 * time_scale)) i
 	shift
 	for i in $(seq "$tries"); do
 		"$@" && return 0
@@ -243,7 +282,7 @@ check_alive_and_stop() {
 	out=$(q alive.check.invalid A)
 	like "$out" "status: (NXDOMAIN|REFUSED)" "dnsgate still answers after the test"
 	kill -TERM "$DG_PID"
-	for i in $(seq 50); do
+	for i in $(seq $((50 * time_scale))); do
 		kill -0 "$DG_PID" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -19,7 +19,7 @@ start_dnsgate -c "$tmp/dnsgate.conf"
 
 for i in $(seq 1 500); do echo "x$i.flood.example.com A"; done >"$tmp/flood.txt"
 t0=$(date +%s)
-"$DIG" @127.0.0.1 -p "$DG_PORT" +time=3 +tries=1 -f "$tmp/flood.txt" >"$tmp/flood.out" 2>&1
+"$DIG" @127.0.0.1 -p "$DG_PORT" "$(dig_time 3)" +tries=1 -f "$tmp/flood.txt" >"$tmp/flood.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
 sleep 0.3
 reached=$(grep -c "^query [0-9]*: .*x[0-9]*\.flood\.example\.com\." "$tmp/up.log")
@@ -61,7 +61,7 @@ is "$seen_ok" 5 "5 names seen before the budget ran out still resolve"
 # A second client (another loopback address) has its own budget.
 other_ok=0
 for i in $(seq 1 10); do
-	"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.2 +time=2 +tries=1 "y$i.flood.example.com" A | grep -q "status: NOERROR" &&
+	"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.2 "$(dig_time 2)" +tries=1 "y$i.flood.example.com" A | grep -q "status: NOERROR" &&
 		other_ok=$((other_ok + 1))
 done
 is "$other_ok" 10 "a second client gets its 10 new names"
@@ -70,7 +70,7 @@ is "$other_ok" 10 "a second client gets its 10 new names"
 # the upstream every time; they draw on the refetch budget (4 × 20).
 for i in $(seq 1 300); do echo "ttl0.flood.example.com A"; done >"$tmp/ttl0.txt"
 t0=$(date +%s)
-"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.3 +time=3 +tries=1 -f "$tmp/ttl0.txt" >"$tmp/ttl0.out" 2>&1
+"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.3 "$(dig_time 3)" +tries=1 -f "$tmp/ttl0.txt" >"$tmp/ttl0.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
 sleep 0.3
 reached=$(grep -c "^query [0-9]*: .*ttl0\.flood\.example\.com\." "$tmp/up.log")
@@ -81,7 +81,7 @@ ok $? "300 repeats of a TTL-0 name: $reached reached the upstream (refetch budge
 # The same for the entry's own name, in two types: its repeats pay too.
 for i in $(seq 1 150); do echo "flood.example.com A"; echo "flood.example.com AAAA"; done >"$tmp/apex.txt"
 t0=$(date +%s)
-"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.4 +time=3 +tries=1 -f "$tmp/apex.txt" >"$tmp/apex.out" 2>&1
+"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.4 "$(dig_time 3)" +tries=1 -f "$tmp/apex.txt" >"$tmp/apex.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
 sleep 0.3
 reached=$(grep -c "^query [0-9]*: .* bytes: flood\.example\.com\." "$tmp/up.log")

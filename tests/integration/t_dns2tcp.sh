@@ -290,7 +290,7 @@ run() {
 	cpid=$BG_PID
 	wait_until 5 ns_bound t 127.0.0.1 "$lport" || echo "# $name: dns2tcpc did not listen"
 	before=$(sink_total)
-	sent=$(nsx timeout $((secs + 5)) python3 "$tmp/send.py" "$lport" "$secs" 2>>"$tmp/$name.send.log")
+	sent=$(nsx timeout $(((secs + 5) * time_scale)) python3 "$tmp/send.py" "$lport" "$secs" 2>>"$tmp/$name.send.log")
 	sleep 0.5
 	BYTES=$(( $(sink_total) - before ))
 	RATE=$((BYTES / secs))

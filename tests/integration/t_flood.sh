@@ -71,7 +71,7 @@ for i in $(seq 1 20); do
 	# Retries as a stub resolver makes them: the flood can fill the
 	# socket buffer before dnsgate reads it, and the kernel drops from it
 	# without asking whose datagram it was.
-	"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.1 +time=1 +tries=3 "www.example.com" A |
+	"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.1 "$(dig_time 1)" +tries=3 "www.example.com" A |
 		grep -q "status: NOERROR" && others=$((others + 1))
 	sleep 0.05
 done

@@ -83,7 +83,7 @@ like "$(lines 'd["name"] == "rebind.example.com"')" '"answers": [1-9], .*"scrubb
 
 # A flood of denials from one client: 5 lines a second, then a summary.
 for i in $(seq 1 200); do echo "flood$i.example.org A"; done >"$tmp/flood.txt"
-"$DIG" @127.0.0.1 -p "$DG_PORT" +time=2 +tries=1 -f "$tmp/flood.txt" >/dev/null 2>&1
+"$DIG" @127.0.0.1 -p "$DG_PORT" "$(dig_time 2)" +tries=1 -f "$tmp/flood.txt" >/dev/null 2>&1
 for i in 1 2 3; do q -b 127.0.0.2 "other$i.example.org" A >/dev/null; done
 sleep 1.2
 q after.example.org A >/dev/null

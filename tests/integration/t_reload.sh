@@ -78,7 +78,7 @@ for i in $(seq 1 500); do echo "www.example.com A"; done >"$tmp/steady.txt"
 (
 	for b in $(seq 1 100); do
 		[ -e "$tmp/stop" ] && break
-		"$DIG" @127.0.0.1 -p "$DG_PORT" +time=2 +tries=1 -f "$tmp/steady.txt"
+		"$DIG" @127.0.0.1 -p "$DG_PORT" "$(dig_time 2)" +tries=1 -f "$tmp/steady.txt"
 	done
 ) >"$tmp/steady.out" 2>&1 &
 steady=$!

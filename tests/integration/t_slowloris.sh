@@ -102,7 +102,7 @@ sleep 1
 udp_ok=0 tcp_ok=0 rss_max=0
 for i in $(seq 1 10); do
 	q "www.example.com" A | grep -q "status: NOERROR" && udp_ok=$((udp_ok + 1))
-	"$DIG" @127.0.0.1 -p "$DG_PORT" +tcp +time=3 +tries=1 "t$i.denied.example" A |
+	"$DIG" @127.0.0.1 -p "$DG_PORT" +tcp "$(dig_time 3)" +tries=1 "t$i.denied.example" A |
 		grep -q "status: NXDOMAIN" && tcp_ok=$((tcp_ok + 1))
 	r=$(rss_kib)
 	[ "$r" -gt "$rss_max" ] && rss_max=$r
