@@ -260,6 +260,11 @@ wait_until() {
 	"$@"
 }
 
+# The process PID has exited (with wait_until).
+gone() { # gone PID
+	! kill -0 "$1" 2>/dev/null
+}
+
 # The number of lines of FILE that match REGEX is at least N.
 log_has() { # log_has FILE REGEX N
 	[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ]

@@ -21,7 +21,8 @@ for i in $(seq 1 500); do echo "x$i.flood.example.com A"; done >"$tmp/flood.txt"
 t0=$(date +%s)
 "$DIG" @127.0.0.1 -p "$DG_PORT" "$(dig_time 3)" +tries=1 -f "$tmp/flood.txt" >"$tmp/flood.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
-sleep 0.3
+# The upstream has logged, and answered, every query it got.
+wait_until 2 upstream_idle up
 reached=$(grep -c "^query [0-9]*: .*x[0-9]*\.flood\.example\.com\." "$tmp/up.log")
 # A bucket of 20 plus one token every 3 s of the flood.
 max=$((budget + elapsed * budget / 60 + 1))
@@ -34,7 +35,7 @@ if [ "$status" != 0 ]; then
 	# Name what was answered without reaching the upstream, and whether
 	# this dnsgate answered it: a leak in the budget, an upstream log
 	# lagging, or another daemon on the port (tests/common.sh).
-	sleep 1
+	wait_until 1 upstream_idle up
 	awk '/status: NOERROR/ { ok = 1 } /^;x[0-9]+\./ { if (ok) print substr($1, 2); ok = 0 }' \
 		"$tmp/flood.out" | while read -r name; do
 		grep -qF "bytes: $name" "$tmp/up.log" ||
@@ -72,7 +73,7 @@ for i in $(seq 1 300); do echo "ttl0.flood.example.com A"; done >"$tmp/ttl0.txt"
 t0=$(date +%s)
 "$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.3 "$(dig_time 3)" +tries=1 -f "$tmp/ttl0.txt" >"$tmp/ttl0.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
-sleep 0.3
+wait_until 2 upstream_idle up
 reached=$(grep -c "^query [0-9]*: .*ttl0\.flood\.example\.com\." "$tmp/up.log")
 max=$((1 + 4 * budget + elapsed * 4 * budget / 60 + 1))
 [ "$reached" -ge $((4 * budget)) ] && [ "$reached" -le "$max" ]
@@ -83,7 +84,7 @@ for i in $(seq 1 150); do echo "flood.example.com A"; echo "flood.example.com AA
 t0=$(date +%s)
 "$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.4 "$(dig_time 3)" +tries=1 -f "$tmp/apex.txt" >"$tmp/apex.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
-sleep 0.3
+wait_until 2 upstream_idle up
 reached=$(grep -c "^query [0-9]*: .* bytes: flood\.example\.com\." "$tmp/up.log")
 max=$((4 * budget + elapsed * 4 * budget / 60 + 1))
 [ "$reached" -ge $((4 * budget)) ] && [ "$reached" -le "$max" ]

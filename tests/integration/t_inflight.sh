@@ -4,13 +4,16 @@
 # name already in flight joins it and does not count. The bound frees up
 # when the fetch ends.
 . "$srcdir/tests/integration/lib.sh"
-need "$DIG" "$LDNS_TESTNS"
+need "$DIG" "$LDNS_TESTNS" curl
 
 start_upstream up "$srcdir/tests/integration/data/inflight.testns"
-cat >"$tmp/dnsgate.conf" <<'CONF'
+mport=$(free_port) || exit 99
+cat >"$tmp/dnsgate.conf" <<CONF
 [upstream]
 max_inflight = 1
 timeout_ms = 4000
+[metrics]
+listen = 127.0.0.1:$mport
 CONF
 start_dnsgate -c "$tmp/dnsgate.conf" --upstream "127.0.0.1:$up_port" \
 	--allow '*.example.com'
@@ -66,7 +69,14 @@ q "$(dig_time 3)" +tcp last.example.com A >"$tmp/last2.out" 2>&1 &
 c2=$!
 wait_until 3 log_has "$tmp/up.log" "bytes: last\.example\.com\." 1
 ok $? "a last fetch is in flight"
-sleep 0.3 # let the TCP client's query join it
+# The TCP client's query has arrived too: both wait on the one fetch.
+waiting() {
+	curl -sf "http://127.0.0.1:$mport/metrics" |
+		awk '$1 == "dnsgate_queries_waiting" { print $2 }'
+}
+both_waiting() { [ "$(waiting)" -ge 2 ]; }
+wait_until 3 both_waiting
+ok $? "the UDP and the TCP client both wait on it ($(waiting) waiting)"
 check_alive_and_stop
 wait "$c1" "$c2" # dig gives up by itself after 3 s
 done_testing

@@ -52,7 +52,7 @@ is "$(status x.slow.example.com A)" NOERROR "policy b: x.slow.example.com resolv
 # denies it, comes back: it finishes under b, where it started.
 q y.slow.example.com A >"$tmp/inflight.out" &
 inflight=$!
-sleep 0.3
+wait_until 2 log_has "$tmp/up.log" "bytes: y\.slow\.example\.com\." 1
 write_conf a www.example.com cname.example.com
 hup
 wait "$inflight"

@@ -125,7 +125,9 @@ done
 out=$(q twice.example.com A)
 like "$out" "192\.0\.2\.53" "twice: the first answer is taken"
 ok "$(printf '%s\n' "$out" | grep -q '6\.6\.6\.6'; echo $((1 - $?)))" "twice: the second is ignored"
-sleep 0.3
+# Once the fetch's socket is closed the second answer can no longer land.
+fetch_closed() { ! ss -Hunp "dport = :$faulty_port" | grep -q "pid=$DG_PID,"; }
+wait_until 2 fetch_closed
 like "$(q twice.example.com A)" "192\.0\.2\.53" "twice: and the first is what was cached"
 
 out=$("$DIG" @127.0.0.1 -p "$DG_PORT" +tcp "$(dig_time 3)" +tries=1 huge.example.com A)

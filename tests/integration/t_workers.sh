@@ -44,7 +44,8 @@ for i in $(seq 1 200); do echo "w$i.flood.example.com A"; done >"$tmp/flood.txt"
 t0=$(date +%s)
 "$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.9 "$(dig_time 3)" +tries=1 -f "$tmp/flood.txt" >"$tmp/flood.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
-sleep 0.3
+# The upstream has logged, and answered, every query it got.
+wait_until 2 upstream_idle up
 reached=$(grep -c "^query [0-9]*: .*w[0-9]*\.flood\.example\.com\." "$tmp/up.log")
 max=$((budget + elapsed * budget / 60 + 1))
 [ "$reached" -ge "$budget" ] && [ "$reached" -le "$max" ]
