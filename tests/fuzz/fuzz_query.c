@@ -60,11 +60,7 @@ struct ref_question {
 
 static void oracle_fail(const char *what, const uint8_t *pkt, size_t len)
 {
-	fprintf(stderr, "fuzz_query oracle: %s; the query:", what);
-	for (size_t i = 0; i < len && i < 300; i++)
-		fprintf(stderr, " %02x", pkt[i]);
-	fprintf(stderr, "\n");
-	abort();
+	fuzz_oracle_fail("fuzz_query", what, pkt, len);
 }
 
 static bool ref_type_in(const uint16_t *types, uint16_t t)

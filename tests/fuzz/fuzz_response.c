@@ -147,11 +147,7 @@ static bool ref_private6(const uint8_t a[16])
 
 static void oracle_fail(const char *what, const uint8_t *pkt, size_t len)
 {
-	fprintf(stderr, "fuzz_response oracle: %s; the upstream's answer:", what);
-	for (size_t i = 0; i < len && i < 600; i++)
-		fprintf(stderr, " %02x", pkt[i]);
-	fprintf(stderr, "\n");
-	abort();
+	fuzz_oracle_fail("fuzz_response", what, pkt, len);
 }
 
 static uint16_t rd16(const uint8_t *p)
