@@ -47,7 +47,8 @@ release_ports() {
 }
 
 # stop_pids: stop every process in the array pids, TERM first, KILL after
-# 5 s, and empty it. One already gone is no failure (a script under set -e
+# 5 s (times time_scale, tests/integration/lib.sh, when set: a daemon
+# under memcheck checks for leaks as it exits), and empty it. One already gone is no failure (a script under set -e
 # calls this from its EXIT trap, and must get through the whole list).
 stop_pids() {
 	local pid
@@ -55,7 +56,7 @@ stop_pids() {
 		kill -TERM "$pid" 2>/dev/null || true
 	done
 	for pid in "${pids[@]}"; do
-		for _ in $(seq 50); do
+		for _ in $(seq $((50 * ${time_scale:-1}))); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done

@@ -118,16 +118,17 @@ dig_result() {
 }
 
 # dig_a RUN SERVER NAME [dig options]: the dig_result of an A query run by
-# RUN (a command prefix: the namespace, the user), one try of one second.
+# RUN (a command prefix: the namespace, the user), one try of one second
+# (times time_scale).
 dig_a() {
 	local run=$1 server=$2 name=$3
 	shift 3
-	$run "$DIG" @"$server" "$name" A +time=1 +tries=1 "$@" 2>&1 | dig_result
+	$run "$DIG" @"$server" "$name" A "$(dig_time 1)" +tries=1 "$@" 2>&1 | dig_result
 }
 # tcp_connect RUN ADDR PORT: a TCP connection run by RUN succeeds in 2 s
-# (status 124 when it timed out).
+# times time_scale (status 124 when it timed out).
 tcp_connect() {
-	$1 timeout 2 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null
+	$1 timeout $((2 * time_scale)) bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null
 }
 
 # tcp_connect_from RUN SRC ADDR PORT: tcp_connect from the address SRC

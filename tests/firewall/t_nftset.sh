@@ -112,7 +112,7 @@ web 203.0.113.3
 [ $? != 0 ]
 ok $? "203.0.113.3:80, never answered, is still dropped"
 
-hs "$DIG" @127.0.0.1 ok.example.com AAAA +time=1 +tries=1 +short >/dev/null
+hs "$DIG" @127.0.0.1 ok.example.com AAAA "$(dig_time 1)" +tries=1 +short >/dev/null
 like "$(in_set allowed6)" '^2001:db8:95::2 timeout 3s' "the AAAA answer is in the IPv6 set"
 web 2001:db8:95::2
 ok $? "[2001:db8:95::2]:80 accepts"
@@ -155,7 +155,7 @@ DG_PID=${pids[-1]}
 wait_until 5 grep -q "listening on" "$tmp/dnsgate2.log" || {
 	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate2.log"; exit 99; }
 is "$(a ok.example.com)" 203.0.113.2 "without the set, the answer still comes"
-hs "$DIG" @127.0.0.1 mixed.example.com +time=1 +tries=1 >/dev/null
+hs "$DIG" @127.0.0.1 mixed.example.com "$(dig_time 1)" +tries=1 >/dev/null
 wait_until 2 grep -q "nft set inet egress allowed4: an element was refused: No such file or directory; create the set" "$tmp/dnsgate2.log"
 ok $? "the missing set is reported, naming it"
 is "$(grep -c 'nft set inet egress allowed4' "$tmp/dnsgate2.log")" 1 "once a minute at most"

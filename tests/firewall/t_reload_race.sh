@@ -62,7 +62,7 @@ wait_until 5 grep -q "listening on" "$tmp/dnsgate.log" || {
 
 in_set() { hs nft list set inet egress allowed4 | tr -d '\n' | sed -n 's/.*elements = { \([^}]*\) }.*/\1/p'; }
 ask() { # ask SOURCE: the A records late.example.com gets from SOURCE
-	hs "$DIG" @127.0.0.1 -b "$1" late.example.com A +time=4 +tries=1 2>&1 | dig_result
+	hs "$DIG" @127.0.0.1 -b "$1" late.example.com A "$(dig_time 4)" +tries=1 2>&1 | dig_result
 }
 
 # The sandbox asks; the reload comes while the upstream sleeps.

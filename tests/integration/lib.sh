@@ -22,6 +22,27 @@ LDNS_TESTNS=${LDNS_TESTNS:-ldns-testns}
 memory_scale=1
 [ -n "${DG_INSTRUMENTED:-}" ] && memory_scale=4
 
+# Wall-clock bounds (how long to wait for a state, how soon an answer must
+# come, how long a client waits before giving up) are a plain build's too.
+# Under ASan/UBSan the daemon runs about 2-3 times slower (a shadow check on
+# every access, checks on every call, freed blocks quarantined): 3 keeps a
+# plain build's margin. Under memcheck (DG_INSTRUMENTED=memcheck, set by
+# `make check-valgrind`) code runs 20-50 times slower, translated and every
+# bit's definedness tracked; but the daemon spends the tests mostly waiting
+# on sockets and its start (valgrind itself, then ldns and libuv) dominates
+# its first second, so 20 covers it, and a larger factor would only make a
+# failing wait slower to report. DG_TIME_SCALE overrides both. Figures that
+# are the property under test (a TTL, an idle timeout, a rate window) are
+# never scaled; bounds around them are.
+case ${DG_INSTRUMENTED:-} in
+'') time_scale=1 ;;
+memcheck) time_scale=20 ;;
+*) time_scale=3 ;;
+esac
+DG_TIME_SCALE=${DG_TIME_SCALE:-$time_scale}
+time_scale=$DG_TIME_SCALE
+export DG_TIME_SCALE # the tests' Python helpers scale their timeouts by it
+
 ok() { # ok STATUS MESSAGE: STATUS 0 passes
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then
@@ -62,7 +83,37 @@ need() { # need TOOL...: skip when a client or server is missing
 	done
 }
 
+# What in a log is a bug whatever the checks said: the daemon's own
+# complaint at exit (daemon.c), a sanitizer's report, or memcheck's
+# (tests/valgrind/dnsgate-memcheck.sh, whose errors and definite leaks go
+# to the daemon's log, each line after valgrind's ==PID== prefix).
+report_pattern='left open|did not close|ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:'
+report_pattern+='|==[0-9]+== +(Invalid (read|write|free)|Mismatched free|Conditional jump|Use of uninitialised|Syscall param|Source and destination overlap|.* are definitely lost in loss record)'
+
+# check_reports: one TAP line, failing when a log of this test ($tmp/*.log:
+# every daemon's, and start_dnsgate keeps those of earlier daemons) holds
+# a report. Whatever still runs is stopped first, so that what a process
+# writes as it exits (LeakSanitizer, memcheck's leak check) is read too.
+check_reports() {
+	local f found=()
+	stop_pids
+	for f in "$tmp"/*.log; do
+		[ -f "$f" ] && grep -Eq -- "$report_pattern" "$f" && found+=("$f")
+	done
+	if [ "${#found[@]}" = 0 ]; then
+		ok 0 "no sanitizer, memcheck or open-handle report in the logs"
+		return
+	fi
+	ok 1 "no sanitizer, memcheck or open-handle report in the logs"
+	for f in "${found[@]}"; do
+		echo "#   in ${f##*/}:"
+		grep -E -m 3 -A 12 -- "$report_pattern" "$f" | head -n 45 | sed 's/^/#     /'
+	done
+}
+
+# done_testing: the reports check, the plan, and the status.
 done_testing() {
+	check_reports
 	echo "1..$n"
 	[ "$failed" = 0 ]
 }
@@ -88,7 +139,7 @@ start_upstream() {
 	pid=$!
 	pids+=("$pid")
 	eval "${name}_pid=$pid ${name}_port=$port"
-	for i in $(seq 50); do
+	for i in $(seq $((50 * time_scale))); do
 		grep -q "Listening on port" "$tmp/$name.log" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -122,7 +173,14 @@ PY
 # start_dnsgate ARGS...: dnsgate on a free port (DG_PORT) with extra args,
 # e.g. --upstream 127.0.0.1:$up_port --allow '*.example.com'. In ARGS,
 # @DG_PORT@ stands for that port (e.g. --listen '[::1]:@DG_PORT@').
+# Its log is $tmp/dnsgate.log; an earlier daemon's is moved aside
+# (dnsgate.N.log), not overwritten, so check_reports still reads it.
+dg_starts=0
 start_dnsgate() {
+	if [ -e "$tmp/dnsgate.log" ]; then
+		dg_starts=$((dg_starts + 1))
+		mv "$tmp/dnsgate.log" "$tmp/dnsgate.$dg_starts.log"
+	fi
 	DG_PORT=$(free_port) || exit 99
 	"$DNSGATE" --listen "127.0.0.1:$DG_PORT" "${@//@DG_PORT@/$DG_PORT}" >"$tmp/dnsgate.log" 2>&1 &
 	DG_PID=$!
@@ -131,10 +189,11 @@ start_dnsgate() {
 }
 
 # wait_listening PID LOG: until the dnsgate PID logs that it listens (5 s
-# at most); a dnsgate that died or never got there ends the test.
+# at most, times time_scale); a dnsgate that died or never got there ends
+# the test.
 wait_listening() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq $((50 * time_scale))); do
 		grep -q "listening on" "$2" 2>/dev/null && return 0
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
@@ -143,9 +202,16 @@ wait_listening() {
 	exit 99
 }
 
-# q ARGS...: dig at dnsgate, one try, two seconds.
+# q ARGS...: dig at dnsgate, one try, two seconds (times time_scale). A
+# later +time= in ARGS wins: scale it with dig_time.
 q() {
-	"$DIG" @127.0.0.1 -p "$DG_PORT" +time=2 +tries=1 "$@"
+	"$DIG" @127.0.0.1 -p "$DG_PORT" +time=$((2 * time_scale)) +tries=1 "$@"
+}
+
+# dig_time SECONDS: a dig +time= option for a client that must outwait the
+# daemon (not one whose giving up is the point), scaled by time_scale.
+dig_time() {
+	echo "+time=$(($1 * time_scale))"
 }
 
 # Upstream queries seen for NAME (a dotted name with its final dot).
@@ -167,21 +233,36 @@ upstream_transports() { # upstream_transports LOGNAME QNAME TYPE
 		awk '{ printf "%s%s", (NR > 1 ? " " : ""), $5 } END { print "" }'
 }
 
+# scaled_ms MS [CAP]: a bound of MS milliseconds on how long something
+# takes, times time_scale, but below CAP when given: the figure the check
+# is about (a configured timeout, an upstream's delay), which no build may
+# reach.
+scaled_ms() {
+	local ms=$(($1 * time_scale))
+	[ $# -ge 2 ] && [ "$ms" -gt "$2" ] && ms=$2
+	echo "$ms"
+}
+
 # Milliseconds since the epoch, to time an answer.
 now_ms() {
 	date +%s%3N
 }
 
 # wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds,
-# at most SECONDS; the status is COMMAND's last.
+# at most SECONDS times time_scale; the status is COMMAND's last.
 wait_until() {
-	local tries=$(($1 * 10)) i
+	local tries=$(($1 * 10 * time_scale)) i
 	shift
 	for i in $(seq "$tries"); do
 		"$@" && return 0
 		sleep 0.1
 	done
 	"$@"
+}
+
+# The process PID has exited (with wait_until).
+gone() { # gone PID
+	! kill -0 "$1" 2>/dev/null
 }
 
 # The number of lines of FILE that match REGEX is at least N.
@@ -206,13 +287,12 @@ check_alive_and_stop() {
 	out=$(q alive.check.invalid A)
 	like "$out" "status: (NXDOMAIN|REFUSED)" "dnsgate still answers after the test"
 	kill -TERM "$DG_PID"
-	for i in $(seq 50); do
+	for i in $(seq $((50 * time_scale))); do
 		kill -0 "$DG_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	wait "$DG_PID"
 	rc=$?
 	is "$rc" 0 "dnsgate exits 0 on SIGTERM, every handle closed"
-	grep -q "left open\|did not close\|ERROR: \(Address\|Leak\)Sanitizer\|runtime error" "$tmp/dnsgate.log" &&
-		sed 's/^/#   /' "$tmp/dnsgate.log"
+	# Its log is read for reports by done_testing (check_reports).
 }

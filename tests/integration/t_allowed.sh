@@ -15,9 +15,9 @@ like "$out" "^www\.example\.com\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[
 out=$(q +tcp www.example.com AAAA)
 like "$out" "2001:db8::10" "dig over TCP: the upstream's AAAA"
 
-out=$("$KDIG" @127.0.0.1 -p "$DG_PORT" +time=2 +retry=0 www.example.com A)
+out=$("$KDIG" @127.0.0.1 -p "$DG_PORT" "$(dig_time 2)" +retry=0 www.example.com A)
 like "$out" "192\.0\.2\.10" "kdig over UDP gets the answer"
-out=$("$KDIG" @127.0.0.1 -p "$DG_PORT" +time=2 +retry=0 +tcp www.example.com AAAA)
+out=$("$KDIG" @127.0.0.1 -p "$DG_PORT" "$(dig_time 2)" +retry=0 +tcp www.example.com AAAA)
 like "$out" "2001:db8::10" "kdig over TCP gets the answer"
 
 out=$("$DRILL" -p "$DG_PORT" cname.example.com @127.0.0.1 A)

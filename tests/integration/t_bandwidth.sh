@@ -27,7 +27,7 @@ like "$out" "^TOTAL BOUND: 7960 bytes a minute in new names \+ [0-9]+ in refetch
 
 budget=120
 secs=10
-out=$(DNSGATE="$DNSGATE" LDNS_TESTNS="$LDNS_TESTNS" timeout 90 bash "$BW" --measure -T "$secs" --budget "$budget" 2>&1)
+out=$(DNSGATE="$DNSGATE" LDNS_TESTNS="$LDNS_TESTNS" timeout $((90 * time_scale)) bash "$BW" --measure -T "$secs" --budget "$budget" 2>&1)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/# /'
 is "$rc" 0 "bandwidth.sh --measure -T $secs --budget $budget runs"

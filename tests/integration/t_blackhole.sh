@@ -105,7 +105,7 @@ print("end_inflight %d" % metric("dnsgate_upstream_inflight"))
 print("end_waiting %d" % metric("dnsgate_queries_waiting"))
 print("received %d" % metric("dnsgate_queries_total"))
 PY
-timeout 60 python3 "$tmp/client.py" "$DG_PORT" "$mport" "$DG_PID" >"$tmp/client.out" 2>&1
+timeout $((60 * time_scale)) python3 "$tmp/client.py" "$DG_PORT" "$mport" "$DG_PID" >"$tmp/client.out" 2>&1
 ok $? "the client ran to its end"
 sed 's/^/# /' "$tmp/client.out"
 val() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/client.out"; }

@@ -19,9 +19,10 @@ start_dnsgate -c "$tmp/dnsgate.conf"
 
 for i in $(seq 1 500); do echo "x$i.flood.example.com A"; done >"$tmp/flood.txt"
 t0=$(date +%s)
-"$DIG" @127.0.0.1 -p "$DG_PORT" +time=3 +tries=1 -f "$tmp/flood.txt" >"$tmp/flood.out" 2>&1
+"$DIG" @127.0.0.1 -p "$DG_PORT" "$(dig_time 3)" +tries=1 -f "$tmp/flood.txt" >"$tmp/flood.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
-sleep 0.3
+# The upstream has logged, and answered, every query it got.
+wait_until 2 upstream_idle up
 reached=$(grep -c "^query [0-9]*: .*x[0-9]*\.flood\.example\.com\." "$tmp/up.log")
 # A bucket of 20 plus one token every 3 s of the flood.
 max=$((budget + elapsed * budget / 60 + 1))
@@ -34,7 +35,7 @@ if [ "$status" != 0 ]; then
 	# Name what was answered without reaching the upstream, and whether
 	# this dnsgate answered it: a leak in the budget, an upstream log
 	# lagging, or another daemon on the port (tests/common.sh).
-	sleep 1
+	wait_until 1 upstream_idle up
 	awk '/status: NOERROR/ { ok = 1 } /^;x[0-9]+\./ { if (ok) print substr($1, 2); ok = 0 }' \
 		"$tmp/flood.out" | while read -r name; do
 		grep -qF "bytes: $name" "$tmp/up.log" ||
@@ -61,7 +62,7 @@ is "$seen_ok" 5 "5 names seen before the budget ran out still resolve"
 # A second client (another loopback address) has its own budget.
 other_ok=0
 for i in $(seq 1 10); do
-	"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.2 +time=2 +tries=1 "y$i.flood.example.com" A | grep -q "status: NOERROR" &&
+	"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.2 "$(dig_time 2)" +tries=1 "y$i.flood.example.com" A | grep -q "status: NOERROR" &&
 		other_ok=$((other_ok + 1))
 done
 is "$other_ok" 10 "a second client gets its 10 new names"
@@ -70,9 +71,9 @@ is "$other_ok" 10 "a second client gets its 10 new names"
 # the upstream every time; they draw on the refetch budget (4 × 20).
 for i in $(seq 1 300); do echo "ttl0.flood.example.com A"; done >"$tmp/ttl0.txt"
 t0=$(date +%s)
-"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.3 +time=3 +tries=1 -f "$tmp/ttl0.txt" >"$tmp/ttl0.out" 2>&1
+"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.3 "$(dig_time 3)" +tries=1 -f "$tmp/ttl0.txt" >"$tmp/ttl0.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
-sleep 0.3
+wait_until 2 upstream_idle up
 reached=$(grep -c "^query [0-9]*: .*ttl0\.flood\.example\.com\." "$tmp/up.log")
 max=$((1 + 4 * budget + elapsed * 4 * budget / 60 + 1))
 [ "$reached" -ge $((4 * budget)) ] && [ "$reached" -le "$max" ]
@@ -81,9 +82,9 @@ ok $? "300 repeats of a TTL-0 name: $reached reached the upstream (refetch budge
 # The same for the entry's own name, in two types: its repeats pay too.
 for i in $(seq 1 150); do echo "flood.example.com A"; echo "flood.example.com AAAA"; done >"$tmp/apex.txt"
 t0=$(date +%s)
-"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.4 +time=3 +tries=1 -f "$tmp/apex.txt" >"$tmp/apex.out" 2>&1
+"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.4 "$(dig_time 3)" +tries=1 -f "$tmp/apex.txt" >"$tmp/apex.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
-sleep 0.3
+wait_until 2 upstream_idle up
 reached=$(grep -c "^query [0-9]*: .* bytes: flood\.example\.com\." "$tmp/up.log")
 max=$((4 * budget + elapsed * 4 * budget / 60 + 1))
 [ "$reached" -ge $((4 * budget)) ] && [ "$reached" -le "$max" ]

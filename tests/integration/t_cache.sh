@@ -42,7 +42,8 @@ out=$(q MISSING.example.com A)
 like "$out" "status: NXDOMAIN" "NXDOMAIN for a case-different name"
 is "$(upstream_count up missing.example.com.)" 1 "the negative answer was cached"
 
-# Whole seconds count down: wait a little over two.
+# Whole seconds count down: wait a little over two. (A fixed sleep: the
+# passing of time is what is tested.)
 sleep 2.2
 out2=$(q www.example.com A)
 like "$out2" "^www\.example\.com\.${sp}[0-9]+${sp}IN${sp}A${sp}192\.0\.2\.10" "second query: the same answer"

@@ -269,6 +269,14 @@ wait_until 5 ns_bound t 127.0.0.1 7000 && wait_until 5 ns_bound u 127.0.0.2 53 &
 sink_total() {
 	cat "$tmp/sink.count" 2>/dev/null || echo 0
 }
+# The bytes still in the tunnel have arrived: the sink's count held still
+# for 0.3 s (with wait_until).
+sink_settled() {
+	local was
+	was=$(sink_total)
+	sleep 0.3
+	[ "$(sink_total)" = "$was" ]
+}
 
 # Start dnsgate in the namespace on 127.0.0.1:53 with the config in FILE.
 DG_PID=
@@ -290,8 +298,8 @@ run() {
 	cpid=$BG_PID
 	wait_until 5 ns_bound t 127.0.0.1 "$lport" || echo "# $name: dns2tcpc did not listen"
 	before=$(sink_total)
-	sent=$(nsx timeout $((secs + 5)) python3 "$tmp/send.py" "$lport" "$secs" 2>>"$tmp/$name.send.log")
-	sleep 0.5
+	sent=$(nsx timeout $(((secs + 5) * time_scale)) python3 "$tmp/send.py" "$lport" "$secs" 2>>"$tmp/$name.send.log")
+	wait_until 3 sink_settled
 	BYTES=$(( $(sink_total) - before ))
 	RATE=$((BYTES / secs))
 	stop_one "$cpid"

@@ -84,7 +84,7 @@ while select.select([s], [], [], max(end - time.monotonic(), 0))[0]:
         n += 1
 print(n)
 PY
-servfail=$(timeout 10 python3 "$tmp/client.py" "$DG_PORT")
+servfail=$(timeout $((10 * time_scale)) python3 "$tmp/client.py" "$DG_PORT")
 fetches=$(grep -c '^query' "$tmp/hole.log")
 echo "# 100 names: $fetches fetches reached the upstream, $servfail SERVFAIL at once"
 [ "$fetches" -gt 0 ] && [ "$fetches" -lt 64 ]

@@ -45,6 +45,7 @@ def drain(s):  # the answers waiting on s, read and counted
             return n
 
 sent = answered = 0
+started = False
 t0 = time.monotonic()
 while time.monotonic() - t0 < seconds:
     for s in socks:
@@ -57,23 +58,27 @@ while time.monotonic() - t0 < seconds:
     r, _, _ = select.select(socks, [], [], 0)
     for s in r:
         answered += drain(s)
+    if sent and not started:
+        print("flooding", file=sys.stderr, flush=True)
+        started = True
+# The last answers still on their way (a grace, not a state to poll).
 time.sleep(0.3)
 for s in socks:
     answered += drain(s)
 print(sent, answered, "%.2f" % (time.monotonic() - t0))
 PY
-python3 "$tmp/flood.py" "$DG_PORT" 3 >"$tmp/flood.out" &
+python3 "$tmp/flood.py" "$DG_PORT" 3 >"$tmp/flood.out" 2>"$tmp/flood.log" &
 flood=$!
 pids+=("$flood")
-sleep 0.5
+wait_until 5 log_has "$tmp/flood.log" '^flooding' 1
 others=0
 for i in $(seq 1 20); do
 	# Retries as a stub resolver makes them: the flood can fill the
 	# socket buffer before dnsgate reads it, and the kernel drops from it
 	# without asking whose datagram it was.
-	"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.1 +time=1 +tries=3 "www.example.com" A |
+	"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.1 "$(dig_time 1)" +tries=3 "www.example.com" A |
 		grep -q "status: NOERROR" && others=$((others + 1))
-	sleep 0.05
+	sleep 0.05 # spread over the flood: pacing, not a wait
 done
 wait "$flood"
 read -r sent answered elapsed <"$tmp/flood.out"

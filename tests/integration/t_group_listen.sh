@@ -47,7 +47,7 @@ P1=$DG_PORT
 status() {
 	local port=$1 src=$2 name=$3
 	shift 3
-	"$DIG" @127.0.0.1 -p "$port" -b "$src" +time=2 +tries=1 "$@" "$name" A |
+	"$DIG" @127.0.0.1 -p "$port" -b "$src" "$(dig_time 2)" +tries=1 "$@" "$name" A |
 		sed -n 's/.*status: \([A-Z]*\).*/\1/p'
 }
 # logged SOURCE NAME PROTO: the query log's last line for them.

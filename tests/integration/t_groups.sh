@@ -23,7 +23,7 @@ start_dnsgate -c "$tmp/dnsgate.conf"
 # a SRC NAME: the A records (or the status) the client at SRC gets.
 a() {
 	local out
-	out=$("$DIG" @127.0.0.1 -p "$DG_PORT" -b "$1" "$2" A +time=2 +tries=1)
+	out=$("$DIG" @127.0.0.1 -p "$DG_PORT" -b "$1" "$2" A "$(dig_time 2)" +tries=1)
 	if printf '%s\n' "$out" | grep -q 'status: NOERROR'; then
 		printf '%s\n' "$out" | awk '$4 == "A" { print $5 }' | sort | paste -sd' '
 	else

@@ -12,7 +12,7 @@ start_dnsgate --listen '[::1]:@DG_PORT@' --upstream "[::1]:$up_port" \
 
 sp='[[:space:]]+'
 q6() {
-	"$DIG" @::1 -p "$DG_PORT" +time=2 +tries=1 "$@"
+	"$DIG" @::1 -p "$DG_PORT" "$(dig_time 2)" +tries=1 "$@"
 }
 
 out=$(q6 www.example.com A)
@@ -27,7 +27,7 @@ out=$(q6 evil.example A)
 like "$out" "status: NXDOMAIN" "UDP on ::1: a denied name is NXDOMAIN"
 out=$(q6 +tcp evil.example A)
 like "$out" "status: NXDOMAIN" "TCP on ::1: a denied name is NXDOMAIN"
-out=$("$KDIG" @::1 -p "$DG_PORT" +time=2 +retry=0 missing.example.com A)
+out=$("$KDIG" @::1 -p "$DG_PORT" "$(dig_time 2)" +retry=0 missing.example.com A)
 like "$out" "status: NXDOMAIN" "kdig over UDP on ::1: the upstream's NXDOMAIN"
 
 # The IPv4 listener on the same port still works.

@@ -12,7 +12,7 @@ names=(merge.example.com merge.example.com MERGE.example.com merge.example.com M
 opts=(+notcp +notcp +notcp +tcp +tcp)
 clients=()
 for i in 0 1 2 3 4; do
-	q +time=5 "${opts[$i]}" "${names[$i]}" A >"$tmp/dig$i.out" 2>&1 &
+	q "$(dig_time 5)" "${opts[$i]}" "${names[$i]}" A >"$tmp/dig$i.out" 2>&1 &
 	clients+=("$!")
 done
 # dig gives up after its own 5 s, so this wait is bounded.

@@ -113,9 +113,9 @@ is "$(value "$tmp/m2.txt" 'dnsgate_cache_entries')" 0 "the reload emptied the ca
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/")" 404 "another path: 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url")" 405 "another method: 405"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$url?name[]=x")" 200 "a query string is fine"
-reply=$(exec 3<>"/dev/tcp/127.0.0.1/$mport"; printf 'garbage\r\n\r\n' >&3; timeout 2 head -n 1 <&3)
+reply=$(exec 3<>"/dev/tcp/127.0.0.1/$mport"; printf 'garbage\r\n\r\n' >&3; timeout $((2 * time_scale)) head -n 1 <&3)
 like "$reply" '^HTTP/1\.1 400 ' "a request line that is not HTTP: 400"
-reply=$(exec 3<>"/dev/tcp/127.0.0.1/$mport"; head -c 5000 /dev/zero | tr '\0' 'a' >&3; timeout 2 head -n 1 <&3)
+reply=$(exec 3<>"/dev/tcp/127.0.0.1/$mport"; head -c 5000 /dev/zero | tr '\0' 'a' >&3; timeout $((2 * time_scale)) head -n 1 <&3)
 like "$reply" '^HTTP/1\.1 431 ' "a head over 4 KiB: 431"
 
 # 100 connections that send one byte and wait (the cap is 64): the idlest
@@ -137,10 +137,10 @@ hold_pid=$!
 pids+=("$hold_pid")
 wait_until 5 grep -q holding "$tmp/hold.out"
 t0=$(now_ms)
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$url")
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time $((3 * time_scale)) "$url")
 took=$(( $(now_ms) - t0 ))
 is "$code" 200 "100 one-byte connections held open: a scrape still gets 200"
-[ "$took" -lt 2000 ]
+[ "$took" -lt "$(scaled_ms 2000 4900)" ] # their timeout: 5 s
 ok $? "at once ($took ms), not after their timeout"
 kill "$hold_pid" 2>/dev/null
 wait "$hold_pid" 2>/dev/null

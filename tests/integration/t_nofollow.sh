@@ -17,7 +17,7 @@ ln -s "$tmp/target" "$tmp/dnsgate.pid"
 run() {
 	local port
 	port=$(free_port) || exit 99
-	timeout 5 "$DNSGATE" --listen "127.0.0.1:$port" --upstream 127.0.0.1:9 \
+	timeout $((5 * time_scale)) "$DNSGATE" --listen "127.0.0.1:$port" --upstream 127.0.0.1:9 \
 		--allow example.com "$@" >/dev/null 2>"$tmp/run.err"
 }
 

@@ -95,7 +95,7 @@ missing=$(for i in $(seq 45); do printf '%s\n' "$out" | grep -q "^$i " || printf
 is "${missing% }" "" "no query left unanswered (IDs listed)"
 
 # kdig: several queries on one kept-open connection.
-out=$("$KDIG" @127.0.0.1 -p "$DG_PORT" +tcp +keepopen +time=3 +retry=0 \
+out=$("$KDIG" @127.0.0.1 -p "$DG_PORT" +tcp +keepopen "$(dig_time 3)" +retry=0 \
 	www.example.com A www.example.com AAAA cname.example.com A evil.example A 2>&1)
 like "$out" "www\.example\.com\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.0\.2\.10" "kdig +keepopen: www A"
 like "$out" "www\.example\.com\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+AAAA[[:space:]]+2001:db8::10" "kdig +keepopen: www AAAA"

@@ -52,7 +52,7 @@ is "$(status x.slow.example.com A)" NOERROR "policy b: x.slow.example.com resolv
 # denies it, comes back: it finishes under b, where it started.
 q y.slow.example.com A >"$tmp/inflight.out" &
 inflight=$!
-sleep 0.3
+wait_until 2 log_has "$tmp/up.log" "bytes: y\.slow\.example\.com\." 1
 write_conf a www.example.com cname.example.com
 hup
 wait "$inflight"
@@ -78,7 +78,7 @@ for i in $(seq 1 500); do echo "www.example.com A"; done >"$tmp/steady.txt"
 (
 	for b in $(seq 1 100); do
 		[ -e "$tmp/stop" ] && break
-		"$DIG" @127.0.0.1 -p "$DG_PORT" +time=2 +tries=1 -f "$tmp/steady.txt"
+		"$DIG" @127.0.0.1 -p "$DG_PORT" "$(dig_time 2)" +tries=1 -f "$tmp/steady.txt"
 	done
 ) >"$tmp/steady.out" 2>&1 &
 steady=$!

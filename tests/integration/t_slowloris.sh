@@ -97,12 +97,16 @@ flood=$!
 pids+=("$flood")
 wait_until 10 grep -q "^open" "$tmp/flood.out"
 like "$(cat "$tmp/flood.out")" "^open 10000" "10,000 connections opened against dnsgate"
-sleep 1
+# dnsgate has taken connections up to its cap before the checks.
+fds_now() { find "/proc/$DG_PID/fd" -mindepth 1 | wc -l; }
+flood_held() { [ "$(fds_now)" -ge $((fds_before + 500)) ]; }
+wait_until 5 flood_held ||
+	echo "# dnsgate holds $(fds_now) descriptors, $fds_before before the flood"
 
 udp_ok=0 tcp_ok=0 rss_max=0
 for i in $(seq 1 10); do
 	q "www.example.com" A | grep -q "status: NOERROR" && udp_ok=$((udp_ok + 1))
-	"$DIG" @127.0.0.1 -p "$DG_PORT" +tcp +time=3 +tries=1 "t$i.denied.example" A |
+	"$DIG" @127.0.0.1 -p "$DG_PORT" +tcp "$(dig_time 3)" +tries=1 "t$i.denied.example" A |
 		grep -q "status: NXDOMAIN" && tcp_ok=$((tcp_ok + 1))
 	r=$(rss_kib)
 	[ "$r" -gt "$rss_max" ] && rss_max=$r

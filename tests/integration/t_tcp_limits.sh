@@ -115,7 +115,10 @@ is "$out" "waited answered" \
 	"when both connections wait on answers, a third waits, then is served when a slot frees"
 
 out=$(python3 "$tmp/tcp.py" "$DG_PORT" hangup)
-sleep 1.5
+# The slow answer came back, and dnsgate wrote it to the closed
+# connection: the upstream is done, and a query after it is answered.
+wait_until 3 upstream_idle up
+q denied.example A >/dev/null
 kill -0 "$DG_PID" 2>/dev/null
 ok $? "a client hanging up before its slow answer does not kill dnsgate (SIGPIPE ignored)"
 
@@ -126,17 +129,16 @@ like "$out" "status: NOERROR" "TCP still answers after all that"
 "$DNSGATE" -c "$tmp/dnsgate.conf" --listen "127.0.0.1:$DG_PORT" >"$tmp/second.log" 2>&1 &
 second=$!
 pids+=("$second")
-for i in $(seq 30); do grep -q "listening on" "$tmp/second.log" && break; sleep 0.1; done
-grep -q "listening on" "$tmp/second.log"
+wait_until 3 grep -q "listening on" "$tmp/second.log"
 ok $? "a second dnsgate shares the port (SO_REUSEPORT)"
 kill -INT "$second"
-for i in $(seq 50); do kill -0 "$second" 2>/dev/null || break; sleep 0.1; done
+wait_until 5 gone "$second"
 wait "$second"
 is "$?" 0 "SIGINT stops it cleanly, exit 0"
 
 # SIGHUP reloads (t_reload tests what); it never stops the daemon.
 kill -HUP "$DG_PID"
-sleep 0.3
+wait_until 3 grep -q "dnsgate: reloaded" "$tmp/dnsgate.log"
 kill -0 "$DG_PID" 2>/dev/null
 ok $? "SIGHUP does not stop dnsgate"
 like "$(cat "$tmp/dnsgate.log")" "dnsgate: reloaded" "it reloads the configuration"

@@ -101,7 +101,7 @@ metric() { # metric NAME: its value in a fresh scrape
 # attack SOURCE LABEL COUNT BATCH: reset.py from SOURCE; dnsgate runs on
 # after it, however it ended.
 attack() {
-	timeout 30 python3 "$tmp/reset.py" "$DG_PORT" "$DG_PID" "$@"
+	timeout $((30 * time_scale)) python3 "$tmp/reset.py" "$DG_PORT" "$DG_PID" "$@"
 	kill -CONT "$DG_PID"
 }
 # accounted LABEL N: each of the N connections logged or counted unknown.

@@ -33,8 +33,10 @@ ok $? "and they are not consecutive numbers ($steps adjacent pairs)"
 # Sockets: while 5 slow questions are in flight, 5 connected UDP sockets.
 qp=()
 for i in $(seq 1 5); do q "s$i.slow.example.com" A >/dev/null & qp+=($!); done
-sleep 0.5
-socks=$(ss -Hunp state established "dport = :$up_port" | grep "pid=$DG_PID,")
+up_socks() { ss -Hunp state established "dport = :$up_port" | grep "pid=$DG_PID,"; }
+five_socks() { [ "$(up_socks | grep -c .)" -ge 5 ]; }
+wait_until 2 five_socks
+socks=$(up_socks)
 wait "${qp[@]}"
 is "$(echo "$socks" | grep -c .)" 5 "5 questions in flight use 5 sockets connected to the upstream"
 is "$(echo "$socks" | awk '{ print $3 }' | sed 's/.*://' | sort -u | wc -l)" 5 "on 5 different source ports"

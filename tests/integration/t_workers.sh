@@ -31,10 +31,10 @@ is "$(ss -Hlnt "sport = :$DG_PORT" | wc -l)" 2 "two TCP listeners share the port
 answered=0
 for c in 1 2 3 4 5 6 7 8; do
 	for i in 1 2 3 4 5; do
-		"$DIG" @127.0.0.1 -p "$DG_PORT" -b "127.0.0.$c" +time=2 +tries=1 "n$c-$i.denied.example" A |
+		"$DIG" @127.0.0.1 -p "$DG_PORT" -b "127.0.0.$c" "$(dig_time 2)" +tries=1 "n$c-$i.denied.example" A |
 			grep -q "status: NXDOMAIN" && answered=$((answered + 1))
 	done
-	"$DIG" @127.0.0.1 -p "$DG_PORT" -b "127.0.0.$c" +tcp +time=2 +tries=1 "t$c.denied.example" A |
+	"$DIG" @127.0.0.1 -p "$DG_PORT" -b "127.0.0.$c" +tcp "$(dig_time 2)" +tries=1 "t$c.denied.example" A |
 		grep -q "status: NXDOMAIN" && answered=$((answered + 1))
 done
 is "$answered" 48 "48 queries from 8 clients over UDP and TCP, all denied"
@@ -42,9 +42,10 @@ is "$answered" 48 "48 queries from 8 clients over UDP and TCP, all denied"
 # One client, 200 new names, each from a fresh source port.
 for i in $(seq 1 200); do echo "w$i.flood.example.com A"; done >"$tmp/flood.txt"
 t0=$(date +%s)
-"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.9 +time=3 +tries=1 -f "$tmp/flood.txt" >"$tmp/flood.out" 2>&1
+"$DIG" @127.0.0.1 -p "$DG_PORT" -b 127.0.0.9 "$(dig_time 3)" +tries=1 -f "$tmp/flood.txt" >"$tmp/flood.out" 2>&1
 elapsed=$(( $(date +%s) - t0 + 1 ))
-sleep 0.3
+# The upstream has logged, and answered, every query it got.
+wait_until 2 upstream_idle up
 reached=$(grep -c "^query [0-9]*: .*w[0-9]*\.flood\.example\.com\." "$tmp/up.log")
 max=$((budget + elapsed * budget / 60 + 1))
 [ "$reached" -ge "$budget" ] && [ "$reached" -le "$max" ]
@@ -72,7 +73,7 @@ is "$(grep -cF '[server] tcp_idle_timeout_ms changed; it takes effect at the nex
 	"a restart-only change is reported once, not once per worker"
 denied=0
 for c in 1 2 3 4 5 6 7 8; do
-	"$DIG" @127.0.0.1 -p "$DG_PORT" -b "127.0.0.$c" +time=2 +tries=1 "w1.flood.example.com" A |
+	"$DIG" @127.0.0.1 -p "$DG_PORT" -b "127.0.0.$c" "$(dig_time 2)" +tries=1 "w1.flood.example.com" A |
 		grep -q "status: NXDOMAIN" && denied=$((denied + 1))
 done
 is "$denied" 8 "after the reload, the removed wildcard is denied to all 8 clients"
