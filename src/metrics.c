@@ -10,6 +10,8 @@
 
 #include <uv.h>
 
+#include "list.h"
+
 #define REQUEST_MAX 4096
 #define REQUEST_TIMEOUT_MS 5000
 #define CONNS_MAX 64
@@ -203,7 +205,7 @@ struct conn {
 	uv_tcp_t tcp;
 	uv_timer_t timer;
 	struct dg_metrics *m;
-	struct conn *prev, *next;
+	struct dg_list_node link; /* on m's conns */
 	int open_handles;
 	bool closing;
 	bool answered;
@@ -219,8 +221,7 @@ struct dg_metrics {
 	uv_tcp_t listener;
 	dg_metrics_view_cb view;
 	void *arg;
-	struct conn *conns;
-	size_t n_conns;
+	struct dg_list conns; /* the newest first */
 	bool closing;
 	int open_handles; /* the listener and each connection */
 };
@@ -251,13 +252,7 @@ static void conn_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		m->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	m->n_conns--;
+	dg_list_remove(&m->conns, &c->link);
 	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 	uv_close((uv_handle_t *)&c->timer, on_conn_closed);
 }
@@ -398,11 +393,15 @@ static void on_timeout(uv_timer_t *t)
 static void evict_idlest(struct dg_metrics *m)
 {
 	struct conn *idlest = NULL;
+	struct dg_list_node *n;
 
-	for (struct conn *c = m->conns; c != NULL; c = c->next)
+	dg_list_foreach(n, &m->conns) {
+		struct conn *c = dg_list_entry(n, struct conn, link);
+
 		if (!c->answered &&
 		    (idlest == NULL || c->active_ms <= idlest->active_ms))
 			idlest = c;
+	}
 	if (idlest != NULL)
 		conn_close(idlest);
 }
@@ -414,7 +413,7 @@ static void on_connection(uv_stream_t *server, int status)
 
 	if (status != 0)
 		return;
-	if (m->n_conns >= CONNS_MAX)
+	if (m->conns.count >= CONNS_MAX)
 		evict_idlest(m);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL || uv_tcp_init(server->loop, &c->tcp) != 0) {
@@ -427,14 +426,10 @@ static void on_connection(uv_stream_t *server, int status)
 	c->timer.data = c;
 	c->open_handles = 2;
 	uv_timer_init(server->loop, &c->timer);
-	c->next = m->conns;
-	if (m->conns != NULL)
-		m->conns->prev = c;
-	m->conns = c;
-	m->n_conns++;
+	dg_list_push_front(&m->conns, &c->link);
 	m->open_handles++;
 	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
-	    m->n_conns > CONNS_MAX ||
+	    m->conns.count > CONNS_MAX ||
 	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0 ||
 	    uv_timer_start(&c->timer, on_timeout, REQUEST_TIMEOUT_MS, 0) != 0)
 		conn_close(c);
@@ -481,7 +476,7 @@ void dg_metrics_close(struct dg_metrics *m)
 	if (m == NULL)
 		return;
 	m->closing = true;
-	while (m->conns != NULL)
-		conn_close(m->conns);
+	while (!dg_list_empty(&m->conns))
+		conn_close(dg_list_entry(m->conns.first, struct conn, link));
 	uv_close((uv_handle_t *)&m->listener, on_listener_closed);
 }
