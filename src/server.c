@@ -144,7 +144,7 @@ static void record(struct dg_server *srv, const struct request *req,
 				      sizeof(entry));
 		r->entry = entry;
 	}
-	dg_qlog_write(srv->qlog, r);
+	dg_qlog_write(srv->qlog, r, uv_now(srv->loop));
 }
 
 /* An answer with no records: errors and denials. */
@@ -538,7 +538,7 @@ static void on_qlog_tick(uv_timer_t *t)
 {
 	struct dg_server *srv = t->data;
 
-	dg_qlog_tick(srv->qlog, wall_ms(srv->loop));
+	dg_qlog_tick(srv->qlog, uv_now(srv->loop), wall_ms(srv->loop));
 }
 
 /* This server's figures, as they are now, into srv->figures. */
