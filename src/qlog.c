@@ -58,6 +58,7 @@ static FILE *open_append(const char *path)
 
 int dg_qlog_open(const char *target, unsigned deny_rate, struct dg_qlog **out)
 {
+	char *path;
 	FILE *f;
 	int rc;
 
@@ -76,16 +77,15 @@ int dg_qlog_open(const char *target, unsigned deny_rate, struct dg_qlog **out)
 	f = open_append(target);
 	if (f == NULL)
 		return -errno;
-	rc = qlog_new(f, true, deny_rate, out);
-	if (rc == 0)
-		(*out)->path = strdup(target);
-	if (rc == 0 && (*out)->path == NULL) {
-		dg_qlog_close(*out);
-		rc = -ENOMEM;
-	}
-	if (rc != 0)
+	path = strdup(target);
+	rc = path != NULL ? qlog_new(f, true, deny_rate, out) : -ENOMEM;
+	if (rc != 0) {
+		free(path);
 		fclose(f);
-	return rc;
+		return rc;
+	}
+	(*out)->path = path;
+	return 0;
 }
 
 int dg_qlog_reopen(struct dg_qlog *q)
