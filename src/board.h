@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "metrics.h"
+#include "metrics_text.h"
 #include "nftset.h"
 #include "util.h"
 

@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list.h"
 #include "name.h"
 
 struct entry {
 	struct entry *chain;           /* next in the bucket */
-	struct entry *lru_prev, *lru_next; /* most recent at the head */
+	struct dg_list_node lru;       /* its place in the LRU order */
 	struct dg_answer *answer;
 	uint64_t stored_ms;
 	uint64_t expires_ms;
@@ -26,8 +27,10 @@ struct dg_cache {
 	struct dg_hash_key key;
 	struct entry **buckets;
 	size_t mask;
-	size_t count, max;
-	struct entry *lru_head, *lru_tail;
+	size_t max;
+	/* Every entry, the most recently used first: the last is evicted.
+	 * Its count is the cache's. */
+	struct dg_list lru;
 };
 
 struct dg_cache *dg_cache_new(size_t max_entries,
@@ -61,36 +64,14 @@ void dg_cache_free(struct dg_cache *c)
 {
 	if (c == NULL)
 		return;
-	for (struct entry *e = c->lru_head, *next; e != NULL; e = next) {
-		next = e->lru_next;
+	while (!dg_list_empty(&c->lru)) {
+		struct entry *e = dg_list_entry(c->lru.first, struct entry, lru);
+
+		dg_list_remove(&c->lru, &e->lru);
 		entry_free(e);
 	}
 	free(c->buckets);
 	free(c);
-}
-
-static void lru_unlink(struct dg_cache *c, struct entry *e)
-{
-	if (e->lru_prev != NULL)
-		e->lru_prev->lru_next = e->lru_next;
-	else
-		c->lru_head = e->lru_next;
-	if (e->lru_next != NULL)
-		e->lru_next->lru_prev = e->lru_prev;
-	else
-		c->lru_tail = e->lru_prev;
-	e->lru_prev = e->lru_next = NULL;
-}
-
-static void lru_push_head(struct dg_cache *c, struct entry *e)
-{
-	e->lru_prev = NULL;
-	e->lru_next = c->lru_head;
-	if (c->lru_head != NULL)
-		c->lru_head->lru_prev = e;
-	c->lru_head = e;
-	if (c->lru_tail == NULL)
-		c->lru_tail = e;
 }
 
 /* The bucket slot that points at the entry for the key, or at NULL. */
@@ -114,9 +95,8 @@ static void remove_entry(struct dg_cache *c, struct entry *e)
 	struct entry **slot = find(c, e->qname, e->qtype, e->qclass, e->hash);
 
 	*slot = e->chain;
-	lru_unlink(c, e);
+	dg_list_remove(&c->lru, &e->lru);
 	entry_free(e);
-	c->count--;
 }
 
 const struct dg_answer *dg_cache_lookup(struct dg_cache *c,
@@ -133,8 +113,7 @@ const struct dg_answer *dg_cache_lookup(struct dg_cache *c,
 		remove_entry(c, e);
 		return NULL;
 	}
-	lru_unlink(c, e);
-	lru_push_head(c, e);
+	dg_list_move_front(&c->lru, &e->lru);
 	*elapsed = (uint32_t)((now_ms - e->stored_ms) / 1000);
 	return e->answer;
 }
@@ -151,8 +130,8 @@ int dg_cache_store(struct dg_cache *c, const uint8_t *qname, uint16_t qtype,
 	slot = find(c, qname, qtype, qclass, h);
 	if (*slot != NULL)
 		remove_entry(c, *slot);
-	else if (c->count >= c->max)
-		remove_entry(c, c->lru_tail);
+	else if (c->lru.count >= c->max)
+		remove_entry(c, dg_list_entry(c->lru.last, struct entry, lru));
 	e = malloc(sizeof(*e) + len);
 	if (e == NULL)
 		return DG_ENOMEM;
@@ -168,13 +147,11 @@ int dg_cache_store(struct dg_cache *c, const uint8_t *qname, uint16_t qtype,
 	slot = &c->buckets[h & c->mask];
 	e->chain = *slot;
 	*slot = e;
-	e->lru_prev = e->lru_next = NULL;
-	lru_push_head(c, e);
-	c->count++;
+	dg_list_push_front(&c->lru, &e->lru);
 	return 0;
 }
 
 size_t dg_cache_count(const struct dg_cache *c)
 {
-	return c->count;
+	return c->lru.count;
 }

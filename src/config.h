@@ -23,7 +23,7 @@
 #include "addr.h"
 #include "diag.h"
 #include "log.h"
-#include "nftset.h"
+#include "nftset_msg.h"
 #include "policy.h"
 
 #define DG_DEFAULT_CONFIG_PORT 53

@@ -20,6 +20,7 @@
 
 #include <linux/filter.h>
 
+#include "list.h"
 #include "wire.h"
 
 #define TCP_READ_CHUNK 4096
@@ -110,8 +111,7 @@ struct dg_listener {
 	size_t n_pairs;
 	/* Open connections, the most recently active first: at the cap the
 	 * last one, idle the longest, makes room for a new one. */
-	struct tcp_conn *conns, *conns_tail;
-	size_t n_conns;
+	struct dg_list conns;
 	size_t open_handles;
 	bool closing;
 	/* Given up when accept4() finds no descriptor left, so that what
@@ -126,7 +126,7 @@ struct dg_listener {
 
 struct tcp_conn {
 	struct dg_listener *owner; /* NULL once the listener is gone */
-	struct tcp_conn *prev, *next;
+	struct dg_list_node link; /* on the owner's conns */
 	uv_tcp_t tcp;
 	uv_timer_t idle;
 	unsigned refs;
@@ -187,30 +187,6 @@ static void on_conn_handle_closed(uv_handle_t *handle)
 
 static bool try_accept(struct socket_pair *p);
 
-static void conn_unlink(struct dg_listener *l, struct tcp_conn *c)
-{
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		l->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	else
-		l->conns_tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
-static void conn_push_head(struct dg_listener *l, struct tcp_conn *c)
-{
-	c->prev = NULL;
-	c->next = l->conns;
-	if (l->conns != NULL)
-		l->conns->prev = c;
-	else
-		l->conns_tail = c;
-	l->conns = c;
-}
-
 /* Close a connection: unlink it, close its handles, maybe accept another. */
 static void conn_close(struct tcp_conn *c)
 {
@@ -223,8 +199,7 @@ static void conn_close(struct tcp_conn *c)
 	uv_close((uv_handle_t *)&c->idle, on_conn_handle_closed);
 	if (l == NULL)
 		return;
-	conn_unlink(l, c);
-	l->n_conns--;
+	dg_list_remove(&l->conns, &c->link);
 	c->owner = NULL;
 	/* A slot is free: take a connection that waited at the cap. */
 	for (size_t i = 0; i < l->n_pairs && !l->closing; i++)
@@ -258,10 +233,7 @@ static void conn_active(struct tcp_conn *c)
 		return;
 	uv_timer_start(&c->idle, on_idle, l->cfg.tcp_idle_timeout_ms,
 		       l->cfg.tcp_idle_timeout_ms);
-	if (l->conns != c) {
-		conn_unlink(l, c);
-		conn_push_head(l, c);
-	}
+	dg_list_move_front(&l->conns, &c->link);
 }
 
 static void on_conn_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -387,7 +359,11 @@ static void conn_read_stop(struct tcp_conn *c)
  */
 static void evict_idlest(struct dg_listener *l)
 {
-	for (struct tcp_conn *c = l->conns_tail; c != NULL; c = c->prev) {
+	struct dg_list_node *n;
+
+	dg_list_foreach_reverse(n, &l->conns) {
+		struct tcp_conn *c = dg_list_entry(n, struct tcp_conn, link);
+
 		if (c->inflight == 0) {
 			conn_close(c);
 			return;
@@ -487,12 +463,12 @@ static bool try_accept(struct socket_pair *p)
 	/* Not pending while evicting: the close would take the slot for
 	 * this socket's connection from inside this call. */
 	p->accept_pending = false;
-	if (l->n_conns >= l->cfg.max_tcp_clients) {
+	if (l->conns.count >= l->cfg.max_tcp_clients) {
 		if (!backlog_waiting(p->tcp_fd))
 			return false;
 		evict_idlest(l);
 	}
-	if (l->n_conns >= l->cfg.max_tcp_clients ||
+	if (l->conns.count >= l->cfg.max_tcp_clients ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		p->accept_pending = true;
 		uv_poll_stop(&p->tcp_poll);
@@ -513,8 +489,7 @@ static bool try_accept(struct socket_pair *p)
 	c->refs = 1;
 	c->owner = l;
 	c->listener = (unsigned)(p - l->pairs);
-	conn_push_head(l, c);
-	l->n_conns++;
+	dg_list_push_front(&l->conns, &c->link);
 	if (uv_tcp_open(&c->tcp, fd) != 0) {
 		close(fd);
 		conn_close(c);
@@ -753,7 +728,7 @@ int dg_listener_open(uv_loop_t *loop, const struct dg_listener_config *cfg,
 
 size_t dg_listener_tcp_count(const struct dg_listener *l)
 {
-	return l->n_conns;
+	return l->conns.count;
 }
 
 uint64_t dg_listener_unknown_peers(const struct dg_listener *l)
@@ -764,8 +739,8 @@ uint64_t dg_listener_unknown_peers(const struct dg_listener *l)
 void dg_listener_close(struct dg_listener *l)
 {
 	l->closing = true;
-	while (l->conns != NULL)
-		conn_close(l->conns);
+	while (!dg_list_empty(&l->conns))
+		conn_close(dg_list_entry(l->conns.first, struct tcp_conn, link));
 	/* A socket whose handle was never made is closed here; the others
 	 * in their handles' close callbacks. */
 	for (size_t i = 0; i < l->n_pairs; i++) {

@@ -5,180 +5,34 @@
 #include "qlog.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 #include <uv.h>
-
-#include "hash.h"
-#include "name.h"
-#include "tokens.h"
-#include "ways.h"
-
-/* Clients the limiter tells apart at once: sets of LIMIT_WAYS slots, so
- * a client loses its slot (after its summary) only to a fifth in its set,
- * the one idle the longest giving way. With a keyed hash a client cannot
- * aim at another's set. */
-#define LIMIT_WAYS 4
-#define LIMIT_SLOTS (1024 * LIMIT_WAYS)
-#define SECOND_MS 1000
-/* The limit in all, as a multiple of a client's. */
-#define LIMIT_TOTAL_FACTOR 16
-
-struct limit_slot {
-	struct dg_way way;   /* key: the client's */
-	struct dg_addr client;
-	struct dg_tokens lines;
-	uint64_t held;       /* lines held back since the last summary */
-	uint64_t since_ms;   /* when the first of them was */
-};
 
 struct dg_qlog {
 	FILE *f;      /* NULL: syslog */
 	bool owned;   /* f is ours to close */
 	char *path;   /* a file sink's name, to reopen */
-	unsigned rate;  /* denial lines a second a client; 0: no limit */
-	struct dg_tokens total; /* LIMIT_TOTAL_FACTOR × rate, all clients */
-	struct dg_hash_key key; /* the slots': clients choose addresses */
-	struct limit_slot *slots;
+	struct dg_qlog_limit *limit; /* NULL: no limit */
 };
-
-static const struct {
-	uint16_t type;
-	const char *name;
-} types[] = {
-	{ 1, "A" },       { 2, "NS" },     { 5, "CNAME" },  { 6, "SOA" },
-	{ 10, "NULL" },   { 12, "PTR" },   { 13, "HINFO" }, { 15, "MX" },
-	{ 16, "TXT" },    { 28, "AAAA" },  { 33, "SRV" },   { 35, "NAPTR" },
-	{ 39, "DNAME" },  { 41, "OPT" },   { 43, "DS" },    { 46, "RRSIG" },
-	{ 47, "NSEC" },   { 48, "DNSKEY" }, { 64, "SVCB" },  { 65, "HTTPS" },
-	{ 99, "SPF" },    { 251, "IXFR" }, { 252, "AXFR" }, { 255, "ANY" },
-	{ 256, "URI" },   { 257, "CAA" },
-};
-
-const char *dg_qlog_type_name(uint16_t type, char *buf, size_t size)
-{
-	for (size_t i = 0; i < DG_ARRAY_SIZE(types); i++)
-		if (types[i].type == type)
-			return types[i].name;
-	snprintf(buf, size, "TYPE%u", type);
-	return buf;
-}
-
-/* Append text with JSON string escaping (RFC 8259 7). */
-static void put_json(char *buf, size_t size, size_t *n, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		char esc[8];
-		const char *out = esc;
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			snprintf(esc, sizeof(esc), "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-		else
-			snprintf(esc, sizeof(esc), "%c", c);
-		for (; *out != '\0'; out++) {
-			if (*n + 1 < size)
-				buf[*n] = *out;
-			(*n)++;
-		}
-	}
-}
-
-DG_PRINTF(4, 5)
-static void put_fmt(char *buf, size_t size, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	va_start(ap, fmt);
-	w = vsnprintf(buf + (*n < size ? *n : size), *n < size ? size - *n : 0,
-		      fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		*n += (size_t)w;
-}
-
-/* "2023-11-14T22:13:20.123Z" */
-static void put_ts(char *buf, size_t size, size_t *n, uint64_t ms)
-{
-	char ts[40];
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	put_fmt(buf, size, n, "%s.%03uZ", ts, (unsigned)(ms % 1000));
-}
-
-size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size)
-{
-	char name[DG_NAME_STRLEN], client[DG_ADDR_STRLEN], type[16];
-	size_t n = 0;
-
-	dg_name_to_str(r->name, name, sizeof(name));
-	dg_addr_format(r->client, client, sizeof(client));
-	put_fmt(buf, size, &n, "{\"ts\":\"");
-	put_ts(buf, size, &n, r->time_ms);
-	put_fmt(buf, size, &n, "\",\"client\":\"");
-	put_json(buf, size, &n, client);
-	put_fmt(buf, size, &n, "\",\"proto\":\"%s\",\"name\":\"",
-		r->tcp ? "tcp" : "udp");
-	put_json(buf, size, &n, name);
-	put_fmt(buf, size, &n, "\",\"type\":\"%s\",\"verdict\":\"%s\"",
-		dg_qlog_type_name(r->qtype, type, sizeof(type)),
-		r->allow ? "allow" : "deny");
-	if (!r->allow)
-		put_fmt(buf, size, &n, ",\"reason\":\"%s\"",
-			dg_reason_name(r->reason));
-	if (r->group != NULL) {
-		put_fmt(buf, size, &n, ",\"group\":\"");
-		put_json(buf, size, &n, r->group);
-		put_fmt(buf, size, &n, "\"");
-	}
-	if (r->entry != NULL) {
-		put_fmt(buf, size, &n, ",\"entry\":\"");
-		put_json(buf, size, &n, r->entry);
-		put_fmt(buf, size, &n, "\"");
-	}
-	put_fmt(buf, size, &n, ",\"rcode\":%u,\"cached\":%s", r->rcode,
-		r->cached ? "true" : "false");
-	if (r->upstream != NULL) {
-		dg_addr_format(r->upstream, client, sizeof(client));
-		put_fmt(buf, size, &n, ",\"upstream\":\"");
-		put_json(buf, size, &n, client);
-		put_fmt(buf, size, &n, "\",\"upstream_ms\":%u", r->upstream_ms);
-	}
-	if (r->has_answer)
-		put_fmt(buf, size, &n, ",\"answers\":%u,\"scrubbed\":%u",
-			r->answers, r->scrubbed);
-	put_fmt(buf, size, &n, "}\n");
-	if (size > 0)
-		buf[n < size ? n : size - 1] = '\0';
-	return n;
-}
 
 static int qlog_new(FILE *f, bool owned, unsigned deny_rate,
 		    struct dg_qlog **out)
 {
 	struct dg_qlog *q = calloc(1, sizeof(*q));
+	struct dg_hash_key key;
 
 	if (q == NULL)
 		return -ENOMEM;
 	q->f = f;
 	q->owned = owned;
-	q->rate = deny_rate;
-	q->total = dg_tokens_full((uint64_t)deny_rate * LIMIT_TOTAL_FACTOR, 0);
-	dg_hash_key_random(&q->key);
 	if (deny_rate > 0) {
-		q->slots = calloc(LIMIT_SLOTS, sizeof(*q->slots));
-		if (q->slots == NULL) {
+		dg_hash_key_random(&key);
+		q->limit = dg_qlog_limit_new(deny_rate, &key);
+		if (q->limit == NULL) {
 			free(q);
 			return -ENOMEM;
 		}
@@ -204,6 +58,7 @@ static FILE *open_append(const char *path)
 
 int dg_qlog_open(const char *target, unsigned deny_rate, struct dg_qlog **out)
 {
+	char *path;
 	FILE *f;
 	int rc;
 
@@ -222,16 +77,15 @@ int dg_qlog_open(const char *target, unsigned deny_rate, struct dg_qlog **out)
 	f = open_append(target);
 	if (f == NULL)
 		return -errno;
-	rc = qlog_new(f, true, deny_rate, out);
-	if (rc == 0)
-		(*out)->path = strdup(target);
-	if (rc == 0 && (*out)->path == NULL) {
-		dg_qlog_close(*out);
-		rc = -ENOMEM;
-	}
-	if (rc != 0)
+	path = strdup(target);
+	rc = path != NULL ? qlog_new(f, true, deny_rate, out) : -ENOMEM;
+	if (rc != 0) {
+		free(path);
 		fclose(f);
-	return rc;
+		return rc;
+	}
+	(*out)->path = path;
+	return 0;
 }
 
 int dg_qlog_reopen(struct dg_qlog *q)
@@ -258,69 +112,30 @@ static void put_line(struct dg_qlog *q, char *line, size_t n)
 	}
 }
 
-/* What a slot held back, as one line: the client, how many, since when. */
-static void write_summary(struct dg_qlog *q, struct limit_slot *s,
-			  uint64_t now_ms)
+/* What the limit held back from one client, as one line stamped
+ * wall_ms; nothing when nothing was. */
+static void write_summary(struct dg_qlog *q, const struct dg_qlog_summary *s,
+			  uint64_t wall_ms)
 {
-	char line[512], client[DG_ADDR_STRLEN];
-	size_t n = 0;
+	char line[512];
+	size_t n;
 
 	if (s->held == 0)
 		return;
-	dg_addr_format(&s->client, client, sizeof(client));
-	put_fmt(line, sizeof(line), &n, "{\"ts\":\"");
-	put_ts(line, sizeof(line), &n, now_ms);
-	put_fmt(line, sizeof(line), &n, "\",\"client\":\"");
-	put_json(line, sizeof(line), &n, client);
-	put_fmt(line, sizeof(line), &n,
-		"\",\"verdict\":\"deny\",\"suppressed\":%llu,\"since\":\"",
-		(unsigned long long)s->held);
-	put_ts(line, sizeof(line), &n, s->since_ms);
-	put_fmt(line, sizeof(line), &n, "\"}\n");
-	s->held = 0;
+	n = dg_qlog_format_summary(s, wall_ms, line, sizeof(line));
 	if (n < sizeof(line))
 		put_line(q, line, n);
 }
 
-/* A denial line may be written: the client's bucket and the total's. */
-static bool limit_allows(struct dg_qlog *q, const struct dg_addr *client,
-			 uint64_t now_ms)
+void dg_qlog_tick(struct dg_qlog *q, uint64_t now_ms, uint64_t wall_ms)
 {
-	uint64_t key = dg_addr_client_key(&q->key, client);
-	bool found;
-	struct limit_slot *s = dg_ways_lookup(q->slots, sizeof(*s),
-					      LIMIT_SLOTS / LIMIT_WAYS,
-					      LIMIT_WAYS, key, &found);
+	struct dg_qlog_summary s;
+	size_t cursor = 0;
 
-	if (!found) {
-		write_summary(q, s, now_ms);
-		memset(s, 0, sizeof(*s));
-		s->way.key = key;
-		s->client = *client;
-		s->lines = dg_tokens_full(q->rate, now_ms);
-	}
-	s->way.used_ms = now_ms;
-	/* Both refill; a line takes from both or from neither. */
-	if (dg_tokens_take(&s->lines, q->rate, SECOND_MS, now_ms)) {
-		if (dg_tokens_take(&q->total,
-				   (uint64_t)q->rate * LIMIT_TOTAL_FACTOR,
-				   SECOND_MS, now_ms)) {
-			write_summary(q, s, now_ms);
-			return true;
-		}
-		dg_tokens_put_back(&s->lines);
-	}
-	if (s->held++ == 0)
-		s->since_ms = now_ms;
-	return false;
-}
-
-void dg_qlog_tick(struct dg_qlog *q, uint64_t now_ms)
-{
-	if (q == NULL || q->slots == NULL)
+	if (q == NULL || q->limit == NULL)
 		return;
-	for (size_t i = 0; i < LIMIT_SLOTS; i++)
-		write_summary(q, &q->slots[i], now_ms);
+	while (dg_qlog_limit_next_held(q->limit, now_ms, &cursor, &s))
+		write_summary(q, &s, wall_ms);
 }
 
 void dg_qlog_close(struct dg_qlog *q)
@@ -329,28 +144,36 @@ void dg_qlog_close(struct dg_qlog *q)
 
 	if (q == NULL)
 		return;
-	if (q->slots != NULL && uv_gettimeofday(&now) == 0)
-		dg_qlog_tick(q, (uint64_t)now.tv_sec * 1000 +
-					(uint64_t)now.tv_usec / 1000);
+	/* No loop here: uv_hrtime is the clock uv_now reads, finer. */
+	if (q->limit != NULL && uv_gettimeofday(&now) == 0)
+		dg_qlog_tick(q, uv_hrtime() / 1000000,
+			     (uint64_t)now.tv_sec * 1000 +
+				     (uint64_t)now.tv_usec / 1000);
 	if (q->owned)
 		fclose(q->f);
 	else if (q->f == NULL)
 		closelog();
-	free(q->slots);
+	dg_qlog_limit_free(q->limit);
 	free(q->path);
 	free(q);
 }
 
-void dg_qlog_write(struct dg_qlog *q, const struct dg_qlog_record *r)
+void dg_qlog_write(struct dg_qlog *q, const struct dg_qlog_record *r,
+		   uint64_t now_ms)
 {
 	char line[DG_QLOG_LINE];
+	struct dg_qlog_summary s;
 	size_t n;
 
 	if (q == NULL)
 		return;
-	if (!r->allow && q->slots != NULL &&
-	    !limit_allows(q, r->client, r->time_ms))
-		return;
+	if (!r->allow && q->limit != NULL) {
+		bool allowed = dg_qlog_limit_take(q->limit, r->client, now_ms, &s);
+
+		write_summary(q, &s, r->time_ms);
+		if (!allowed)
+			return;
+	}
 	n = dg_qlog_format(r, line, sizeof(line));
 	if (n >= sizeof(line))
 		return; /* cannot happen with DG_QLOG_LINE; never a cut line */

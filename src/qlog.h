@@ -1,59 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * qlog: the query log, one JSON object per line (RFC 8259), kept apart
- * from the operational messages. The formatter is pure; the sink is
- * stderr, a file (appended), syslog, or nothing.
- *
- * Names are printed in presentation form with \DDD escapes (name.c) and
- * then JSON-escaped, so no name a client can send breaks a line.
- *
- * Denials are what a flood produces, so their lines are rate-limited: per
- * client (an IPv6 client by its /64, as the budget counts it) at most
- * deny_rate a second with a burst of as many, and 16 times that in all, so
- * spoofed sources cannot fill a disk either. What is held back is counted
- * and written as one summary line a client: before its next line, at the
- * next dg_qlog_tick, or at close.
+ * qlog: the query log's sink, kept apart from the operational messages:
+ * stderr, a file (appended, reopened on SIGUSR1), syslog, or nothing. The
+ * lines and the limit on denial lines are qlog_line.h's; what the limit
+ * holds back is written as one summary line a client: before its next
+ * line, at the next dg_qlog_tick, or at close.
  */
 #pragma once
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "addr.h"
-#include "policy.h"
+#include "qlog_line.h"
 #include "util.h"
-
-/* Longest line dg_qlog_format can write: a name fully escaped, twice. */
-#define DG_QLOG_LINE 8192
-
-struct dg_qlog_record {
-	uint64_t time_ms;           /* wall clock, ms since the epoch */
-	const struct dg_addr *client;
-	bool tcp;
-	const uint8_t *name;        /* checked wire name */
-	uint16_t qtype;
-	bool allow;
-	enum dg_reason reason;
-	const char *entry;          /* the entry in zones syntax, or NULL */
-	const char *group;          /* the client's [group NAME], or NULL */
-	unsigned rcode;
-	bool cached;
-	/* A fetched answer or upstream failure: the server, and the time. */
-	const struct dg_addr *upstream;
-	uint32_t upstream_ms;
-	/* An answer: its records, and what scrubbing removed. */
-	bool has_answer;
-	unsigned answers;
-	unsigned scrubbed;
-};
-
-/* One JSON line, newline included, as snprintf. Pure. */
-size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size);
-
-/* "A", "AAAA", …, or "TYPE65280". */
-const char *dg_qlog_type_name(uint16_t type, char *buf, size_t size);
 
 struct dg_qlog;
 
@@ -76,10 +35,13 @@ void dg_qlog_close(struct dg_qlog *q);
  * @return 0 or a negative errno. */
 DG_NODISCARD int dg_qlog_reopen(struct dg_qlog *q);
 
-/* Write one record, unless it is a denial the limit holds back; a NULL
- * sink writes nothing. r->time_ms is the limiter's clock. */
-void dg_qlog_write(struct dg_qlog *q, const struct dg_qlog_record *r);
+/* Write one record, unless it is a denial the limit holds back at now_ms
+ * (monotonic: uv_now); r->time_ms, the wall clock, only stamps the line.
+ * A NULL sink writes nothing. */
+void dg_qlog_write(struct dg_qlog *q, const struct dg_qlog_record *r,
+		   uint64_t now_ms);
 
-/* Write a summary for every client with denials held back (call every few
- * seconds: a client that stopped would otherwise never get one). */
-void dg_qlog_tick(struct dg_qlog *q, uint64_t now_ms);
+/* Write a summary for every client with denials held back, as of now_ms
+ * (monotonic) and stamped wall_ms (call every few seconds: a client that
+ * stopped would otherwise never get one). */
+void dg_qlog_tick(struct dg_qlog *q, uint64_t now_ms, uint64_t wall_ms);

@@ -4,6 +4,8 @@
  */
 #include "reply.h"
 
+#include <time.h>
+
 #include "zones.h"
 
 static size_t reply_limit(const struct dg_request *req)
@@ -13,13 +15,14 @@ static size_t reply_limit(const struct dg_request *req)
 	return dg_wire_udp_limit(&req->info, req->snap->cfg->max_udp_size);
 }
 
-/* The log wants the wall clock; uv_now is monotonic. */
-static uint64_t wall_ms(uv_loop_t *loop)
+/* The log's time stamps want the wall clock; uv_now is monotonic, and
+ * only limits the log. */
+static uint64_t wall_ms(void)
 {
 	uv_timeval64_t now;
 
 	if (uv_gettimeofday(&now) != 0)
-		return uv_now(loop);
+		return (uint64_t)time(NULL) * 1000;
 	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_usec / 1000;
 }
 
@@ -42,7 +45,7 @@ static void record(struct dg_replier *rp, const struct dg_request *req,
 		rp->counters.servfail++;
 	if (rp->qlog == NULL || (r->allow && !req->snap->cfg->log_allowed))
 		return;
-	r->time_ms = wall_ms(rp->loop);
+	r->time_ms = wall_ms();
 	r->client = &c->addr;
 	r->tcp = c->transport == DG_TRANSPORT_TCP;
 	r->name = req->info.qname;
@@ -53,7 +56,7 @@ static void record(struct dg_replier *rp, const struct dg_request *req,
 				      sizeof(entry));
 		r->entry = entry;
 	}
-	dg_qlog_write(rp->qlog, r);
+	dg_qlog_write(rp->qlog, r, uv_now(rp->loop));
 }
 
 void dg_reply_empty(struct dg_replier *rp, const struct dg_request *req,
@@ -134,5 +137,5 @@ void dg_reply_answer(struct dg_replier *rp, const struct dg_request *req,
 
 void dg_reply_tick(struct dg_replier *rp)
 {
-	dg_qlog_tick(rp->qlog, wall_ms(rp->loop));
+	dg_qlog_tick(rp->qlog, uv_now(rp->loop), wall_ms());
 }

@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #include "listener.h"
-#include "metrics.h"
+#include "metrics_text.h"
 #include "policy.h"
 #include "qlog.h"
 #include "snapshot.h"

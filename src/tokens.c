@@ -17,8 +17,8 @@ void dg_tokens_refill(struct dg_tokens *t, uint64_t rate, uint64_t period_ms,
 	uint64_t full = rate * MILLI;
 	uint64_t elapsed, add;
 
-	/* A clock that stepped back (the wall clock) starts again from
-	 * there, rather than refilling nothing until it catches up. */
+	/* A clock that stepped back starts again from there, rather than
+	 * refilling nothing until it catches up. */
 	if (now_ms < t->refill_ms)
 		t->refill_ms = now_ms;
 	elapsed = now_ms - t->refill_ms;

@@ -6,7 +6,7 @@
  * period, continuously, counted in thousandths so no floating point is
  * needed; one event takes one token.
  *
- * Pure: time comes in as now_ms (uv_now, or the wall clock for the log).
+ * Pure: time comes in as now_ms, monotonic (uv_now).
  * Never includes uv.h.
  */
 #pragma once

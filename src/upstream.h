@@ -36,7 +36,7 @@
 #include <uv.h>
 
 #include "addr.h"
-#include "metrics.h"
+#include "metrics_text.h"
 #include "util.h"
 #include "wire.h"
 

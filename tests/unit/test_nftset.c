@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_nftset: set names as the configuration gives them, and the netlink
- * batch that adds an address, read back attribute by attribute. That the
- * kernel takes it is shown by tests/firewall/t_nftset.sh.
+ * batches that add addresses, read back attribute by attribute, with no
+ * socket: whole messages, sequence numbers naming the set, a full batch
+ * refusing the next element. That the kernel takes them is shown by
+ * tests/firewall/t_nftset.sh.
  */
 #include <endian.h>
 #include <stdlib.h>
@@ -15,7 +17,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
-#include "nftset.h"
+#include "nftset_msg.h"
 #include "tap.h"
 
 static void test_names(void)
@@ -140,23 +142,22 @@ static void test_batch(void)
 	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 	struct dg_nftset_name set = { NFPROTO_INET, (char *)"egress",
 				      (char *)"allowed6" };
-	_Alignas(struct nlmsghdr) uint8_t buf[1024];
+	static struct dg_nftset_batch b;
 	const struct nlmsghdr *nlh;
 	const struct nfgenmsg *nfg;
 	struct elem_seen e = { 0 };
-	size_t len = 0, n;
+	size_t len, n_elems;
 	int left, msgs = 0;
 
-	len += dg_nftset_put_batch(buf, sizeof(buf), true, 10);
-	n = dg_nftset_put_elem(buf + len, sizeof(buf) - len, &set, v6, 16,
-			       300000, 11);
-	ok(n > 0 && n % 4 == 0, "an element message, aligned (%zu bytes)", n);
-	len += n;
-	len += dg_nftset_put_batch(buf + len, sizeof(buf) - len, false, 12);
+	ok(dg_nftset_batch_add(&b, &set, 1, v6, 16, 300000), "an element added");
+	len = dg_nftset_batch_end(&b, &n_elems);
+	ok(len > 0 && len % 4 == 0, "a batch, aligned (%zu bytes)", len);
+	is_int(n_elems, 1, "of one element");
 
-	nlh = (const struct nlmsghdr *)buf;
+	nlh = (const struct nlmsghdr *)b.buf;
 	left = (int)len;
 	is_int(nlh->nlmsg_type, NFNL_MSG_BATCH_BEGIN, "the batch begins");
+	is_int(dg_nftset_seq_set(nlh->nlmsg_seq), 0, "its own message: set 0");
 	nfg = mnl_nlmsg_get_payload(nlh);
 	is_int(ntohs(nfg->res_id), NFNL_SUBSYS_NFTABLES,
 	       "a batch of the nftables subsystem");
@@ -171,7 +172,8 @@ static void test_batch(void)
 			   !(nlh->nlmsg_flags & NLM_F_EXCL) &&
 			   !(nlh->nlmsg_flags & NLM_F_ACK),
 		   "create, not exclusive (a repeat renews), no ack asked");
-		is_int(nlh->nlmsg_seq, 11, "its sequence number");
+		is_int(dg_nftset_seq_set(nlh->nlmsg_seq), 1,
+		       "its sequence number names set 1");
 		nfg = mnl_nlmsg_get_payload(nlh);
 		is_int(nfg->nfgen_family, NFPROTO_INET, "the table's family");
 		mnl_attr_parse(nlh, sizeof(*nfg), on_top, &e);
@@ -183,19 +185,52 @@ static void test_batch(void)
 		ok(e.timeout_ms == 300000, "the timeout, in ms, big-endian");
 	}
 	is_int(msgs, 3, "three messages, all whole");
-	nlh = (const struct nlmsghdr *)(buf + len - MNL_NLMSG_HDRLEN -
+	nlh = (const struct nlmsghdr *)(b.buf + len - MNL_NLMSG_HDRLEN -
 					MNL_ALIGN(sizeof(*nfg)));
 	is_int(nlh->nlmsg_type, NFNL_MSG_BATCH_END, "the batch ends");
+	is_int(dg_nftset_batch_end(&b, &n_elems), 0,
+	       "ended again, empty: nothing to send");
+	is_int(n_elems, 0, "and no element");
+}
 
-	ok(dg_nftset_put_elem(buf, 40, &set, v6, 16, 1000, 1) == 0,
-	   "a buffer too small for the element: 0");
-	ok(dg_nftset_put_batch(buf, 8, true, 1) == 0,
-	   "a buffer too small for the header: 0");
+/* Elements go in until the buffer is full; the batch still ends whole. */
+static void test_full(void)
+{
+	static const uint8_t v4[4] = { 192, 0, 2, 1 };
+	struct dg_nftset_name set = { NFPROTO_IPV4, (char *)"t", (char *)"s" };
+	static struct dg_nftset_batch b;
+	const struct nlmsghdr *nlh;
+	size_t len, n_elems, added = 0;
+	int left, msgs = 0;
+	uint32_t last_seq = 0;
+	bool ascending = true;
+
+	while (added < DG_NFTSET_BATCH &&
+	       dg_nftset_batch_add(&b, &set, 0, v4, 4, 1000))
+		added++;
+	ok(added > 10 && added < DG_NFTSET_BATCH,
+	   "a full batch refuses the next element (%zu taken)", added);
+	len = dg_nftset_batch_end(&b, &n_elems);
+	is_int(n_elems, added, "every element taken is in it");
+	ok(len <= DG_NFTSET_BATCH, "within its buffer, end message included");
+	nlh = (const struct nlmsghdr *)b.buf;
+	left = (int)len;
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		ascending = ascending && nlh->nlmsg_seq > last_seq;
+		last_seq = nlh->nlmsg_seq;
+		msgs++;
+	}
+	is_int(left, 0, "the messages fill the batch exactly");
+	is_int(msgs, added + 2, "begin, the elements, end");
+	ok(ascending, "sequence numbers rise through the batch");
+	ok(dg_nftset_batch_add(&b, &set, 0, v4, 4, 1000),
+	   "after the end, the next element begins a new batch");
 }
 
 int main(void)
 {
 	test_names();
 	test_batch();
+	test_full();
 	return done_testing();
 }
