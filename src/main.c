@@ -141,221 +141,264 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int main(int argc, char **argv)
-{
+/* What the command line asked for. */
+struct args {
 	/* Each repeatable option holds at most argc values. */
-	const char **lists = calloc((size_t)argc * 4 + 4, sizeof(*lists));
-	struct dg_prefix *subnets = calloc((size_t)argc + 1, sizeof(*subnets));
-	struct dg_overrides ov = { 0 };
-	struct dg_daemon_options daemon_opt = { .ov = &ov };
-	const char *config_path = NULL;
-	const char *command = NULL;
-	const char *explain_client = NULL; /* explain --client */
-	const char *explain_listener = NULL; /* explain --listener */
-	struct dg_config *cfg = NULL;
-	struct dg_diag d;
-	struct dg_firewall_options fw = { .target = DG_FW_CONTAINER };
-	int fw_backends = 0;  /* --nft and --iptables seen */
-	bool fw_options = false;  /* any firewall option seen */
-	bool check = false, firewall = false;
-	int status = DG_EXIT_USAGE;
-	int c, rc;
+	const char **lists; /* --listen, --upstream, --zones, --allow */
+	struct dg_prefix *subnets; /* --subnet: fw.subnets */
+	struct dg_overrides ov;
+	struct dg_daemon_options daemon;
+	const char *config_path;
+	const char *command;
+	const char *explain_client;   /* explain --client */
+	const char *explain_listener; /* explain --listener */
+	struct dg_firewall_options fw;
+	int fw_backends;  /* --nft and --iptables seen */
+	bool fw_options;  /* any firewall option seen */
+	bool check;
+};
 
-	if (lists == NULL || subnets == NULL) {
-		dg_log(DG_LOG_ERR, "out of memory");
-		return DG_EXIT_USAGE;
+/* A firewall option into a->fw. @return 0, or -1 when its value is bad
+ * (said). */
+static int firewall_option(struct args *a, int c, const char *v)
+{
+	a->fw_options = true;
+	switch (c) {
+	case OPT_NFT:
+	case OPT_IPTABLES:
+		a->fw.backend = c == OPT_NFT ? DG_FW_NFT : DG_FW_IPTABLES;
+		a->fw_backends++;
+		return 0;
+	case OPT_TARGET:
+		if (dg_firewall_target_from_str(v, &a->fw.target) == 0)
+			return 0;
+		dg_log(DG_LOG_ERR, "firewall: unknown target '%s' (known: "
+				   "container, docker-user, host)", v);
+		return -1;
+	case OPT_REDIRECT:
+		a->fw.redirect = true;
+		return 0;
+	case OPT_DOCKER_DNS:
+		a->fw.docker_dns = true;
+		return 0;
+	case OPT_FAMILY:
+		if (strcmp(v, "4") != 0 && strcmp(v, "6") != 0) {
+			dg_log(DG_LOG_ERR, "firewall: --family is 4 or 6, not "
+					   "'%s'", v);
+			return -1;
+		}
+		a->fw.family = v[0] - '0';
+		return 0;
+	default: /* OPT_SUBNET */
+		if (dg_prefix_parse(v, &a->subnets[a->fw.n_subnets]) != 0) {
+			dg_log(DG_LOG_ERR, "firewall: --subnet: '%s' is not a "
+					   "prefix (ADDR/LEN, no host bits set)", v);
+			return -1;
+		}
+		a->fw.n_subnets++;
+		return 0;
 	}
-	ov.listen = lists;
-	ov.upstream = lists + argc + 1;
-	ov.zones = lists + 2 * (argc + 1);
-	ov.allow = lists + 3 * (argc + 1);
-	fw.subnets = subnets;
+}
+
+/* The options into a, the command (if any) in a->command, its arguments
+ * from argv[optind] on. @return -1 to go on, or the exit status (--help,
+ * --version, a bad option: said). */
+static int parse_options(int argc, char **argv, struct args *a)
+{
+	int c;
+
 	while ((c = getopt_long(argc, argv, "c:fhV", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config_path = optarg;
-			daemon_opt.config_path = optarg;
+			a->config_path = a->daemon.config_path = optarg;
 			break;
 		case OPT_PIDFILE:
-			daemon_opt.pidfile = optarg;
+			a->daemon.pidfile = optarg;
 			break;
 		case OPT_CLIENT:
-			explain_client = optarg;
+			a->explain_client = optarg;
 			break;
 		case OPT_LISTENER:
-			explain_listener = optarg;
+			a->explain_listener = optarg;
 			break;
 		case 'f':
 			/* dnsgate never forks: the flag only says so. */
 			break;
 		case OPT_LISTEN:
-			ov.listen[ov.n_listen++] = optarg;
+			a->ov.listen[a->ov.n_listen++] = optarg;
 			break;
 		case OPT_UPSTREAM:
-			ov.upstream[ov.n_upstream++] = optarg;
+			a->ov.upstream[a->ov.n_upstream++] = optarg;
 			break;
 		case OPT_ZONES:
-			ov.zones[ov.n_zones++] = optarg;
+			a->ov.zones[a->ov.n_zones++] = optarg;
 			break;
 		case OPT_ALLOW:
-			ov.allow[ov.n_allow++] = optarg;
+			a->ov.allow[a->ov.n_allow++] = optarg;
 			break;
 		case OPT_QUERY_LOG:
-			ov.query_log = optarg;
+			a->ov.query_log = optarg;
 			break;
 		case OPT_USER:
-			ov.user = optarg;
+			a->ov.user = optarg;
 			break;
 		case OPT_CHECK:
-			check = true;
+			a->check = true;
 			break;
-		case OPT_NFT:
-		case OPT_IPTABLES:
-			fw.backend = c == OPT_NFT ? DG_FW_NFT : DG_FW_IPTABLES;
-			fw_backends++;
-			fw_options = true;
-			break;
-		case OPT_TARGET:
-			if (dg_firewall_target_from_str(optarg, &fw.target) != 0) {
-				dg_log(DG_LOG_ERR, "firewall: unknown target "
-						   "'%s' (known: container, docker-user, host)",
-				       optarg);
-				goto done;
-			}
-			fw_options = true;
-			break;
-		case OPT_REDIRECT:
-			fw.redirect = true;
-			fw_options = true;
-			break;
-		case OPT_DOCKER_DNS:
-			fw.docker_dns = true;
-			fw_options = true;
-			break;
-		case OPT_FAMILY:
-			if (strcmp(optarg, "4") != 0 && strcmp(optarg, "6") != 0) {
-				dg_log(DG_LOG_ERR, "firewall: --family is 4 "
-						   "or 6, not '%s'", optarg);
-				goto done;
-			}
-			fw.family = optarg[0] - '0';
-			fw_options = true;
-			break;
+		case OPT_NFT: case OPT_IPTABLES: case OPT_TARGET:
+		case OPT_REDIRECT: case OPT_DOCKER_DNS: case OPT_FAMILY:
 		case OPT_SUBNET:
-			if (dg_prefix_parse(optarg, &subnets[fw.n_subnets]) != 0) {
-				dg_log(DG_LOG_ERR, "firewall: --subnet: '%s' is "
-						   "not a prefix (ADDR/LEN, no host bits "
-						   "set)", optarg);
-				goto done;
-			}
-			fw.n_subnets++;
-			fw_options = true;
+			if (firewall_option(a, c, optarg) != 0)
+				return DG_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			status = DG_EXIT_OK;
-			goto done;
+			return DG_EXIT_OK;
 		case 'V':
 			printf("dnsgate %s\n", PACKAGE_VERSION);
-			status = DG_EXIT_OK;
-			goto done;
+			return DG_EXIT_OK;
 		default:
 			dg_log(DG_LOG_ERR, "Try 'dnsgate --help'.");
-			goto done;
+			return DG_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
-		command = argv[optind++];
+		a->command = argv[optind++];
+	return -1;
+}
 
-	if (command != NULL && strcmp(command, "import") == 0) {
-		status = dg_cli_import(argv + optind, argc - optind, stdout,
-				       stderr);
-		goto done;
-	}
-	firewall = command != NULL && strcmp(command, "firewall") == 0;
-	if (fw_options && !firewall) {
+/* The firewall options make one set of rules. @return whether (what is
+ * wrong was said). */
+static bool firewall_options_ok(const struct args *a, bool extra_args)
+{
+	const struct dg_firewall_options *fw = &a->fw;
+	const char *wrong = NULL;
+
+	if (a->fw_backends != 1 || extra_args)
+		wrong = "usage: dnsgate firewall --nft|--iptables "
+			"[--target container|host] [--redirect] [--docker-dns] "
+			"[--family 4|6]\n"
+			"       dnsgate firewall --nft|--iptables --target "
+			"docker-user --subnet CIDR... [--family 4|6]";
+	else if (fw->target == DG_FW_DOCKER_USER && fw->n_subnets == 0)
+		wrong = "firewall: --target docker-user needs --subnet CIDR "
+			"(the sandbox networks; repeatable)";
+	else if (fw->target == DG_FW_DOCKER_USER && fw->redirect)
+		wrong = "firewall: --redirect goes with --target container or "
+			"host";
+	else if (fw->target != DG_FW_CONTAINER && fw->docker_dns)
+		wrong = "firewall: --docker-dns goes with --target container "
+			"(Docker's resolver is in the container's namespace)";
+	else if (fw->target != DG_FW_DOCKER_USER && fw->n_subnets > 0)
+		wrong = "firewall: --subnet goes with --target docker-user "
+			"(the container and host targets cover their whole "
+			"namespace)";
+	else if (fw->family != 0 && fw->backend != DG_FW_IPTABLES)
+		wrong = "firewall: --family goes with --iptables (one nft "
+			"table holds both families)";
+	if (wrong != NULL)
+		dg_log(DG_LOG_ERR, "%s", wrong);
+	return wrong == NULL;
+}
+
+/* The options go with the command, which takes n_args arguments.
+ * @return whether (what is wrong was said). */
+static bool command_ok(const struct args *a, int n_args)
+{
+	bool firewall = a->command != NULL &&
+			strcmp(a->command, "firewall") == 0;
+	bool explain = a->command != NULL &&
+		       strcmp(a->command, "explain") == 0;
+
+	if (a->fw_options && !firewall) {
 		dg_log(DG_LOG_ERR, "--nft, --iptables, --target, --redirect, "
 				   "--docker-dns, --family and --subnet go with "
 				   "the firewall command");
-		goto done;
+		return false;
 	}
-	if (firewall && (fw_backends != 1 || optind < argc)) {
-		dg_log(DG_LOG_ERR, "usage: dnsgate firewall --nft|--iptables "
-				   "[--target container|host] [--redirect] [--docker-dns] "
-				   "[--family 4|6]\n"
-				   "       dnsgate firewall --nft|--iptables --target "
-				   "docker-user --subnet CIDR... [--family 4|6]");
-		goto done;
-	}
-	if (firewall && fw.target == DG_FW_DOCKER_USER && fw.n_subnets == 0) {
-		dg_log(DG_LOG_ERR, "firewall: --target docker-user needs "
-				   "--subnet CIDR (the sandbox networks; repeatable)");
-		goto done;
-	}
-	if (firewall && fw.target == DG_FW_DOCKER_USER && fw.redirect) {
-		dg_log(DG_LOG_ERR, "firewall: --redirect goes with --target "
-				   "container or host");
-		goto done;
-	}
-	if (firewall && fw.target != DG_FW_CONTAINER && fw.docker_dns) {
-		dg_log(DG_LOG_ERR, "firewall: --docker-dns goes with --target "
-				   "container (Docker's resolver is in the "
-				   "container's namespace)");
-		goto done;
-	}
-	if (firewall && fw.target != DG_FW_DOCKER_USER && fw.n_subnets > 0) {
-		dg_log(DG_LOG_ERR, "firewall: --subnet goes with --target "
-				   "docker-user (the container and host targets "
-				   "cover their whole namespace)");
-		goto done;
-	}
-	if (firewall && fw.family != 0 && fw.backend != DG_FW_IPTABLES) {
-		dg_log(DG_LOG_ERR, "firewall: --family goes with --iptables "
-				   "(one nft table holds both families)");
-		goto done;
-	}
-	if ((explain_client != NULL || explain_listener != NULL) &&
-	    (command == NULL || strcmp(command, "explain") != 0)) {
+	if (firewall)
+		return firewall_options_ok(a, n_args > 0);
+	if ((a->explain_client != NULL || a->explain_listener != NULL) &&
+	    !explain) {
 		dg_log(DG_LOG_ERR, "--client and --listener go with the "
 				   "explain command");
-		goto done;
+		return false;
 	}
-	if (command != NULL && !firewall && strcmp(command, "explain") != 0) {
-		dg_log(DG_LOG_ERR,
-		       "unknown command '%s'. Try 'dnsgate --help'.",
-		       command);
-		goto done;
+	if (a->command != NULL && !explain) {
+		dg_log(DG_LOG_ERR, "unknown command '%s'. Try 'dnsgate --help'.",
+		       a->command);
+		return false;
 	}
-	if (command != NULL && !firewall &&
-	    (argc - optind < 1 || argc - optind > 2)) {
+	if (explain && (n_args < 1 || n_args > 2)) {
 		dg_log(DG_LOG_ERR, "usage: dnsgate explain NAME [TYPE]");
-		goto done;
+		return false;
 	}
+	return true;
+}
+
+/* Load the configuration and do what the command line asked with it;
+ * args: the command's arguments. @return the exit status. */
+static int run(struct args *a, char **args, int n_args)
+{
+	struct dg_config *cfg = NULL;
+	struct dg_diag d;
+	int rc, status;
 
 	/* Serving and --check need somewhere to forward to; explain does not. */
-	ov.need_upstream = command == NULL;
+	a->ov.need_upstream = a->command == NULL;
 	dg_diag_init(&d, stderr);
-	rc = dg_config_load(config_path, &ov, &d, &cfg);
+	rc = dg_config_load(a->config_path, &a->ov, &d, &cfg);
 	if (rc != 0) {
 		if (rc == DG_ECONFIG)
 			dg_log(DG_LOG_ERR, "%u error%s in the configuration",
 			       d.errors, d.errors == 1 ? "" : "s");
-		goto done;
+		return DG_EXIT_USAGE;
 	}
-	if (firewall)
-		status = dg_cli_firewall(cfg, &fw, stdout, stderr);
-	else if (command != NULL)
-		status = dg_cli_explain(cfg, argv[optind],
-					argc - optind == 2 ? argv[optind + 1] : NULL,
-					explain_client, explain_listener, stdout,
-					stderr);
-	else if (check)
+	if (a->command != NULL && strcmp(a->command, "firewall") == 0)
+		status = dg_cli_firewall(cfg, &a->fw, stdout, stderr);
+	else if (a->command != NULL)
+		status = dg_cli_explain(cfg, args[0],
+					n_args == 2 ? args[1] : NULL,
+					a->explain_client, a->explain_listener,
+					stdout, stderr);
+	else if (a->check)
 		status = dg_cli_check(cfg, stdout);
 	else
-		status = dg_daemon_run(cfg, &daemon_opt);
-done:
+		status = dg_daemon_run(cfg, &a->daemon);
 	dg_config_free(cfg);
-	free(lists);
-	free(subnets);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .fw = { .target = DG_FW_CONTAINER } };
+	int status;
+
+	a.lists = calloc((size_t)argc * 4 + 4, sizeof(*a.lists));
+	a.subnets = calloc((size_t)argc + 1, sizeof(*a.subnets));
+	if (a.lists == NULL || a.subnets == NULL) {
+		dg_log(DG_LOG_ERR, "out of memory");
+		status = DG_EXIT_USAGE;
+		goto done;
+	}
+	a.daemon.ov = &a.ov;
+	a.ov.listen = a.lists;
+	a.ov.upstream = a.lists + argc + 1;
+	a.ov.zones = a.lists + 2 * (argc + 1);
+	a.ov.allow = a.lists + 3 * (argc + 1);
+	a.fw.subnets = a.subnets;
+	status = parse_options(argc, argv, &a);
+	if (status >= 0)
+		goto done;
+	if (a.command != NULL && strcmp(a.command, "import") == 0)
+		status = dg_cli_import(argv + optind, argc - optind, stdout,
+				       stderr);
+	else if (!command_ok(&a, argc - optind))
+		status = DG_EXIT_USAGE;
+	else
+		status = run(&a, argv + optind, argc - optind);
+done:
+	free(a.lists);
+	free(a.subnets);
 	return status;
 }
