@@ -13,6 +13,8 @@
 #include <libmnl/libmnl.h>
 #include <uv.h>
 
+#include "log.h"
+
 /* One read of the kernel's errors. */
 #define NFTSET_READ 8192
 /* A set's errors are reported at most once a minute. */
@@ -31,27 +33,41 @@ struct dg_nftset {
 	struct dg_nftset_batch batch; /* the open one */
 };
 
-/* which: 0 or 1, the set the kernel refused an element of; 2, sending. */
+/*
+ * which: 0 or 1, the set the kernel refused an element of; 2, sending.
+ * At most one line a period per worker, and per process: every worker
+ * meets a missing set at once, and one line says it. A worker kept
+ * silent counts on and tells its count when its turn comes.
+ */
 static void report(struct dg_nftset *s, int which, int err)
 {
+	static struct dg_log_once once[3];
 	uint64_t now = uv_now(s->poll.loop);
 	char name[DG_NFTSET_NAME_STRLEN];
+	bool said;
 
 	s->unreported[which]++;
 	if (s->reported_ms[which] != 0 &&
 	    now - s->reported_ms[which] < NFTSET_REPORT_MS)
 		return;
 	if (which == 2)
-		fprintf(stderr, "dnsgate: nft sets: a batch was not sent: %s "
-				"(%llu since the last report)\n",
-			strerror(err), (unsigned long long)s->unreported[which]);
+		said = dg_log_once(&once[which], now / NFTSET_REPORT_MS + 1,
+				   DG_LOG_WARN,
+				   "nft sets: a batch was not sent: %s (%llu "
+				   "since the last report)",
+				   strerror(err),
+				   (unsigned long long)s->unreported[which]);
 	else
-		fprintf(stderr, "dnsgate: nft set %s: an element was refused: "
-				"%s%s (%llu since the last report)\n",
+		said = dg_log_once(
+			&once[which], now / NFTSET_REPORT_MS + 1, DG_LOG_WARN,
+			"nft set %s: an element was refused: %s%s (%llu since "
+			"the last report)",
 			dg_nftset_name_format(&s->sets[which], name, sizeof(name)),
 			strerror(err),
 			err == ENOENT ? "; create the set, with flags timeout" : "",
 			(unsigned long long)s->unreported[which]);
+	if (!said)
+		return;
 	s->reported_ms[which] = now;
 	s->unreported[which] = 0;
 }

@@ -147,18 +147,25 @@ wait_until 5 eval '! kill -0 "$DG_PID" 2>/dev/null'
 wait "$DG_PID"
 is "$?" 0 "dnsgate exits 0 on SIGTERM, the netlink socket closed"
 
-# A set that does not exist: reported once, answers go on.
+# A set that does not exist: reported once, answers go on. Two workers,
+# each with its own cache and socket, both meet it: one line for both.
 hs nft delete table inet egress
-sed -i 's/^user = nobody$//' "$tmp/dnsgate.conf"
+sed -i 's/^user = nobody$/workers = 2/' "$tmp/dnsgate.conf"
 nsbg "$HS" "$tmp/dnsgate2.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
 DG_PID=${pids[-1]}
 wait_until 5 grep -q "listening on" "$tmp/dnsgate2.log" || {
 	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate2.log"; exit 99; }
 is "$(a ok.example.com)" 203.0.113.2 "without the set, the answer still comes"
 hs "$DIG" @127.0.0.1 mixed.example.com "$(dig_time 1)" +tries=1 >/dev/null
+# Each dig from a new source port: the kernel spreads them over both
+# workers, whose first miss each tries the set.
+for i in $(seq 8); do
+	a ok.example.com >/dev/null
+done
 wait_until 2 grep -q "nft set inet egress allowed4: an element was refused: No such file or directory; create the set" "$tmp/dnsgate2.log"
 ok $? "the missing set is reported, naming it"
-is "$(grep -c 'nft set inet egress allowed4' "$tmp/dnsgate2.log")" 1 "once a minute at most"
+is "$(grep -c 'nft set inet egress allowed4' "$tmp/dnsgate2.log")" 1 \
+	"once a minute at most, whatever the workers"
 kill -TERM "$DG_PID"
 wait_until 5 eval '! kill -0 "$DG_PID" 2>/dev/null'
 wait "$DG_PID"
