@@ -72,7 +72,9 @@ static void report(struct dg_nftset *s, int which, int err)
 	s->unreported[which] = 0;
 }
 
-void dg_nftset_flush(struct dg_nftset *s)
+/* Send what was queued: one batch, one transaction. Never blocks: when
+ * the socket buffer is full the batch is dropped and counted. */
+static void flush(struct dg_nftset *s)
 {
 	size_t n_elems;
 	size_t len = dg_nftset_batch_end(&s->batch, &n_elems);
@@ -87,8 +89,10 @@ void dg_nftset_flush(struct dg_nftset *s)
 	}
 }
 
-void dg_nftset_add(struct dg_nftset *s, int family, const uint8_t *addr,
-		   uint32_t ttl)
+/* Queue addr (family AF_INET or AF_INET6) for ttl seconds; a full batch is
+ * sent at once. */
+static void add(struct dg_nftset *s, int family, const uint8_t *addr,
+		uint32_t ttl)
 {
 	unsigned set = family == AF_INET6;
 	uint64_t timeout_ms = (uint64_t)(ttl > 0 ? ttl : 1) * 1000;
@@ -101,9 +105,23 @@ void dg_nftset_add(struct dg_nftset *s, int family, const uint8_t *addr,
 		if (dg_nftset_batch_add(&s->batch, &s->sets[set], set, addr,
 					set ? 16 : 4, timeout_ms))
 			return;
-		dg_nftset_flush(s);
+		flush(s);
 	}
 	s->stats.dropped++;
+}
+
+void dg_nftset_add_answer(struct dg_nftset *s, const struct dg_answer *a)
+{
+	struct dg_rr rr;
+	size_t pos = 0;
+
+	while (dg_answer_next(a, &pos, &rr)) {
+		if (rr.type == DG_RR_TYPE_A && rr.rdlen == 4)
+			add(s, AF_INET, rr.rdata, rr.ttl);
+		else if (rr.type == DG_RR_TYPE_AAAA && rr.rdlen == 16)
+			add(s, AF_INET6, rr.rdata, rr.ttl);
+	}
+	flush(s);
 }
 
 /* The kernel's errors: one NLMSG_ERROR for each message it refused. */
@@ -204,6 +222,6 @@ void dg_nftset_close(struct dg_nftset *s)
 {
 	if (s == NULL)
 		return;
-	dg_nftset_flush(s);
+	/* Nothing waits in the batch: every answer flushed its own. */
 	uv_close((uv_handle_t *)&s->poll, on_closed);
 }

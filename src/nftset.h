@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "nftset_msg.h"
+#include "wire.h"
 #include "util.h"
 
 struct uv_loop_s;
@@ -44,14 +45,15 @@ DG_NODISCARD int dg_nftset_open(struct uv_loop_s *loop,
 				const struct dg_nftset_name *v6,
 				struct dg_nftset **out);
 
-/* Queue addr (family AF_INET or AF_INET6) for ttl seconds (at least 1: an
- * element without a timeout would never expire). A family without a set is
- * ignored. A full batch is sent at once. */
-void dg_nftset_add(struct dg_nftset *s, int family, const uint8_t *addr,
-		   uint32_t ttl);
-/* Send what was queued: one batch, one transaction. Never blocks: when the
- * socket buffer is full the batch is dropped and counted. */
-void dg_nftset_flush(struct dg_nftset *s);
+/*
+ * The addresses of a fresh answer, scrubbed: the ones a client may now
+ * connect to, each for its TTL (at least 1 s: an element without a timeout
+ * would never expire), in one batch, one transaction. A family without a
+ * set is skipped. Never blocks: when the socket buffer is full the batch
+ * is dropped and counted. Cached copies need nothing: they expire with the
+ * elements.
+ */
+void dg_nftset_add_answer(struct dg_nftset *s, const struct dg_answer *a);
 
 void dg_nftset_stats(const struct dg_nftset *s, struct dg_nftset_stats *out);
 

@@ -16,8 +16,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <ldns/rr.h>
-
 #include "board.h"
 #include "budget.h"
 #include "cache.h"
@@ -276,23 +274,6 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	forward(srv, &req);
 }
 
-/* The addresses of a fresh answer, scrubbed, to the nft sets: the ones a
- * client may now connect to, for as long as it may keep them. Cached
- * copies need nothing: they expire with the elements. */
-static void add_to_nftset(struct dg_server *srv, const struct dg_answer *a)
-{
-	struct dg_rr rr;
-	size_t pos = 0;
-
-	while (dg_answer_next(a, &pos, &rr)) {
-		if (rr.type == LDNS_RR_TYPE_A && rr.rdlen == 4)
-			dg_nftset_add(srv->nftset, AF_INET, rr.rdata, rr.ttl);
-		else if (rr.type == LDNS_RR_TYPE_AAAA && rr.rdlen == 16)
-			dg_nftset_add(srv->nftset, AF_INET6, rr.rdata, rr.ttl);
-	}
-	dg_nftset_flush(srv->nftset);
-}
-
 /*
  * The upstream's answer, parsed and scrubbed under the request's own
  * snapshot: the entry that allowed the question says whether private
@@ -357,7 +338,7 @@ static void answer_waiting(struct dg_server *srv, const struct dg_request *req,
 		return;
 	}
 	if (req->snap == srv->snap && srv->nftset != NULL)
-		add_to_nftset(srv, a);
+		dg_nftset_add_answer(srv->nftset, a);
 	/* Out of memory here only means this answer is not cached. */
 	if (cache != NULL)
 		(void)dg_cache_store(cache, req->info.qname, req->info.qtype,

@@ -36,6 +36,9 @@
 #define DG_RCODE_REFUSED 5
 #define DG_RCODE_BADVERS 16
 
+#define DG_RR_TYPE_A 1     /* RFC 1035 */
+#define DG_RR_TYPE_AAAA 28 /* RFC 3596 */
+
 /* What to do with a client message after the header checks. */
 enum dg_wire_check {
 	DG_WIRE_OK = 0,
