@@ -512,6 +512,55 @@ static int write_pidfile(const char *path)
 	return 0;
 }
 
+/* The handles exist from the start, so every way out closes the same
+ * ones; they are started once dnsgate serves. */
+static void signals_init(struct daemon *d)
+{
+	uv_signal_t *sigs[] = { &d->sigint, &d->sigterm, &d->sighup,
+				&d->sigusr1 };
+
+	for (size_t i = 0; i < DG_ARRAY_SIZE(sigs); i++) {
+		uv_signal_init(&d->loop, sigs[i]);
+		sigs[i]->data = d;
+	}
+}
+
+/*
+ * Worker 0's server on the main loop, then the other workers' (bound after
+ * it: the order of the sockets steers clients), the pid file, the switch
+ * of user, and last the worker threads, which inherit that user.
+ * @return 0, or a libuv error (said); *pidfile_written tells the caller
+ * what to remove.
+ */
+static int start_serving(struct daemon *d, struct dg_config *cfg,
+			 bool *pidfile_written)
+{
+	bool nft = cfg->nft_set[0].table != NULL || cfg->nft_set[1].table != NULL;
+	int rc;
+
+	if (cfg->workers > 1 &&
+	    (d->board = dg_board_new(cfg->workers, cfg->servers.n)) == NULL)
+		return UV_ENOMEM;
+	if ((rc = dg_server_start(&d->loop, cfg, d->board, 0, &d->server)) != 0)
+		return rc;
+	if (cfg->workers > 1 && (rc = workers_open(d, cfg)) != 0) {
+		dg_log(DG_LOG_ERR, "cannot start %u workers: %s", cfg->workers,
+		       uv_strerror(rc));
+		return rc;
+	}
+	if (d->opt->pidfile != NULL) {
+		*pidfile_written = write_pidfile(d->opt->pidfile) == 0;
+		if (!*pidfile_written)
+			return UV_EIO;
+	}
+	if (cfg->user != NULL && drop_privileges(cfg->user, nft) != 0)
+		return UV_EPERM;
+	if ((rc = workers_run(d)) != 0)
+		dg_log(DG_LOG_ERR, "cannot start a worker thread: %s",
+		       uv_strerror(rc));
+	return rc;
+}
+
 int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 {
 	struct daemon d = { .opt = opt, .start = cfg, .cfg = cfg };
@@ -541,34 +590,8 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 	/* One reference for d.start, one for d.cfg. */
 	dg_config_ref(cfg);
 	dg_config_ref(cfg);
-	uv_signal_init(&d.loop, &d.sigint);
-	uv_signal_init(&d.loop, &d.sigterm);
-	uv_signal_init(&d.loop, &d.sighup);
-	uv_signal_init(&d.loop, &d.sigusr1);
-	d.sigint.data = &d;
-	d.sigterm.data = &d;
-	d.sigusr1.data = &d;
-	d.sighup.data = &d;
-	if (cfg->workers > 1 &&
-	    (d.board = dg_board_new(cfg->workers, cfg->servers.n)) == NULL)
-		rc = UV_ENOMEM;
-	else
-		rc = dg_server_start(&d.loop, cfg, d.board, 0, &d.server);
-	if (rc == 0 && cfg->workers > 1 && (rc = workers_open(&d, cfg)) != 0)
-		dg_log(DG_LOG_ERR, "cannot start %u workers: %s", cfg->workers,
-		       uv_strerror(rc));
-	if (rc == 0 && opt->pidfile != NULL) {
-		pidfile_written = write_pidfile(opt->pidfile) == 0;
-		if (!pidfile_written)
-			rc = UV_EIO;
-	}
-	if (rc == 0 && cfg->user != NULL &&
-	    drop_privileges(cfg->user, cfg->nft_set[0].table != NULL ||
-					       cfg->nft_set[1].table != NULL) != 0)
-		rc = UV_EPERM;
-	if (rc == 0 && (rc = workers_run(&d)) != 0)
-		dg_log(DG_LOG_ERR, "cannot start a worker thread: %s",
-		       uv_strerror(rc));
+	signals_init(&d);
+	rc = start_serving(&d, cfg, &pidfile_written);
 	if (rc != 0) {
 		tell_workers(&d, NULL, false, true);
 		if (d.server != NULL)
