@@ -79,6 +79,16 @@ static inline void dg_list_move_front(struct dg_list *l,
 {
 	if (l->first == n)
 		return;
-	dg_list_remove(l, n);
-	dg_list_push_front(l, n);
+	/* Not first, so it has a prev, and the list another first: unlinked
+	 * and linked again in place, the count untouched (a cache hit does
+	 * this on every answer). */
+	n->prev->next = n->next;
+	if (n->next != NULL)
+		n->next->prev = n->prev;
+	else
+		l->last = n->prev;
+	n->prev = NULL;
+	n->next = l->first;
+	l->first->prev = n;
+	l->first = n;
 }

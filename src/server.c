@@ -73,7 +73,7 @@ struct query {
 };
 
 /* The request's cached answer, if its snapshot still has caches. */
-static const struct dg_answer *cache_lookup(const struct dg_server *srv,
+static inline const struct dg_answer *cache_lookup(const struct dg_server *srv,
 					    const struct dg_request *req,
 					    uint32_t *elapsed)
 {
@@ -238,13 +238,18 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 		       const struct dg_client *client)
 {
 	struct dg_server *srv = arg;
-	struct dg_request req = { .client = client, .msg = msg, .len = len,
-			       .snap = srv->snap };
+	struct dg_request req;
 	struct dg_verdict v;
 	const struct dg_answer *cached;
 	enum dg_budget_verdict bv;
 	uint32_t elapsed;
 
+	/* Not zeroed as a whole: this runs for every datagram, and parse()
+	 * fills the question, decide() the rest, before anything reads them. */
+	req.client = client;
+	req.msg = msg;
+	req.len = len;
+	req.snap = srv->snap;
 	if (!admit(srv, client) || !parse(srv, &req))
 		return;
 	bv = decide(srv, &req, &v);

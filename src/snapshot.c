@@ -100,11 +100,6 @@ void dg_snapshot_unref(struct dg_snapshot *s)
 	free(s);
 }
 
-struct dg_cache *dg_snapshot_cache(const struct dg_snapshot *s, size_t pi)
-{
-	return pi < s->n_caches ? s->caches[pi] : NULL;
-}
-
 size_t dg_snapshot_cache_entries(const struct dg_snapshot *s)
 {
 	size_t n = 0;

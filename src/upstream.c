@@ -212,8 +212,7 @@ static void attempt_failed(struct fetch *f, int error)
  */
 static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 {
-	struct dg_response *resp = NULL;
-	int rc;
+	struct dg_response resp;
 
 	if (!f->att->tcp && dg_wire_truncated(pkt, len)) {
 		/* RFC 7766 5: the same server, over TCP. */
@@ -224,20 +223,15 @@ static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 		}
 		return;
 	}
-	rc = dg_wire_check_response(pkt, len, &resp);
-	if (rc == DG_ENOMEM) {
-		fetch_finish(f, rc, NULL);
-		return;
-	}
-	if (rc != 0) {
+	if (dg_wire_check_response(pkt, len, &resp) != 0) {
 		attempt_failed(f, DG_EMISMATCH);
 		return;
 	}
 	f->up->counters[f->server].answers++;
 	dg_metrics_count_latency(&f->up->counters[f->server],
 				 uv_now(f->up->loop) - f->att->sent_ms);
-	fetch_finish(f, 0, resp);
-	dg_response_free(resp);
+	fetch_finish(f, 0, &resp);
+	dg_response_clear(&resp);
 }
 
 static void on_timeout(uv_timer_t *timer)

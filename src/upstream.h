@@ -53,8 +53,8 @@ struct dg_fetch_waiter;
  * status 0: resp is the upstream's response, matched to the question and
  * checked by dg_wire_check_response, parsed once for every waiter; valid
  * only during the call. Otherwise resp is NULL and status is DG_ETIMEOUT
- * (no server answered), DG_EMISMATCH (every server refused or failed),
- * DG_ENOMEM or UV_ECANCELED (dnsgate is shutting down).
+ * (no server answered), DG_EMISMATCH (every server refused or failed)
+ * or UV_ECANCELED (dnsgate is shutting down).
  */
 typedef void (*dg_fetch_cb)(struct dg_fetch_waiter *w, int status,
 			    const struct dg_response *resp);

@@ -314,17 +314,13 @@ struct dg_answer *dg_answer_new_empty(unsigned rcode, uint32_t ttl,
 	return a;
 }
 
-struct dg_response {
-	ldns_pkt *pkt;
-};
-
 int dg_wire_check_response(const uint8_t *pkt, size_t len,
-			   struct dg_response **out)
+			   struct dg_response *out)
 {
-	struct dg_response *r;
 	ldns_pkt *p = NULL;
 	unsigned rcode;
 
+	out->parsed = NULL;
 	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK)
 		return DG_EMALFORMED;
 	rcode = ldns_pkt_get_rcode(p);
@@ -332,22 +328,14 @@ int dg_wire_check_response(const uint8_t *pkt, size_t len,
 		ldns_pkt_free(p);
 		return DG_EMISMATCH;
 	}
-	r = malloc(sizeof(*r));
-	if (r == NULL) {
-		ldns_pkt_free(p);
-		return DG_ENOMEM;
-	}
-	r->pkt = p;
-	*out = r;
+	out->parsed = p;
 	return 0;
 }
 
-void dg_response_free(struct dg_response *r)
+void dg_response_clear(struct dg_response *r)
 {
-	if (r == NULL)
-		return;
-	ldns_pkt_free(r->pkt);
-	free(r);
+	ldns_pkt_free(r->parsed);
+	r->parsed = NULL;
 }
 
 /* One kept record onto buf, its TTL clamped: written as it came, then the
@@ -375,7 +363,7 @@ int dg_wire_make_answer(const struct dg_response *resp, const uint8_t *qname,
 			const struct dg_scrub_policy *scrub,
 			struct dg_scrub_report *report, struct dg_answer **out)
 {
-	const ldns_pkt *p = resp->pkt;
+	const ldns_pkt *p = resp->parsed;
 	unsigned rcode = ldns_pkt_get_rcode(p);
 	ldns_buffer *buf = ldns_buffer_new(1024);
 	ldns_rr_list *keep = ldns_rr_list_new();

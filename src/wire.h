@@ -157,21 +157,24 @@ struct dg_scrub_report;
 /*
  * An upstream's response that passed dg_wire_check_response: parsed once,
  * then read (never changed) by every client query waiting on it, each
- * judging it under its own policy. Opaque: ldns stays in wire and scrub.
+ * judging it under its own policy. Held by the caller (on its stack: no
+ * allocation a miss); its member is wire.c's alone, an ldns_pkt that no
+ * other module names, so ldns stays in wire and scrub.
  */
-struct dg_response;
+struct dg_response {
+	void *parsed;
+};
 
 /*
  * What an upstream checks of a response before handing it on, with no
  * policy: it parses, and its rcode is NOERROR or NXDOMAIN (any other asks
  * for another server). The response has been matched to the question.
- * @return 0 and *out (free it with dg_response_free), DG_EMALFORMED,
- * DG_EMISMATCH or DG_ENOMEM.
+ * @return 0 and *out (release it with dg_response_clear), DG_EMALFORMED
+ * or DG_EMISMATCH.
  */
 DG_NODISCARD int dg_wire_check_response(const uint8_t *pkt, size_t len,
-					struct dg_response **out);
-/* NULL is allowed. */
-void dg_response_free(struct dg_response *r);
+					struct dg_response *out);
+void dg_response_clear(struct dg_response *r);
 
 /*
  * The answer a client gets from resp for the question (qname, qtype):

@@ -349,7 +349,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   .negative_ttl = 60 };
 	struct dg_scrub_policy sp = { .target_allowed = under_allowed };
 	struct dg_scrub_report report;
-	struct dg_response *resp = NULL;
+	struct dg_response resp;
 	struct dg_answer *a = NULL;
 	struct dg_cache *cache;
 	/* Fixed: the fuzzer replays inputs, so the hash must not vary. */
@@ -386,11 +386,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sp.cname_strict = data[3] & 0x20;
 	if (dg_wire_check_response(data, size, &resp) != 0)
 		return 0;
-	rc = dg_wire_make_answer(resp, data + DG_WIRE_HEADER, qtype, &ttl, &sp,
+	rc = dg_wire_make_answer(&resp, data + DG_WIRE_HEADER, qtype, &ttl, &sp,
 				 &report, &a);
 	if (rc == 0)
-		oracle_shared(resp, &sp, a, data, size);
-	dg_response_free(resp);
+		oracle_shared(&resp, &sp, a, data, size);
+	dg_response_clear(&resp);
 	if (rc != 0)
 		return 0;
 	oracle_scrubbed(a, sp.private_allow, data, size);
