@@ -211,6 +211,48 @@ size_t dg_wire_build_empty(const uint8_t *pkt, size_t len,
 	return pos;
 }
 
+#define OPT_CODE_EDE 15 /* RFC 8914 2 */
+#define EDE_FIXED 6     /* OPTION-CODE, OPTION-LENGTH, INFO-CODE */
+
+/* How much of text fits in room bytes, not cutting a UTF-8 sequence
+ * (RFC 8914 2: EXTRA-TEXT is UTF-8). */
+static size_t utf8_prefix(const char *text, size_t room)
+{
+	size_t len = strlen(text);
+
+	if (len <= room)
+		return len;
+	while (room > 0 && ((unsigned char)text[room] & 0xc0) == 0x80)
+		room--;
+	return room;
+}
+
+size_t dg_wire_add_ede(uint8_t *out, size_t n, size_t limit,
+		       const struct dg_query_info *q, uint16_t code,
+		       const char *text)
+{
+	uint8_t *opt;
+	size_t len;
+
+	/* Lengths on the wire are 16 bits, and so is a message. */
+	if (limit > DG_WIRE_MAX)
+		limit = DG_WIRE_MAX;
+	if (!q->edns || n < DG_WIRE_HEADER + OPT_RR_LEN || limit < n + EDE_FIXED)
+		return n;
+	/* Ours ends the reply with an OPT of no options; anything else is
+	 * left alone. */
+	opt = out + n - OPT_RR_LEN;
+	if (opt[0] != 0 || get16(opt + 1) != TYPE_OPT || get16(opt + 9) != 0)
+		return n;
+	len = utf8_prefix(text, limit - n - EDE_FIXED);
+	put16(opt + 9, (uint16_t)(EDE_FIXED + len));
+	put16(out + n, OPT_CODE_EDE);
+	put16(out + n + 2, (uint16_t)(2 + len));
+	put16(out + n + 4, code);
+	memcpy(out + n + EDE_FIXED, text, len);
+	return n + EDE_FIXED + len;
+}
+
 size_t dg_wire_build_upstream_query(const uint8_t *qname, uint16_t qtype,
 				    uint16_t qclass, uint16_t id, uint8_t *out,
 				    size_t cap)

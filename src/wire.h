@@ -7,7 +7,8 @@
  *     worker_check_request and query_info_parse): a query is a header, one
  *     name and at most one OPT, and the name must stay in wire form;
  *   - local answers: FORMERR, NOTIMP, SERVFAIL, denials with a synthesized
- *     SOA, and the client's EDNS echoed;
+ *     SOA, and the client's EDNS echoed, with an Extended DNS Error saying
+ *     why when asked;
  *   - upstream queries (our own ID, lowercased name, EDNS 1232, no client
  *     options) and the match of a response against them;
  *   - upstream answers, parsed with ldns into a struct dg_answer (answer
@@ -82,6 +83,24 @@ size_t dg_wire_build_empty(const uint8_t *pkt, size_t len,
 			   const struct dg_query_info *q, bool question_ok,
 			   unsigned rcode, uint32_t soa_ttl, uint8_t *out,
 			   size_t cap);
+
+/* Extended DNS Error INFO-CODEs (RFC 8914 4) that denials carry. */
+#define DG_EDE_BLOCKED 15    /* the operator's policy blocks the question */
+#define DG_EDE_PROHIBITED 18 /* the client is refused, not the name */
+
+/*
+ * Add an Extended DNS Error (RFC 8914) option, INFO-CODE `code` and
+ * EXTRA-TEXT `text` (UTF-8, sent without its NUL), to the OPT record that
+ * ends out: n bytes that dg_wire_build_empty or dg_wire_encode_answer
+ * wrote for q, in a buffer of at least limit bytes. Only when q had EDNS: RFC 8914 has no other place for it.
+ * The reply stays within limit: the text is cut (at a character boundary)
+ * to fit, and with no room for even the bare option none is added. Never
+ * sets TC: the option explains, the answer does not need it.
+ * @return the new length (n when nothing was added).
+ */
+size_t dg_wire_add_ede(uint8_t *out, size_t n, size_t limit,
+		       const struct dg_query_info *q, uint16_t code,
+		       const char *text);
 
 /*
  * Our query to an upstream: id, RD, the name lowercased, EDNS 1232 and

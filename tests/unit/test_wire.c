@@ -2,6 +2,8 @@
 /*
  * test_wire: client query checks on raw bytes (every rejection and its
  * answer), denials, our upstream query, response matching, and answers
+ * Extended DNS Errors on denials (the option's bytes, only with EDNS,
+ * within the client's size), answers
  * parsed from ldns-built upstream packets and re-encoded for a client:
  * ID and question case restored, TTLs clamped and counted down,
  * authority and additional dropped, TC when it does not fit.
@@ -179,6 +181,95 @@ static void test_build_empty(void)
 	   "FORMERR without a parsed question is a bare header");
 	n = dg_wire_build_empty(p, len, &q, false, DG_RCODE_FORMERR, UINT32_MAX, out, 11);
 	is_int(n, 0, "a buffer too small gets nothing written");
+}
+
+/* The OPT that ends a reply of n bytes: its RDATA length. */
+static unsigned opt_rdlen(const uint8_t *out, size_t n)
+{
+	return (unsigned)(out[n - 2] << 8 | out[n - 1]);
+}
+
+static void test_ede(void)
+{
+	static const char text[] = "too-deep (entry *.example.com depth=1)";
+	static const uint8_t head[] = { 0, 15, 0, sizeof(text) + 1, 0, 15 };
+	uint8_t p[512], out[1024], before[1024];
+	char long_text[2048];
+	struct dg_query_info q;
+	size_t len = query(p, 0x01, 1, true, 0), n, m, t = sizeof(text) - 1;
+	struct dg_answer *a;
+	ldns_pkt *r;
+
+	(void)dg_wire_parse_query(p, len, &q);
+	n = dg_wire_build_empty(p, len, &q, true, DG_RCODE_NXDOMAIN, 60, out, sizeof(out));
+	m = dg_wire_add_ede(out, n, 1232, &q, DG_EDE_BLOCKED, text);
+	is_int(m, n + 6 + t, "the EDE option adds 6 bytes and the text");
+	is_int(opt_rdlen(out, n), 6 + t, "the OPT's RDATA length counts it");
+	ok(memcmp(out + n, head, sizeof(head)) == 0,
+	   "option 15, length 2 + text, INFO-CODE 15 (Blocked)");
+	ok(memcmp(out + n + 6, text, t) == 0, "EXTRA-TEXT as given, without its NUL");
+	r = parse_out(out, m);
+	ok(r != NULL && ldns_pkt_arcount(r) == 0 && ldns_pkt_edns(r) &&
+	   ldns_rdf_size(ldns_pkt_edns_data(r)) == 6 + t,
+	   "the denial with EDE parses, the option in the OPT");
+	ldns_pkt_free(r);
+	ok(!(out[2] & 0x02), "no TC");
+
+	n = dg_wire_build_empty(p, len, &q, true, DG_RCODE_REFUSED, UINT32_MAX, out, sizeof(out));
+	m = dg_wire_add_ede(out, n, 1232, &q, DG_EDE_PROHIBITED, "budget");
+	ok(m == n + 12 && out[n + 4] == 0 && out[n + 5] == 18,
+	   "INFO-CODE 18 (Prohibited) on REFUSED");
+
+	a = dg_answer_new_empty(DG_RCODE_NXDOMAIN, 60, 0);
+	ok(a != NULL, "an empty answer");
+	if (a != NULL) {
+		n = dg_wire_encode_answer(a, p, &q, 0, 60, 1232, out, sizeof(out));
+		m = dg_wire_add_ede(out, n, 1232, &q, DG_EDE_BLOCKED, "cname");
+		ok(m == n + 11 && opt_rdlen(out, n) == 11,
+		   "an encoded empty answer takes the option too");
+		dg_answer_unref(a);
+	}
+
+	len = query(p, 0x01, 1, false, 0);
+	(void)dg_wire_parse_query(p, len, &q);
+	n = dg_wire_build_empty(p, len, &q, true, DG_RCODE_NXDOMAIN, 60, out, sizeof(out));
+	memcpy(before, out, n);
+	m = dg_wire_add_ede(out, n, 1232, &q, DG_EDE_BLOCKED, text);
+	ok(m == n && memcmp(before, out, n) == 0,
+	   "a client without EDNS gets no EDE, the reply unchanged");
+
+	/* The client's size bounds it: the text is cut, never TC. */
+	len = query(p, 0x01, 1, true, 0);
+	(void)dg_wire_parse_query(p, len, &q);
+	n = dg_wire_build_empty(p, len, &q, true, DG_RCODE_NXDOMAIN, 60, out, sizeof(out));
+	m = dg_wire_add_ede(out, n, n + 6 + 5, &q, DG_EDE_BLOCKED, text);
+	ok(m == n + 11 && opt_rdlen(out, n) == 11 && out[n + 3] == 7 &&
+	   memcmp(out + n + 6, "too-d", 5) == 0 && !(out[2] & 0x02),
+	   "a text too long for the limit is cut to fit, no TC");
+	n = dg_wire_build_empty(p, len, &q, true, DG_RCODE_NXDOMAIN, 60, out, sizeof(out));
+	m = dg_wire_add_ede(out, n, n + 6, &q, DG_EDE_BLOCKED, text);
+	ok(m == n + 6 && out[n + 3] == 2, "room for the bare option: no text");
+	n = dg_wire_build_empty(p, len, &q, true, DG_RCODE_NXDOMAIN, 60, out, sizeof(out));
+	m = dg_wire_add_ede(out, n, n + 5, &q, DG_EDE_BLOCKED, text);
+	ok(m == n && opt_rdlen(out, n) == 0, "no room for it: no option");
+	n = dg_wire_build_empty(p, len, &q, true, DG_RCODE_NXDOMAIN, 60, out, sizeof(out));
+	m = dg_wire_add_ede(out, n, n + 6 + 3, &q, DG_EDE_BLOCKED, "ab\xc3\xa9");
+	ok(m == n + 8 && memcmp(out + n + 6, "ab", 2) == 0,
+	   "a cut never splits a UTF-8 character");
+
+	/* A client at 512 and a text far longer than that. */
+	p[len - 8] = 0x02;
+	p[len - 7] = 0x00;
+	(void)dg_wire_parse_query(p, len, &q);
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	n = dg_wire_build_empty(p, len, &q, true, DG_RCODE_NXDOMAIN, 60, out, sizeof(out));
+	m = dg_wire_add_ede(out, n, dg_wire_udp_limit(&q, 1232), &q,
+			    DG_EDE_BLOCKED, long_text);
+	is_int(m, 512, "a client of EDNS size 512 gets exactly 512 bytes");
+	r = parse_out(out, m);
+	ok(r != NULL && !ldns_pkt_tc(r), "which parse, without TC");
+	ldns_pkt_free(r);
 }
 
 static void test_upstream_query(void)
@@ -416,6 +507,7 @@ int main(void)
 {
 	test_parse_query();
 	test_build_empty();
+	test_ede();
 	test_upstream_query();
 	test_answers();
 	test_response_shared();
