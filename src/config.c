@@ -733,6 +733,8 @@ static const struct key keys[] = {
 	  0, 0, 0, false, APPLIED, NULL },
 	{ "policy", "cname", set_cname, print_cname,
 	  0, 0, 0, false, APPLIED, NULL },
+	{ "policy", "ede", set_bool, print_bool,
+	  CFG(ede), 0, 0, false, APPLIED, NULL },
 	{ "policy", "new_names_per_minute", set_uint, print_uint,
 	  CFG(new_names_per_minute), 1, 1000000, false, APPLIED, NULL },
 	{ "policy", "new_names_per_minute_total", set_uint, print_uint,
@@ -787,6 +789,7 @@ static void config_init_defaults(struct dg_config *cfg)
 	cfg->max_waiting = 16384;
 	cfg->deny_rcode = DG_DENY_NXDOMAIN;
 	cfg->cname = DG_CNAME_PASS;
+	cfg->ede = true;
 	cfg->new_names_per_minute = 60;
 	/* Five clients' worth: a bound no number of source addresses
 	 * multiplies, small enough to state (README "Exfiltration bound"). */

@@ -99,6 +99,7 @@ struct dg_config {
 	struct dg_strings allow; /* inline lists as written */
 	enum dg_deny_rcode deny_rcode;
 	enum dg_cname_mode cname;
+	bool ede; /* denials carry an Extended DNS Error (RFC 8914) */
 	unsigned new_names_per_minute;       /* per client and entry */
 	unsigned new_names_per_minute_total; /* per entry, every client */
 	unsigned min_ttl, max_ttl;

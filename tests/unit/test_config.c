@@ -206,6 +206,7 @@ static void test_defaults(void)
 	       "allow keeps its value and line");
 	is_int(cfg->deny_rcode, DG_DENY_NXDOMAIN, "deny_rcode default nxdomain");
 	is_int(cfg->cname, DG_CNAME_PASS, "cname default pass");
+	ok(cfg->ede, "ede default yes");
 	is_int(cfg->new_names_per_minute, 60, "new_names_per_minute default");
 	is_int(cfg->new_names_per_minute_total, 300,
 	       "new_names_per_minute_total default");
@@ -263,6 +264,7 @@ static const char all_keys[] =
 	"max_name_length = 253\n"
 	"charset = ldh\n"
 	"cname = strict\n"
+	"ede = no\n"
 	"new_names_per_minute = 1000000\n"
 	"new_names_per_minute_total = 7\n"
 	"min_ttl = 30\n"
@@ -331,6 +333,7 @@ static void test_every_key(void)
 	is_int(lim->max_name_length, 253, "max_name_length");
 	is_int(lim->charset, DG_CHARSET_LDH, "charset");
 	is_int(cfg->cname, DG_CNAME_STRICT, "cname");
+	ok(!cfg->ede, "ede no");
 	is_int(cfg->new_names_per_minute, 1000000, "new_names_per_minute");
 	is_int(cfg->new_names_per_minute_total, 7, "new_names_per_minute_total");
 	ok(cfg->min_ttl == 30 && cfg->max_ttl == 30, "min_ttl == max_ttl is fine");
