@@ -4,6 +4,7 @@
  */
 #include "reply.h"
 
+#include <stdio.h>
 #include <time.h>
 
 #include "zones.h"
@@ -27,8 +28,8 @@ static uint64_t wall_ms(void)
 }
 
 /* A question answered: counted, and logged when the sink is on and the
- * verdict is logged. r holds what the caller knows of the outcome; the
- * rest is filled here. */
+ * verdict is logged. r holds what the caller knows of the outcome (the
+ * entry too, when it was formatted already); the rest is filled here. */
 static void record(struct dg_replier *rp, const struct dg_request *req,
 		   struct dg_qlog_record *r)
 {
@@ -51,7 +52,7 @@ static void record(struct dg_replier *rp, const struct dg_request *req,
 	r->name = req->info.qname;
 	r->qtype = req->info.qtype;
 	r->group = req->group != NULL ? req->group->name : NULL;
-	if (req->entry != NULL) {
+	if (r->entry == NULL && req->entry != NULL) {
 		dg_zones_format_entry(req->policy, req->entry, entry,
 				      sizeof(entry));
 		r->entry = entry;
@@ -61,17 +62,66 @@ static void record(struct dg_replier *rp, const struct dg_request *req,
 
 /* Inline: a denial is the most common reply of all, and a call per
  * denial showed in the instruction counts (tests/bench/profile.sh). */
+static inline size_t build_empty(struct dg_replier *rp,
+				 const struct dg_request *req,
+				 bool question_ok, unsigned rcode, bool soa)
+{
+	return dg_wire_build_empty(req->msg, req->len, &req->info, question_ok,
+				   rcode,
+				   soa ? req->snap->cfg->negative_ttl
+				       : UINT32_MAX,
+				   rp->out, sizeof(rp->out));
+}
+
+static inline void send_out(struct dg_replier *rp,
+			    const struct dg_request *req, size_t n)
+{
+	if (n > 0)
+		dg_listener_reply(req->client, rp->out, n);
+}
+
 static inline void send_empty(struct dg_replier *rp,
 			      const struct dg_request *req, bool question_ok,
 			      unsigned rcode, bool soa)
 {
-	size_t n = dg_wire_build_empty(
-		req->msg, req->len, &req->info, question_ok, rcode,
-		soa ? req->snap->cfg->negative_ttl : UINT32_MAX, rp->out,
-		sizeof(rp->out));
+	send_out(rp, req, build_empty(rp, req, question_ok, rcode, soa));
+}
 
-	if (n > 0)
-		dg_listener_reply(req->client, rp->out, n);
+/* Does the denial of req explain itself? Only to a client that sent
+ * EDNS: RFC 8914 puts the explanation in the OPT record. */
+static bool wants_ede(const struct dg_request *req)
+{
+	return req->info.edns && req->snap->cfg->ede;
+}
+
+/*
+ * The Extended DNS Error of a denial onto the n bytes of rp->out, in the
+ * words of the query log and `explain` (the reason's name, the entry in
+ * zones syntax). INFO-CODE (RFC 8914 4):
+ *   18 Prohibited for budget: the name is allowed, this client may not
+ *      ask for more new names now; the client is refused, not the name;
+ *   15 Blocked for every other reason: the operator's policy blocks the
+ *      question itself (not-listed, too-deep, qtype, the global limits,
+ *      a strict CNAME chain that leaves the allowlist).
+ * entry: the entry formatted, or NULL.
+ */
+static size_t add_ede(struct dg_replier *rp, const struct dg_request *req,
+		      size_t n, enum dg_reason reason, const char *entry)
+{
+	char text[DG_ENTRY_STRLEN + 64];
+	const char *name = dg_reason_name(reason);
+
+	if (reason == DG_REASON_CNAME)
+		snprintf(text, sizeof(text), "%s (chain leaves the allowlist)",
+			 name);
+	else if (entry != NULL)
+		snprintf(text, sizeof(text), "%s (entry %s)", name, entry);
+	else
+		snprintf(text, sizeof(text), "%s", name);
+	return dg_wire_add_ede(rp->out, n, reply_limit(req), &req->info,
+			       reason == DG_REASON_BUDGET ? DG_EDE_PROHIBITED
+							  : DG_EDE_BLOCKED,
+			       text);
 }
 
 void dg_reply_empty(struct dg_replier *rp, const struct dg_request *req,
@@ -104,7 +154,9 @@ void dg_reply_servfail(struct dg_replier *rp, const struct dg_request *req,
 void dg_reply_deny(struct dg_replier *rp, const struct dg_request *req,
 		 const struct dg_verdict *v)
 {
+	char entry[DG_ENTRY_STRLEN];
 	unsigned rcode;
+	size_t n;
 	struct dg_qlog_record r = { .allow = false, .reason = v->reason };
 
 	if (v->reason == DG_REASON_QTYPE && v->name_allowed)
@@ -113,7 +165,17 @@ void dg_reply_deny(struct dg_replier *rp, const struct dg_request *req,
 		rcode = DG_RCODE_REFUSED;
 	else
 		rcode = DG_RCODE_NXDOMAIN;
-	send_empty(rp, req, true, rcode, rcode != DG_RCODE_REFUSED);
+	n = build_empty(rp, req, true, rcode, rcode != DG_RCODE_REFUSED);
+	if (wants_ede(req)) {
+		/* Formatted once, for the EDE and the log line alike. */
+		if (req->entry != NULL) {
+			dg_zones_format_entry(req->policy, req->entry, entry,
+					      sizeof(entry));
+			r.entry = entry;
+		}
+		n = add_ede(rp, req, n, v->reason, r.entry);
+	}
+	send_out(rp, req, n);
 	r.rcode = rcode;
 	record(rp, req, &r);
 }
@@ -136,8 +198,11 @@ void dg_reply_answer(struct dg_replier *rp, const struct dg_request *req,
 		.scrubbed = a->scrubbed,
 	};
 
-	if (n > 0)
-		dg_listener_reply(req->client, rp->out, n);
+	/* A denial found in the answer (a strict CNAME chain) explains
+	 * itself as a denial of the question does. */
+	if (a->reason != DG_REASON_NONE && wants_ede(req))
+		n = add_ede(rp, req, n, (enum dg_reason)a->reason, NULL);
+	send_out(rp, req, n);
 	if (w == NULL)
 		rp->counters.cache_hits++;
 	record_upstream(&r, w);

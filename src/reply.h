@@ -58,12 +58,15 @@ void dg_reply_servfail(struct dg_replier *rp, const struct dg_request *req,
 		       const struct dg_fetch_waiter *w);
 
 /* Deny a parsed question: NODATA for a denied type on a name that exists,
- * else the configured rcode. Nothing of it goes anywhere but back. */
+ * else the configured rcode, with an Extended DNS Error naming the reason
+ * and entry when the client sent EDNS and [policy] ede is on. Nothing of
+ * it goes anywhere but back. */
 void dg_reply_deny(struct dg_replier *rp, const struct dg_request *req,
 		   const struct dg_verdict *v);
 
 /* An answer, from the cache (w NULL, `elapsed` seconds old) or just
- * fetched (w). */
+ * fetched (w); one that is a denial (a->reason) explains itself as
+ * dg_reply_deny's do. */
 void dg_reply_answer(struct dg_replier *rp, const struct dg_request *req,
 		     const struct dg_answer *a, uint32_t elapsed,
 		     const struct dg_fetch_waiter *w);
