@@ -2,7 +2,8 @@
 /*
  * fuzz_query: raw bytes as a client query, down the server's own path:
  * header checks and parse (wire), the decision (policy), then the denial
- * or error built from the query's bytes, or a cached answer encoded for
+ * (with its Extended DNS Error, which must stay within the client's
+ * size) or error built from the query's bytes, or a cached answer encoded for
  * it. Every byte a client sends goes through these functions before any
  * other code sees it.
  *
@@ -303,8 +304,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dg_policy_decide(policy, &question, &v);
 	oracle_check(data, size, &q, &v);
 	if (!v.allow) {
-		(void)dg_wire_build_empty(data, size, &q, true,
-					  DG_RCODE_NXDOMAIN, 60, out, sizeof(out));
+		size_t limit = dg_wire_udp_limit(&q, 4096);
+		size_t n = dg_wire_build_empty(data, size, &q, true,
+					       DG_RCODE_NXDOMAIN, 60, out,
+					       sizeof(out));
+		char text[DG_NAME_STRLEN];
+
+		/* The explanation never takes a reply past the client's
+		 * size: the name as its text, escaped, is long enough to be
+		 * cut at 512 bytes. */
+		dg_name_to_str(q.qname, text, sizeof(text));
+		if (dg_wire_add_ede(out, n, limit, &q, DG_EDE_BLOCKED, text) >
+		    limit)
+			fuzz_oracle_fail("query", "EDE past the UDP limit", data,
+					 size);
 		return 0;
 	}
 	/* Every limit a client may ask for, the smallest too. */
