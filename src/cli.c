@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "name.h"
 #include "policy.h"
+#include "import.h"
 #include "zones.h"
 
 int dg_cli_check(const struct dg_config *cfg, FILE *out)
@@ -108,8 +109,8 @@ int dg_cli_import(char *const *files, int n, FILE *out, FILE *err)
 			status = DG_EXIT_USAGE;
 			continue;
 		}
-		if (dg_zones_import(in, is_stdin ? "<stdin>" : files[i], out,
-				    &d) != 0)
+		if (dg_import_file(in, is_stdin ? "<stdin>" : files[i], out,
+				   &d) != 0)
 			status = DG_EXIT_USAGE;
 		if (!is_stdin)
 			fclose(in);

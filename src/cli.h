@@ -3,7 +3,7 @@
  * cli: the subcommands that answer and exit, with no event loop:
  * `--check` (print the effective configuration and allowlist), `explain`
  * (one verdict and the entry or reason behind it) and `import` (host lists,
- * Squid and tinyproxy files to zones syntax) and `firewall` (the companion
+ * Squid and tinyproxy files to zones syntax, import.h) and `firewall` (the companion
  * rules). Each returns the process exit
  * status; main() only parses options and dispatches.
  */
