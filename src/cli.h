@@ -40,9 +40,13 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 
 /*
  * Convert each file (or "-" for standard input) to zones syntax on out;
- * warnings and errors on err. @return DG_EXIT_OK or DG_EXIT_USAGE.
+ * warnings and errors on err. format: --format's value (NULL: detect per
+ * file); depth: --depth's (NULL: wildcards that meant every depth become
+ * depth 1). Prints nothing when any line fails.
+ * @return DG_EXIT_OK or DG_EXIT_USAGE.
  */
-int dg_cli_import(char *const *files, int n, FILE *out, FILE *err);
+int dg_cli_import(char *const *files, int n, const char *format,
+		  const char *depth, FILE *out, FILE *err);
 
 /*
  * Print the companion firewall rules for cfg's listeners (firewall.h).
