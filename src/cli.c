@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "name.h"
 #include "policy.h"
+#include "import.h"
 #include "zones.h"
 
 int dg_cli_check(const struct dg_config *cfg, FILE *out)
@@ -87,8 +88,39 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 	return v.allow ? DG_EXIT_OK : DG_EXIT_DENY;
 }
 
-int dg_cli_import(char *const *files, int n, FILE *out, FILE *err)
+/* import's --format and --depth. @return 0, or DG_EXIT_USAGE (said). */
+static int import_options(const char *format, const char *depth,
+			  enum dg_import_format *f, unsigned *n, FILE *err)
 {
+	unsigned long v;
+
+	*f = DG_IMPORT_AUTO;
+	*n = 0;
+	if (format != NULL && dg_import_format_from_str(format, f) != 0) {
+		fprintf(err, "dnsgate: import: --format: unknown format '%s' "
+			     "(known: hosts, list, adblock, harden-runner, "
+			     "cilium, squid, tinyproxy)\n",
+			format);
+		return DG_EXIT_USAGE;
+	}
+	if (depth != NULL) {
+		if (!dg_parse_ulong(depth, 1, DG_NAME_MAXLABELS, &v)) {
+			fprintf(err, "dnsgate: import: --depth: '%s' is not a "
+				     "number from 1 to %d\n",
+				depth, DG_NAME_MAXLABELS);
+			return DG_EXIT_USAGE;
+		}
+		*n = (unsigned)v;
+	}
+	return 0;
+}
+
+int dg_cli_import(char *const *files, int n, const char *format,
+		  const char *depth, FILE *out, FILE *err)
+{
+	struct dg_import *imp = NULL;
+	enum dg_import_format f;
+	unsigned every_depth;
 	struct dg_diag d;
 	int status = DG_EXIT_OK;
 
@@ -98,9 +130,15 @@ int dg_cli_import(char *const *files, int n, FILE *out, FILE *err)
 			     "for standard input)\n");
 		return DG_EXIT_USAGE;
 	}
+	if (import_options(format, depth, &f, &every_depth, err) != 0)
+		return DG_EXIT_USAGE;
+	imp = dg_import_new(f, every_depth);
+	if (imp == NULL)
+		goto nomem;
 	for (int i = 0; i < n; i++) {
 		bool is_stdin = strcmp(files[i], "-") == 0;
 		FILE *in = is_stdin ? stdin : fopen(files[i], "r");
+		int rc;
 
 		if (in == NULL) {
 			dg_diag_error(&d, files[i], 0, "cannot read: %s",
@@ -108,13 +146,28 @@ int dg_cli_import(char *const *files, int n, FILE *out, FILE *err)
 			status = DG_EXIT_USAGE;
 			continue;
 		}
-		if (dg_zones_import(in, is_stdin ? "<stdin>" : files[i], out,
-				    &d) != 0)
-			status = DG_EXIT_USAGE;
+		rc = dg_import_read(imp, in, is_stdin ? "<stdin>" : files[i],
+				    &d);
 		if (!is_stdin)
 			fclose(in);
+		if (rc == DG_ENOMEM)
+			goto nomem;
+		if (rc != 0)
+			status = DG_EXIT_USAGE;
 	}
+	/* All or nothing: `import list > x.zones` must not leave a file
+	 * that looks complete but lacks the lines that failed. */
+	if (status == DG_EXIT_OK)
+		dg_import_write(imp, out);
+	else
+		fprintf(err, "dnsgate: import: %u error%s; nothing printed\n",
+			d.errors, d.errors == 1 ? "" : "s");
+	dg_import_free(imp);
 	return status;
+nomem:
+	fprintf(err, "dnsgate: import: out of memory\n");
+	dg_import_free(imp);
+	return DG_EXIT_USAGE;
 }
 
 int dg_cli_firewall(const struct dg_config *cfg,

@@ -3,7 +3,7 @@
  * cli: the subcommands that answer and exit, with no event loop:
  * `--check` (print the effective configuration and allowlist), `explain`
  * (one verdict and the entry or reason behind it) and `import` (host lists,
- * Squid and tinyproxy files to zones syntax) and `firewall` (the companion
+ * Squid and tinyproxy files to zones syntax, import.h) and `firewall` (the companion
  * rules). Each returns the process exit
  * status; main() only parses options and dispatches.
  */
@@ -40,9 +40,13 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 
 /*
  * Convert each file (or "-" for standard input) to zones syntax on out;
- * warnings and errors on err. @return DG_EXIT_OK or DG_EXIT_USAGE.
+ * warnings and errors on err. format: --format's value (NULL: detect per
+ * file); depth: --depth's (NULL: wildcards that meant every depth become
+ * depth 1). Prints nothing when any line fails.
+ * @return DG_EXIT_OK or DG_EXIT_USAGE.
  */
-int dg_cli_import(char *const *files, int n, FILE *out, FILE *err);
+int dg_cli_import(char *const *files, int n, const char *format,
+		  const char *depth, FILE *out, FILE *err);
 
 /*
  * Print the companion firewall rules for cfg's listeners (firewall.h).

@@ -24,8 +24,13 @@ static const char usage_text[] =
 	"                                              why (for a client at ADDR, or\n"
 	"                                              asking on that listener: its\n"
 	"                                              [group NAME]'s policy)\n"
-	"       dnsgate import FILE...                 print a host list, Squid dstdomain\n"
-	"                                              or tinyproxy filter as a zones file\n"
+	"       dnsgate import [--format F] [--depth N] FILE...\n"
+	"                                              print lists for other tools as a\n"
+	"                                              zones file; F: hosts, list,\n"
+	"                                              adblock, harden-runner, cilium,\n"
+	"                                              squid or tinyproxy (default:\n"
+	"                                              detected per FILE); N: the depth\n"
+	"                                              of a wildcard that meant every depth\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables\n"
 	"                        [--target container|host] [--redirect] [--docker-dns]\n"
 	"                        [--family 4|6]\n"
@@ -114,6 +119,8 @@ enum {
 	OPT_DOCKER_DNS,
 	OPT_FAMILY,
 	OPT_SUBNET,
+	OPT_FORMAT,
+	OPT_DEPTH,
 };
 
 static const struct option options[] = {
@@ -136,6 +143,8 @@ static const struct option options[] = {
 	{ "docker-dns", no_argument, NULL, OPT_DOCKER_DNS },
 	{ "family", required_argument, NULL, OPT_FAMILY },
 	{ "subnet", required_argument, NULL, OPT_SUBNET },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -152,6 +161,7 @@ struct args {
 	const char *command;
 	const char *explain_client;   /* explain --client */
 	const char *explain_listener; /* explain --listener */
+	const char *import_format, *import_depth; /* import --format, --depth */
 	struct dg_firewall_options fw;
 	int fw_backends;  /* --nft and --iptables seen */
 	bool fw_options;  /* any firewall option seen */
@@ -220,6 +230,12 @@ static int parse_options(int argc, char **argv, struct args *a)
 			break;
 		case OPT_LISTENER:
 			a->explain_listener = optarg;
+			break;
+		case OPT_FORMAT:
+			a->import_format = optarg;
+			break;
+		case OPT_DEPTH:
+			a->import_depth = optarg;
 			break;
 		case 'f':
 			/* dnsgate never forks: the flag only says so. */
@@ -310,6 +326,11 @@ static bool command_ok(const struct args *a, int n_args)
 	bool explain = a->command != NULL &&
 		       strcmp(a->command, "explain") == 0;
 
+	if (a->import_format != NULL || a->import_depth != NULL) {
+		dg_log(DG_LOG_ERR, "--format and --depth go with the import "
+				   "command");
+		return false;
+	}
 	if (a->fw_options && !firewall) {
 		dg_log(DG_LOG_ERR, "--nft, --iptables, --target, --redirect, "
 				   "--docker-dns, --family and --subnet go with "
@@ -391,7 +412,8 @@ int main(int argc, char **argv)
 	if (status >= 0)
 		goto done;
 	if (a.command != NULL && strcmp(a.command, "import") == 0)
-		status = dg_cli_import(argv + optind, argc - optind, stdout,
+		status = dg_cli_import(argv + optind, argc - optind,
+				       a.import_format, a.import_depth, stdout,
 				       stderr);
 	else if (!command_ok(&a, argc - optind))
 		status = DG_EXIT_USAGE;

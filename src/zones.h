@@ -3,8 +3,8 @@
  * zones: the allowlist as people write it. Reads zones files (one entry a
  * line: `NAME [depth=N] [types=T1,T2,…] [private=allow]`, `*.NAME` for
  * depth 1, `#` comments) and inline `allow =` lists into a dg_policy, prints
- * entries back in that syntax, and imports host lists, Squid dstdomain and
- * tinyproxy filter files.
+ * entries back in that syntax. Imports of other list formats are in
+ * import.h.
  *
  * This is one of the three modules that use ldns (names and type mnemonics
  * in presentation form). Problems are reported through dg_diag as
@@ -66,12 +66,3 @@ DG_NODISCARD int dg_zones_load_file(struct dg_policy *p, const char *path,
 /* An entry in zones syntax, e.g. `*.example.com depth=1 types=A,AAAA`. */
 size_t dg_zones_format_entry(const struct dg_policy *p,
 			     const struct dg_entry *e, char *buf, size_t size);
-
-/*
- * Convert a host list, Squid dstdomain list or tinyproxy filter file read
- * from `in` into zones syntax on `out`. Patterns that allowed more than an
- * entry can (a leading dot, `.*`) become `*.NAME` (depth 1) with a warning
- * naming the line. @return 0, or DG_EMALFORMED when a line was rejected.
- */
-DG_NODISCARD int dg_zones_import(FILE *in, const char *file, FILE *out,
-				 struct dg_diag *d);

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# t_import: `dnsgate import FILE...` turns host lists, Squid dstdomain and
-# tinyproxy filter files into zones syntax: output compared with
-# tests/data/import-*.expected, warnings and errors as FILE:LINE on stderr,
-# exit 2 on a line it cannot convert, and the output loads as a zones file.
+# t_import: `dnsgate import FILE...` turns lists written for other tools
+# into zones syntax, one format per file (detected or --format): hosts,
+# plain lists, AdBlock, harden-runner, Cilium, Squid and tinyproxy. Output
+# compared with tests/data/import-*.expected (each entry followed by its
+# FILE:LINE), warnings and errors as FILE:LINE on stderr, exit 2 and
+# nothing printed on a line it cannot convert, and the output loads as a
+# zones file.
 . "$srcdir/tests/cli/lib.sh"
 
 data=$srcdir/tests/data
@@ -21,65 +24,90 @@ loads() {
 	tap_is "$(err)" "" "$2 loads without a warning"
 }
 
+# One sample per format, detected, with --depth 2 for the wildcards that
+# meant every depth.
+for f in hosts:txt list:txt adblock:txt harden-runner:txt cilium:yaml \
+	squid:txt tinyproxy:txt; do
+	name=${f%%:*}
+	file=import-$name.${f##*:}
+	import_in_data --depth 2 "$file"
+	tap_status 0 "$name: import exits 0"
+	tap_is "$(out)" "$(cat "$data/import-$name.expected")" \
+		"$name: detected and converted"
+	cp "$tmp/out" "$tmp/$name.zones"
+	loads "$tmp/$name.zones" "$name: the output"
+	import_in_data --format "$name" --depth 2 "$file"
+	tap_is "$(out)" "$(cat "$data/import-$name.expected" |
+		sed 's/ (detected)$//')" "$name: the same with --format $name"
+done
+
 import_in_data import-hosts.txt
-tap_status 0 "import of a hosts file exits 0"
-tap_is "$(out)" "$(cat "$data/import-hosts.expected")" \
-	"a hosts file: addresses dropped, every name kept"
-tap_is "$(err)" "" "a hosts file: no warning"
-cp "$tmp/out" "$tmp/hosts.zones"
-loads "$tmp/hosts.zones" "the imported hosts file"
+tap_is "$(err)" "" "hosts: localhost and friends skipped, silently"
 
 import_in_data import-squid.txt
-tap_status 0 "import of a Squid list exits 0"
-tap_is "$(out)" "$(cat "$data/import-squid.expected")" \
-	"a Squid list: .domain becomes *.domain"
-tap_is "$(err)" "import-squid.txt:3: warning: '.cdn.example.net' matched every name below cdn.example.net at any depth; imported as *.cdn.example.net (depth 1): add depth=N to the entry if more is needed" \
-	"a Squid list: the warning names the file and line of .domain"
-cp "$tmp/out" "$tmp/squid.zones"
-loads "$tmp/squid.zones" "the imported Squid list"
-run --zones "$tmp/squid.zones" explain a.b.cdn.example.net
+tap_is "$(err)" "import-squid.txt:3: warning: '.cdn.example.net' matched every name below cdn.example.net at any depth; imported with depth 1: pass --depth N (or add depth=N to the entry) if more is needed
+import-squid.txt:4: warning: '*.static.example.org' matched every name below static.example.org at any depth; imported with depth 1: pass --depth N (or add depth=N to the entry) if more is needed" \
+	"squid: without --depth, .domain becomes depth 1, said at its line"
+cp "$tmp/out" "$tmp/squid1.zones"
+run --zones "$tmp/squid1.zones" explain a.b.cdn.example.net
 tap_is "$(out)" "deny too-deep (entry *.cdn.example.net depth=1)" \
-	"a Squid .domain is imported with depth 1, never unlimited"
+	"squid: .domain is imported with depth 1, never unlimited"
 
 import_in_data import-tinyproxy.txt
-tap_status 0 "import of a tinyproxy filter exits 0"
-tap_is "$(out)" "$(cat "$data/import-tinyproxy.expected")" \
-	"a tinyproxy filter: anchored patterns become names"
-tap_is "$(err)" "import-tinyproxy.txt:3: warning: '^(.*\.)?example\.org\$' matched every name below example.org at any depth; imported as *.example.org (depth 1): add depth=N to the entry if more is needed
-import-tinyproxy.txt:4: warning: '^api\.example\.net' is an unanchored pattern that also matched longer names; imported as the exact name api.example.net" \
-	"a tinyproxy filter: warnings for the subdomain group and the unanchored pattern"
-cp "$tmp/out" "$tmp/tinyproxy.zones"
-loads "$tmp/tinyproxy.zones" "the imported tinyproxy filter"
+tap_match "$(out)" "www.example.com	# import-tinyproxy.txt:2" \
+	"tinyproxy: ^(www\\.)?example\\.com\$ gives www.example.com"
+tap_match "$(out)" "example.com	# import-tinyproxy.txt:2" \
+	"tinyproxy: and example.com"
+
+import_in_data import-cilium.yaml
+tap_status 2 "cilium: **. without --depth exits 2"
+tap_is "$(out)" "" "cilium: nothing printed"
+tap_is "$(err)" "import-cilium.yaml:12: cannot import '**.docker.io': '**.' matches every depth: pass --depth N to say how deep to allow
+dnsgate: import: 1 error; nothing printed" "cilium: the error names the line and says what to do"
 
 import_in_data import-bad.txt
-tap_status 2 "import of a line it cannot convert exits 2"
-tap_is "$(out)" "# imported from import-bad.txt by dnsgate import
-good.example
-after.example" "the other lines are still converted"
-tap_is "$(err)" "import-bad.txt:3: cannot import 'exa(mple|mpel)\.com': only plain names, '.domain', '*.domain' and anchored patterns with escaped dots are understood" \
-	"the error names the file and line"
+tap_status 2 "junk lines exit 2"
+tap_is "$(out)" "" "junk lines: nothing printed, not even the good lines"
+tap_is "$(err)" "import-bad.txt:3: cannot import 'acl allowed dstdomain .x.example': a squid.conf line, not a dstdomain list: import the file its acl names, or list the names alone
+import-bad.txt:4: cannot import '-i': a flag, not a name: remove it (names are case-insensitive already)
+import-bad.txt:5: cannot import 'https://www.example.org/path': a URL, not a name: write its host name alone
+import-bad.txt:6: warning: '.after.example' matched every name below after.example at any depth; imported with depth 1: pass --depth N (or add depth=N to the entry) if more is needed
+dnsgate: import: 3 errors; nothing printed" \
+	"junk lines: each error names FILE:LINE with a suggestion"
 
-# Several files at once, one header each.
-import_in_data import-squid.txt import-hosts.txt
+# Several files at once: one header, each name once.
+import_in_data import-squid.txt import-adblock.txt
 tap_status 0 "import of two files exits 0"
-tap_is "$(out)" "$(cat "$data/import-squid.expected" "$data/import-hosts.expected")" \
-	"two files: both converted, in order"
+tap_is "$(out)" "# imported by dnsgate import
+# import-squid.txt: squid (detected)
+# import-adblock.txt: adblock (detected)
+api.example.com	# import-squid.txt:2
+*.cdn.example.net	# import-squid.txt:3
+*.static.example.org	# import-squid.txt:4
+*.api.example.com	# import-adblock.txt:3" \
+	"two files: converted in order, *.cdn.example.net once"
 
 # Standard input.
 status=0
-printf '0.0.0.0 stdin.example\n.dot.example\n' |
+printf '0.0.0.0 stdin.example\n0.0.0.0 localhost stdin.example\n' |
 	"$DNSGATE" import - >"$tmp/out" 2>"$tmp/err" || status=$?
 tap_status 0 "import - reads standard input"
-tap_is "$(out)" "# imported from <stdin> by dnsgate import
-stdin.example
-*.dot.example" "import -: converted"
-tap_is "$(err)" "<stdin>:2: warning: '.dot.example' matched every name below dot.example at any depth; imported as *.dot.example (depth 1): add depth=N to the entry if more is needed" \
-	"import -: warnings name <stdin>"
+tap_is "$(out)" "# imported by dnsgate import
+# <stdin>: hosts (detected)
+stdin.example	# <stdin>:1" "import -: converted"
 
-# What it cannot read.
+# Options and what it cannot read.
+run import --format yaml x
+tap_status 2 "an unknown --format exits 2"
+tap_is "$(err)" "dnsgate: import: --format: unknown format 'yaml' (known: hosts, list, adblock, harden-runner, cilium, squid, tinyproxy)" \
+	"an unknown --format lists the known ones"
+run import --depth 0 x
+tap_status 2 "--depth 0 exits 2"
+run --depth 2 explain a.example
+tap_status 2 "--depth goes with import only"
 run import "$tmp/no-such.txt"
 tap_status 2 "import of a missing file exits 2"
-tap_is "$(err)" "$tmp/no-such.txt: cannot read: No such file or directory" \
+tap_match "$(err)" "$tmp/no-such.txt: cannot read: No such file or directory" \
 	"a missing file is named"
 run import
 tap_status 2 "import without a file exits 2"

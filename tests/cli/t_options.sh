@@ -10,7 +10,7 @@ help=$(out)
 for word in "-c, --config FILE" --listen --upstream --zones --allow \
 	--query-log --check --help --version \
 	"explain [--client ADDR] [--listener ADDR:PORT]" \
-	"import FILE"; do
+	"import [--format F] [--depth N] FILE"; do
 	tap_match "$help" "$word" "--help mentions $word"
 done
 run -h
