@@ -46,12 +46,6 @@ url=http://127.0.0.1:$mport/metrics
 logged() {
 	grep "\"name\":\"$1\"" "$qlog" | tail -n 1
 }
-hup() {
-	local before
-	before=$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")
-	kill -HUP "$(cat "$tmp/dnsgate.pid")"
-	wait_until 3 eval '[ "$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")" -gt "$before" ]'
-}
 warnings() { grep -c "mode = audit: nothing is denied" "$tmp/dnsgate.log"; }
 
 like "$(cat "$tmp/dnsgate.log")" "dnsgate: \[policy\] mode = audit: nothing is denied" \
