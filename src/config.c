@@ -296,6 +296,19 @@ static void set_cname(struct load *l, const struct key *k, const char *v)
 		key_error(l, k, "'%s' is not pass or strict", v);
 }
 
+/* [policy] mode and [group] mode: the same words, each in its own struct. */
+static void set_mode(struct load *l, const struct key *k, const char *v)
+{
+	enum dg_mode *mode = field(l, k);
+
+	if (strcasecmp(v, "enforce") == 0)
+		*mode = DG_MODE_ENFORCE;
+	else if (strcasecmp(v, "audit") == 0)
+		*mode = DG_MODE_AUDIT;
+	else
+		key_error(l, k, "'%s' is not enforce or audit", v);
+}
+
 static void set_charset(struct load *l, const struct key *k, const char *v)
 {
 	struct dg_limits *lim = dg_policy_limits(l->cfg->policy);
@@ -690,6 +703,40 @@ static void print_group_total(FILE *out, const struct dg_config *cfg,
 	fprintf(out, " %u", group_total(cfg, g));
 }
 
+bool dg_config_audits(const struct dg_config *cfg, const struct dg_group *g)
+{
+	if (g != NULL && g->mode != DG_MODE_INHERIT)
+		return g->mode == DG_MODE_AUDIT;
+	return cfg->mode == DG_MODE_AUDIT;
+}
+
+size_t dg_config_audit_count(const struct dg_config *cfg)
+{
+	size_t n = dg_config_audits(cfg, NULL);
+
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		n += dg_config_audits(cfg, &cfg->groups[i]);
+	return n;
+}
+
+/* The effective mode: a group without one prints the [policy] one. */
+static void print_mode(FILE *out, const struct dg_config *cfg,
+		       const struct dg_group *g, const struct key *k)
+{
+	put_item(out, 0, dg_config_audits(cfg, g) ? "audit" : "enforce");
+}
+
+/* Audit is a hole in the sandbox for as long as it lasts: --check says so
+ * next to the key, not only in the man page. */
+static void note_mode(FILE *out, const struct dg_config *cfg,
+		      const struct dg_group *g, const struct key *k)
+{
+	if (dg_config_audits(cfg, g))
+		fprintf(out, "; AUDIT: nothing is denied; what enforce would "
+			     "deny is forwarded, answered and logged as "
+			     "would-deny\n");
+}
+
 #define CFG(member) offsetof(struct dg_config, member)
 #define GROUP(member) offsetof(struct dg_group, member)
 #define LIMIT(member) offsetof(struct dg_limits, member)
@@ -735,6 +782,8 @@ static const struct key keys[] = {
 	  0, 0, 0, false, APPLIED, NULL },
 	{ "policy", "ede", set_bool, print_bool,
 	  CFG(ede), 0, 0, false, APPLIED, NULL },
+	{ "policy", "mode", set_mode, print_mode,
+	  CFG(mode), 0, 0, false, APPLIED, note_mode },
 	{ "policy", "new_names_per_minute", set_uint, print_uint,
 	  CFG(new_names_per_minute), 1, 1000000, false, APPLIED, NULL },
 	{ "policy", "new_names_per_minute_total", set_uint, print_uint,
@@ -771,6 +820,8 @@ static const struct key keys[] = {
 	  GROUP(allow), 0, 0, true, APPLIED, NULL },
 	{ "group", "new_names_per_minute_total", set_uint, print_group_total,
 	  GROUP(new_names_per_minute_total), 1, 1000000, false, APPLIED, NULL },
+	{ "group", "mode", set_mode, print_mode,
+	  GROUP(mode), 0, 0, false, APPLIED, note_mode },
 };
 
 static const char *const sections[] = { "server", "upstream", "policy",
@@ -790,6 +841,7 @@ static void config_init_defaults(struct dg_config *cfg)
 	cfg->deny_rcode = DG_DENY_NXDOMAIN;
 	cfg->cname = DG_CNAME_PASS;
 	cfg->ede = true;
+	cfg->mode = DG_MODE_ENFORCE;
 	cfg->new_names_per_minute = 60;
 	/* Five clients' worth: a bound no number of source addresses
 	 * multiplies, small enough to state (README "Exfiltration bound"). */

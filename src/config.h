@@ -30,6 +30,9 @@
 
 enum dg_deny_rcode { DG_DENY_NXDOMAIN = 3, DG_DENY_REFUSED = 5 };
 enum dg_cname_mode { DG_CNAME_PASS, DG_CNAME_STRICT };
+/* [policy] mode and [group] mode. Audit answers what enforce would deny
+ * and logs it as would-deny; INHERIT (a group's only): the [policy] one. */
+enum dg_mode { DG_MODE_INHERIT, DG_MODE_ENFORCE, DG_MODE_AUDIT };
 
 struct dg_addrs {
 	struct dg_addr *v;
@@ -61,6 +64,7 @@ struct dg_group {
 	struct dg_strings zones;
 	struct dg_strings allow;
 	unsigned new_names_per_minute_total; /* 0: the [policy] one */
+	enum dg_mode mode;                   /* INHERIT: the [policy] one */
 	/* Its zones and allow lines, under the global [policy] limits. */
 	struct dg_policy *policy;
 };
@@ -100,6 +104,7 @@ struct dg_config {
 	enum dg_deny_rcode deny_rcode;
 	enum dg_cname_mode cname;
 	bool ede; /* denials carry an Extended DNS Error (RFC 8914) */
+	enum dg_mode mode; /* never INHERIT */
 	unsigned new_names_per_minute;       /* per client and entry */
 	unsigned new_names_per_minute_total; /* per entry, every client */
 	unsigned min_ttl, max_ttl;
@@ -184,6 +189,13 @@ const struct dg_policy *dg_config_policy_for(const struct dg_config *cfg,
  * i (a group without its own takes the global value).
  */
 unsigned dg_config_total_for(const struct dg_config *cfg, size_t i);
+
+/* Does the policy of group g (NULL: the global one) audit rather than
+ * enforce? A group without a mode of its own takes [policy] mode. */
+bool dg_config_audits(const struct dg_config *cfg, const struct dg_group *g);
+
+/* How many policies, the global one and the groups', audit. */
+size_t dg_config_audit_count(const struct dg_config *cfg);
 
 /*
  * What a reload to cfg cannot change (sockets, the user, the workers, the

@@ -294,6 +294,25 @@ static void on_usr1(uv_signal_t *sig, int signum)
 		dg_log(DG_LOG_DEBUG, "SIGUSR1: reopened the query log");
 }
 
+/*
+ * One warning for each policy that audits, at start and at each reload:
+ * a sandbox whose policy denies nothing must not look like one that is
+ * confined.
+ */
+static void warn_audit(const struct dg_config *cfg)
+{
+	static const char what[] = "nothing is denied; what the allowlist or "
+				   "a budget would deny is forwarded, "
+				   "answered and logged as would-deny";
+
+	if (dg_config_audits(cfg, NULL))
+		dg_log(DG_LOG_WARN, "[policy] mode = audit: %s", what);
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (dg_config_audits(cfg, &cfg->groups[i]))
+			dg_log(DG_LOG_WARN, "[group %s] mode = audit: %s",
+			       cfg->groups[i].name, what);
+}
+
 /* Read everything again; swap only a configuration without errors. */
 static void on_hup(uv_signal_t *sig, int signum)
 {
@@ -341,6 +360,7 @@ static void on_hup(uv_signal_t *sig, int signum)
 	       d->opt->config_path != NULL ? d->opt->config_path
 					   : "the embedded default",
 	       dg_policy_count(cfg->policy));
+	warn_audit(cfg);
 	notify("READY=1");
 }
 
@@ -605,6 +625,7 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 		uv_signal_start(&d.sighup, on_hup, SIGHUP);
 		uv_signal_start(&d.sigusr1, on_usr1, SIGUSR1);
 		announce(cfg);
+		warn_audit(cfg);
 		notify("READY=1");
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);

@@ -109,13 +109,19 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 	const struct dg_query_counters *q = v->queries;
 
 	head(out, "dnsgate_queries_total", "counter",
-	     "Questions answered, by verdict and reason (none: allowed).");
+	     "Questions answered, by verdict and reason (none: allowed; "
+	     "would-deny: answered by audit mode).");
 	for (int r = 0; r < DG_REASON_COUNT; r++)
 		fprintf(out, "dnsgate_queries_total{verdict=\"%s\",reason=\"%s\"} "
 			     "%llu\n",
 			r == DG_REASON_NONE ? "allow" : "deny",
 			dg_reason_name((enum dg_reason)r),
 			(unsigned long long)q->by_reason[r]);
+	for (int r = DG_REASON_NONE + 1; r < DG_REASON_COUNT; r++)
+		fprintf(out, "dnsgate_queries_total{verdict=\"would-deny\","
+			     "reason=\"%s\"} %llu\n",
+			dg_reason_name((enum dg_reason)r),
+			(unsigned long long)q->would_deny[r]);
 	head(out, "dnsgate_queries_by_type_total", "counter",
 	     "Questions answered, by query type.");
 	for (size_t i = 0; i <= DG_METRICS_TYPES; i++)
@@ -158,12 +164,17 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		  "client_rate_limit.",
 		  q->rate_limited },
 		{ "dnsgate_budget_exhausted_total", "counter",
-		  "Questions denied because a new-name budget was spent.",
+		  "Questions denied (audit mode: would-deny) because a "
+		  "new-name budget was spent.",
 		  q->budget_exhausted },
 		{ "dnsgate_budget_total_exhausted_total", "counter",
-		  "Of those, the ones denied because an entry's total over "
+		  "Of those, the ones because an entry's total over "
 		  "every client was spent (new_names_per_minute_total).",
 		  q->budget_total_exhausted },
+		{ "dnsgate_audit_policies", "gauge",
+		  "Policies (global and groups) in audit mode: they deny "
+		  "nothing, and log would-deny instead.",
+		  v->audit_policies },
 		{ "dnsgate_reloads_total", "counter",
 		  "Configurations reloaded (SIGHUP).", q->reloads },
 		{ "dnsgate_reload_failures_total", "counter",

@@ -26,6 +26,9 @@ extern const uint32_t dg_metrics_latency_ms[DG_METRICS_LATENCY_BUCKETS];
 
 struct dg_query_counters {
 	uint64_t by_reason[DG_REASON_COUNT]; /* DG_REASON_NONE: allowed */
+	/* Answered by audit mode, by the reason enforce would deny them
+	 * for; not in by_reason. */
+	uint64_t would_deny[DG_REASON_COUNT];
 	uint64_t by_type[DG_METRICS_TYPES + 1];
 	uint64_t udp, tcp;
 	uint64_t servfail;        /* allowed, but no upstream answered */
@@ -64,6 +67,7 @@ struct dg_metrics_view {
 	size_t tcp_connections;
 	uint64_t tcp_unknown_peers;
 	uint64_t nftset_added, nftset_dropped, nftset_errors;
+	size_t audit_policies; /* global and groups' in audit mode */
 };
 
 /* The exposition text into out. @return 0, or -EIO when writing failed. */

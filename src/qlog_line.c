@@ -125,8 +125,10 @@ size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size)
 	put_json(buf, size, &n, name);
 	put_fmt(buf, size, &n, "\",\"type\":\"%s\",\"verdict\":\"%s\"",
 		dg_qlog_type_name(r->qtype, type, sizeof(type)),
-		r->allow ? "allow" : "deny");
-	if (!r->allow)
+		!r->allow       ? "deny"
+		: r->would_deny ? "would-deny"
+				: "allow");
+	if (!r->allow || r->would_deny)
 		put_fmt(buf, size, &n, ",\"reason\":\"%s\"",
 			dg_reason_name(r->reason));
 	if (r->group != NULL) {

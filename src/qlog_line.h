@@ -36,6 +36,9 @@ struct dg_qlog_record {
 	const uint8_t *name;        /* checked wire name */
 	uint16_t qtype;
 	bool allow;
+	/* Allowed by audit mode only: "would-deny", and reason is what
+	 * enforce would have denied it for. */
+	bool would_deny;
 	enum dg_reason reason;
 	const char *entry;          /* the entry in zones syntax, or NULL */
 	const char *group;          /* the client's [group NAME], or NULL */

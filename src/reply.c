@@ -36,7 +36,15 @@ static void record(struct dg_replier *rp, const struct dg_request *req,
 	char entry[DG_ENTRY_STRLEN];
 	const struct dg_client *c = req->client;
 
-	rp->counters.by_reason[r->allow ? DG_REASON_NONE : r->reason]++;
+	/* Audit mode answered it: logged whatever log_allowed says, and
+	 * counted apart from the questions the policy allowed. */
+	if (r->allow && req->would_deny != DG_REASON_NONE) {
+		r->would_deny = true;
+		r->reason = req->would_deny;
+		rp->counters.would_deny[r->reason]++;
+	} else {
+		rp->counters.by_reason[r->allow ? DG_REASON_NONE : r->reason]++;
+	}
 	dg_metrics_count_type(&rp->counters, req->info.qtype);
 	if (c->transport == DG_TRANSPORT_TCP)
 		rp->counters.tcp++;
@@ -44,7 +52,8 @@ static void record(struct dg_replier *rp, const struct dg_request *req,
 		rp->counters.udp++;
 	if (r->allow && r->rcode == DG_RCODE_SERVFAIL)
 		rp->counters.servfail++;
-	if (rp->qlog == NULL || (r->allow && !req->snap->cfg->log_allowed))
+	if (rp->qlog == NULL ||
+	    (r->allow && !r->would_deny && !req->snap->cfg->log_allowed))
 		return;
 	r->time_ms = wall_ms();
 	r->client = &c->addr;

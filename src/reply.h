@@ -37,6 +37,11 @@ struct dg_request {
 	const struct dg_policy *policy; /* the client's */
 	uint32_t pi;                    /* its index: 0 global, i + 1 group i */
 	const struct dg_entry *entry;   /* of policy; NULL: none matched */
+	bool audit;                     /* the policy's mode is audit */
+	/* What enforce would have denied the question for, when audit mode
+	 * lets it on: its reply is logged and counted as would-deny.
+	 * DG_REASON_NONE: the verdict is the policy's own. */
+	enum dg_reason would_deny;
 };
 
 /* What replying needs of a worker, one per server. */

@@ -306,7 +306,8 @@ int dg_scrub(const ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
 
 	/* cname = strict: every name the chain leads to must be one the
 	 * client could have asked for itself, else the chain is a way
-	 * around the allowlist. Nothing of a refused answer is kept. */
+	 * around the allowlist. Nothing of a refused answer is kept, but
+	 * in audit mode, which reports it and goes on as pass. */
 	if (sp->cname_strict) {
 		for (unsigned i = 0; i < c.n_links; i++) {
 			const uint8_t *target = ldns_rdf_data(
@@ -314,7 +315,9 @@ int dg_scrub(const ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
 
 			if (!sp->target_allowed(sp->arg, target, qtype)) {
 				r->cname_refused = true;
-				return 0;
+				if (!sp->cname_report_only)
+					return 0;
+				break;
 			}
 		}
 	}

@@ -31,6 +31,9 @@
 struct dg_scrub_policy {
 	bool private_allow; /* the entry allows private addresses */
 	bool cname_strict;
+	/* cname_strict, audit mode: a refused chain is reported, and kept
+	 * as if cname were pass. */
+	bool cname_report_only;
 	/* cname_strict: may a client ask for `name` (wire) and `qtype`? */
 	bool (*target_allowed)(void *arg, const uint8_t *name, uint16_t qtype);
 	void *arg;

@@ -223,6 +223,8 @@ static enum dg_budget_verdict decide(struct dg_server *srv,
 	req->pi = req->group != NULL
 			  ? (uint32_t)(req->group - cfg->groups) + 1
 			  : 0;
+	req->audit = dg_config_audits(cfg, req->group);
+	req->would_deny = DG_REASON_NONE;
 	dg_policy_decide(req->policy, &question, v);
 	req->entry = v->entry;
 	if (v->allow && v->depth > 0)
@@ -232,6 +234,24 @@ static enum dg_budget_verdict decide(struct dg_server *srv,
 			req->info.qname, uv_now(srv->loop));
 	budget_denies(srv, bv, v);
 	return bv;
+}
+
+/*
+ * Does the denial in v stand? In audit mode it does not: the request goes
+ * on as allowed, remembering what enforce would have denied it for, and
+ * its reply is logged as would-deny. Only the policy's and the budget's
+ * verdicts come here; what admit() and parse() refuse is no policy and
+ * stays refused in either mode.
+ */
+static bool denies(struct dg_request *req, struct dg_verdict *v)
+{
+	if (v->allow)
+		return false;
+	if (!req->audit)
+		return true;
+	req->would_deny = v->reason;
+	v->allow = true;
+	return false;
 }
 
 static void on_message(void *arg, const uint8_t *msg, size_t len,
@@ -253,7 +273,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	if (!admit(srv, client) || !parse(srv, &req))
 		return;
 	bv = decide(srv, &req, &v);
-	if (!v.allow) {
+	if (denies(&req, &v)) {
 		dg_reply_deny(&srv->reply, &req, &v);
 		return;
 	}
@@ -264,19 +284,36 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	}
 	/* Any name but one new to the policy that would reach the upstream
 	 * again pays too: with TTL-0 answers, which name and type is asked,
-	 * and when, would otherwise signal at the query rate. */
-	if (bv != DG_BUDGET_NEW &&
+	 * and when, would otherwise signal at the query rate. A would-deny
+	 * has paid already, or has no entry to pay from. */
+	if (bv != DG_BUDGET_NEW && req.would_deny == DG_REASON_NONE &&
 	    budget_denies(srv,
 			  dg_budget_refetch(req.snap->budget, &client->addr,
 					    req.pi,
 					    dg_policy_entry_index(req.policy,
 								  req.entry),
 					    uv_now(srv->loop)),
-			  &v)) {
+			  &v) &&
+	    denies(&req, &v)) {
 		dg_reply_deny(&srv->reply, &req, &v);
 		return;
 	}
 	forward(srv, &req);
+}
+
+/*
+ * Private addresses stay only in the answer for a name its entry allows.
+ * A would-deny of the budget's is such a name; one of the policy's is
+ * not, so audit mode scrubs it as strictly as it can: the scrub guards
+ * the host's own networks (rebinding, metadata addresses), not the
+ * allowlist, and audit lifts only the allowlist.
+ */
+static bool private_allowed(const struct dg_request *req)
+{
+	if (req->entry == NULL || (req->would_deny != DG_REASON_NONE &&
+				   req->would_deny != DG_REASON_BUDGET))
+		return false;
+	return req->entry->private_allow;
 }
 
 /*
@@ -286,27 +323,47 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
  * reload while the answer was in flight changes neither (DESIGN.md "Trust
  * boundaries": an answer is judged under the snapshot of the query that
  * asked for it).
+ *
+ * A chain strict CNAME refuses is a denial like any other, so audit mode
+ * answers it and logs would-deny (reason cname) rather than refuse it:
+ * the client could ask for the target itself and be answered, so the
+ * refusal would protect nothing, and the log would miss the very target
+ * the allowlist lacks. *cacheable is false for it: a cache hit is not
+ * judged again, and would serve the chain to a later question as
+ * allowed.
  */
-static int judge_answer(const struct dg_request *req,
-			const struct dg_response *resp, struct dg_answer **out)
+static int judge_answer(struct dg_request *req,
+			const struct dg_response *resp, struct dg_answer **out,
+			bool *cacheable)
 {
 	const struct dg_config *cfg = req->snap->cfg;
 	struct dg_ttl_policy ttl = { .min_ttl = cfg->min_ttl,
 				     .max_ttl = cfg->max_ttl,
 				     .negative_ttl = cfg->negative_ttl };
 	struct dg_scrub_policy sp = {
-		.private_allow = req->entry->private_allow,
+		.private_allow = private_allowed(req),
 		.cname_strict = cfg->cname == DG_CNAME_STRICT,
+		.cname_report_only = req->audit,
 		.target_allowed = dg_policy_allows,
 		.arg = (void *)req->policy,
 	};
 	struct dg_scrub_report report;
 	int rc;
 
+	/* A budget's would-deny is not kept either: the same name, asked
+	 * again within the budget, would be a cache hit that skips the nft
+	 * sets, which such an answer never fed. */
+	*cacheable = req->would_deny != DG_REASON_BUDGET;
 	rc = dg_wire_make_answer(resp, req->info.qname, req->info.qtype, &ttl,
 				 &sp, &report, out);
 	if (rc != 0 || !report.cname_refused)
 		return rc;
+	if (req->audit) {
+		if (req->would_deny == DG_REASON_NONE)
+			req->would_deny = DG_REASON_CNAME;
+		*cacheable = false;
+		return 0;
+	}
 	/* The chain leaves the allowlist: answer as for a denied name, and
 	 * cache that like any negative answer. */
 	dg_answer_unref(*out);
@@ -323,8 +380,14 @@ static int judge_answer(const struct dg_request *req,
  * the snapshot in force does a fresh answer feed the nft sets: a retired
  * one has no cache either, so what the old configuration allowed only
  * answers this query.
+ *
+ * Nor does a would-deny answer feed them. Audit mode opens the resolver,
+ * never the firewall: the sets admit what enforce would have answered,
+ * so a connection to a would-deny address is refused as it will be once
+ * audit ends, and the workload fails in audit as it would in enforce,
+ * where the operator can see it.
  */
-static void answer_waiting(struct dg_server *srv, const struct dg_request *req,
+static void answer_waiting(struct dg_server *srv, struct dg_request *req,
 			   const struct dg_fetch_waiter *w,
 			   const struct dg_response *resp)
 {
@@ -332,20 +395,22 @@ static void answer_waiting(struct dg_server *srv, const struct dg_request *req,
 	const struct dg_answer *cached;
 	struct dg_answer *a = NULL;
 	uint32_t elapsed = 0;
+	bool cacheable = true;
 
 	cached = cache_lookup(srv, req, &elapsed);
 	if (cached != NULL) {
 		dg_reply_answer(&srv->reply, req, cached, elapsed, w);
 		return;
 	}
-	if (judge_answer(req, resp, &a) != 0) {
+	if (judge_answer(req, resp, &a, &cacheable) != 0) {
 		dg_reply_servfail(&srv->reply, req, w);
 		return;
 	}
-	if (req->snap == srv->snap && srv->nftset != NULL)
+	if (req->snap == srv->snap && srv->nftset != NULL &&
+	    req->would_deny == DG_REASON_NONE)
 		dg_nftset_add_answer(srv->nftset, a);
 	/* Out of memory here only means this answer is not cached. */
-	if (cache != NULL)
+	if (cache != NULL && cacheable)
 		(void)dg_cache_store(cache, req->info.qname, req->info.qtype,
 				     req->info.qclass, a, uv_now(srv->loop));
 	dg_reply_answer(&srv->reply, req, a, 0, w);
@@ -407,6 +472,7 @@ static void metrics_view(void *arg, struct dg_metrics_view *v)
 	if (srv->board != NULL)
 		dg_board_add_others(srv->board, f);
 	dg_figures_view(f, srv->start->servers.v, v);
+	v->audit_policies = dg_config_audit_count(srv->snap->cfg);
 }
 
 static void free_handle(uv_handle_t *h)

@@ -280,6 +280,15 @@ upstream_idle() { # upstream_idle NAME
 	[ "$queries" -le "$done_" ]
 }
 
+# hup: one SIGHUP to the dnsgate started with --pidfile "$tmp/dnsgate.pid",
+# and wait until it has said how the reload went.
+hup() {
+	local before
+	before=$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")
+	kill -HUP "$(cat "$tmp/dnsgate.pid")"
+	wait_until 3 eval '[ "$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")" -gt "$before" ]'
+}
+
 # The daemon still answers, and stops cleanly (exit 0: every handle closed
 # and uv_loop_close() succeeded) when asked. Ends every test.
 check_alive_and_stop() {

@@ -54,13 +54,6 @@ status() {
 logged() {
 	grep "\"client\":\"$1:" "$qlog" | grep "\"proto\":\"$3\",\"name\":\"$2\"" | tail -n 1
 }
-# hup: one SIGHUP, and wait until dnsgate has said how it went.
-hup() {
-	local before
-	before=$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")
-	kill -HUP "$(cat "$tmp/dnsgate.pid")"
-	wait_until 3 eval '[ "$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")" -gt "$before" ]'
-}
 
 like "$(head -n 1 "$tmp/dnsgate.log")" "listening on 127\.0\.0\.1:$P1, 127\.0\.0\.1:$P2 \(udp, tcp\)" \
 	"the group's listener is opened with [server] listen"

@@ -24,13 +24,6 @@ write_conf() {
 	mv "$tmp/next.conf" "$conf"
 }
 reloads() { grep -c "dnsgate: reloaded" "$tmp/dnsgate.log"; }
-# hup: one SIGHUP, and wait until dnsgate has said how it went.
-hup() {
-	local before
-	before=$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")
-	kill -HUP "$(cat "$tmp/dnsgate.pid")"
-	wait_until 3 eval '[ "$(grep -c "dnsgate: reload" "$tmp/dnsgate.log")" -gt "$before" ]'
-}
 status() { q "$@" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
 
 write_conf a www.example.com cname.example.com

@@ -265,6 +265,7 @@ static const char all_keys[] =
 	"charset = ldh\n"
 	"cname = strict\n"
 	"ede = no\n"
+	"mode = AUDIT\n"
 	"new_names_per_minute = 1000000\n"
 	"new_names_per_minute_total = 7\n"
 	"min_ttl = 30\n"
@@ -291,6 +292,7 @@ static const char all_keys[] =
 	"zones = all.zones\n"
 	"allow = e.example\n"
 	"new_names_per_minute_total = 5\n"
+	"mode = enforce\n"
 	"[group box]\n"
 	"listen = 127.0.0.2\n"
 	"allow = f.example\n";
@@ -334,6 +336,10 @@ static void test_every_key(void)
 	is_int(lim->charset, DG_CHARSET_LDH, "charset");
 	is_int(cfg->cname, DG_CNAME_STRICT, "cname");
 	ok(!cfg->ede, "ede no");
+	is_int(cfg->mode, DG_MODE_AUDIT, "mode, any case");
+	ok(!dg_config_audits(cfg, &cfg->groups[0]) &&
+		   dg_config_audits(cfg, &cfg->groups[1]),
+	   "[group] mode: lab enforces its own, box takes [policy]'s audit");
 	is_int(cfg->new_names_per_minute, 1000000, "new_names_per_minute");
 	is_int(cfg->new_names_per_minute_total, 7, "new_names_per_minute_total");
 	ok(cfg->min_ttl == 30 && cfg->max_ttl == 30, "min_ttl == max_ttl is fine");
@@ -1264,6 +1270,59 @@ static bool section_has(const char *text, const char *header, const char *key)
 	return false;
 }
 
+/* mode: enforce by default, audit per policy, a group taking [policy]'s
+ * unless it sets its own; --check says so next to each auditing policy. */
+static void test_modes(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+	char *text;
+
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	cfg = check_load("enforce by default",
+			 "[policy]\nallow = x.example\n"
+			 "[group a]\nclients = 10.0.0.0/8\nallow = a.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		ok(!dg_config_audits(cfg, NULL) &&
+			   !dg_config_audits(cfg, &cfg->groups[0]),
+		   "no mode anywhere: every policy enforces");
+		is_int(dg_config_audit_count(cfg), 0, "none audits");
+		text = printed(cfg);
+		ok(strstr(text, "AUDIT") == NULL,
+		   "--check has no audit warning when nothing audits");
+		free(text);
+		dg_config_free(cfg);
+	}
+	cfg = check_load("one group audits",
+			 "[policy]\nallow = x.example\n"
+			 "[group a]\nclients = 10.0.0.0/8\nallow = a.example\n"
+			 "mode = audit\n"
+			 "[group b]\nclients = 10.1.0.0/16\nallow = b.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		ok(!dg_config_audits(cfg, NULL) &&
+			   dg_config_audits(cfg, &cfg->groups[0]) &&
+			   !dg_config_audits(cfg, &cfg->groups[1]),
+		   "a group's audit is its own: the others still enforce");
+		is_int(dg_config_audit_count(cfg), 1, "one policy audits");
+		text = printed(cfg);
+		ok(section_has(text, "\n[group a]\n", "mode") &&
+			   strstr(text, "mode = audit\n; AUDIT: nothing is "
+					"denied") != NULL,
+		   "--check prints mode = audit and a warning under it");
+		ok(strstr(text, "[policy]") != NULL &&
+			   strstr(strstr(text, "[policy]"), "mode = enforce\n") !=
+				   NULL,
+		   "[policy] prints its own mode, enforce");
+		free(text);
+		dg_config_free(cfg);
+	}
+	check_error("a mode that is neither",
+		    "[policy]\nmode = learn\n",
+		    "t.conf:2: mode: 'learn' is not enforce or audit", 1);
+}
+
 static void test_print_every_key(void)
 {
 	struct dg_overrides ov = base();
@@ -1478,6 +1537,7 @@ int main(void)
 	test_zones_paths();
 	test_groups();
 	test_totals();
+	test_modes();
 	test_group_listen();
 	test_resolv_conf();
 	test_overrides();

@@ -65,6 +65,7 @@ int main(void)
 		.cache_entries = 12,
 		.tcp_connections = 3,
 		.nftset_added = 9,
+		.audit_policies = 2,
 	};
 	char *text = NULL;
 	size_t len = 0;
@@ -76,6 +77,7 @@ int main(void)
 		return 1;
 	q.by_reason[DG_REASON_NONE] = 5;
 	q.by_reason[DG_REASON_TOO_DEEP] = 2;
+	q.would_deny[DG_REASON_NOT_LISTED] = 4;
 	dg_metrics_count_type(&q, 1);
 	q.udp = 6;
 	q.tcp = 1;
@@ -90,7 +92,8 @@ int main(void)
 	fclose(f);
 
 	has(text, "# HELP dnsgate_queries_total Questions answered, by verdict "
-		  "and reason (none: allowed).",
+		  "and reason (none: allowed; would-deny: answered by audit "
+		  "mode).",
 	    "a family has its HELP");
 	has(text, "# TYPE dnsgate_queries_total counter", "and its TYPE");
 	has(text, "dnsgate_queries_total{verdict=\"allow\",reason=\"none\"} 5",
@@ -99,6 +102,17 @@ int main(void)
 	    "denials by reason");
 	has(text, "dnsgate_queries_total{verdict=\"deny\",reason=\"budget\"} 0",
 	    "a reason never seen is there, at 0");
+	has(text, "dnsgate_queries_total{verdict=\"would-deny\","
+		  "reason=\"not-listed\"} 4",
+	    "audit mode's would-deny, by reason, in the same family");
+	has(text, "dnsgate_queries_total{verdict=\"would-deny\","
+		  "reason=\"budget\"} 0",
+	    "every would-deny reason is there, at 0");
+	ok(strstr(text, "verdict=\"would-deny\",reason=\"none\"") == NULL,
+	   "no would-deny without a reason");
+	has(text, "# TYPE dnsgate_audit_policies gauge",
+	    "the policies in audit mode: a gauge");
+	has(text, "dnsgate_audit_policies 2", "with its value from the view");
 	has(text, "dnsgate_queries_by_type_total{type=\"A\"} 1", "by type");
 	has(text, "dnsgate_queries_by_type_total{type=\"other\"} 0",
 	    "and the other types");

@@ -70,6 +70,15 @@ static void test_limit(void)
 	is_int(lines_with(text, "\"verdict\":\"allow\""), 10,
 	       "allowed lines are not limited");
 	is_int(lines_with(text, "suppressed"), 0, "no summary yet");
+	r.allow = true;
+	r.would_deny = true;
+	for (int i = 0; i < 10; i++)
+		dg_qlog_write(q, &r, now);
+	r.allow = false;
+	r.would_deny = false;
+	fflush(f);
+	is_int(lines_with(text, "\"verdict\":\"would-deny\""), 10,
+	       "would-deny lines are not limited: audit mode logs each one");
 
 	r.time_ms += 1000;
 	now += 1000;
@@ -278,6 +287,33 @@ int main(void)
 		   line);
 		r.upstream = NULL;
 		r.has_answer = false;
+	}
+	{
+		r.name = plain;
+		r.qtype = 1;
+		r.tcp = false;
+		r.cached = false;
+		r.allow = true;
+		r.would_deny = true;
+		r.reason = DG_REASON_TOO_DEEP;
+		r.entry = "*.example.com depth=1";
+		r.rcode = 0;
+		dg_qlog_format(&r, line, sizeof(line));
+		is_str(line,
+		       "{\"ts\":\"2023-11-14T22:13:20.123Z\",\"client\":\"[2001:db8::7]:5300\","
+		       "\"proto\":\"udp\",\"name\":\"www.example.com\",\"type\":\"A\","
+		       "\"verdict\":\"would-deny\",\"reason\":\"too-deep\","
+		       "\"entry\":\"*.example.com depth=1\",\"rcode\":0,\"cached\":false}\n",
+		       "audit: a would-deny line has the reason and the entry enforce would have used");
+		r.reason = DG_REASON_NOT_LISTED;
+		r.entry = NULL;
+		r.group = "sandbox";
+		dg_qlog_format(&r, line, sizeof(line));
+		ok(strstr(line, "\"verdict\":\"would-deny\",\"reason\":\"not-listed\","
+				"\"group\":\"sandbox\",\"rcode\":0") != NULL,
+		   "a would-deny of a name off the list: no entry (%s)", line);
+		r.group = NULL;
+		r.would_deny = false;
 	}
 	test_limit();
 	test_clock_steps();

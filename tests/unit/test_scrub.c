@@ -712,6 +712,13 @@ static void test_strict(void)
 	is_int(res.ancount, 0, "a refused answer keeps nothing");
 	is_int(res.rc, 0, "refusal is a verdict, not an error");
 
+	strict.cname_report_only = true;
+	memset(&seen, 0, sizeof(seen));
+	res = scrub("www.example.com.", "A", outside, &strict);
+	ok(res.r.cname_refused && res.ancount == 3,
+	   "strict, report only (audit): the refusal is reported, the chain kept");
+	strict.cname_report_only = false;
+
 	memset(&seen, 0, sizeof(seen));
 	res = scrub("www.example.com.", "A", offchain_outside, &strict);
 	ok(!res.r.cname_refused && seen.calls == 0,
