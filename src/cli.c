@@ -4,10 +4,14 @@
  */
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
+#include "learn.h"
 #include "name.h"
 #include "policy.h"
 #include "import.h"
@@ -185,4 +189,199 @@ int dg_cli_firewall(const struct dg_config *cfg,
 		return DG_EXIT_USAGE;
 	}
 	return DG_EXIT_OK;
+}
+
+/* The presets to learn against: every DIR/NAME.zones but default.zones,
+ * which is a first-run example (example.com), no preset. Sorted by name,
+ * so the first that covers a name is always the same one. */
+struct presets {
+	struct dg_learn_preset *list;
+	size_t n;
+};
+
+static int preset_file(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return n > 6 && e->d_name[0] != '.' &&
+	       strcmp(e->d_name + n - 6, ".zones") == 0 &&
+	       strcmp(e->d_name, "default.zones") != 0;
+}
+
+static void presets_free(struct presets *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		free((char *)ps->list[i].name);
+		dg_policy_free((struct dg_policy *)ps->list[i].policy);
+	}
+	free(ps->list);
+}
+
+/* Load the presets of dir into ps. @return 0, or -1 (said on d). */
+static int presets_load(const char *dir, struct presets *ps,
+			struct dg_diag *d)
+{
+	struct dirent **files = NULL;
+	int n = scandir(dir, &files, preset_file, alphasort);
+	int rc = 0;
+
+	if (n < 0) {
+		dg_diag_error(d, dir, 0, "cannot read the presets: %s",
+			      strerror(errno));
+		return -1;
+	}
+	ps->list = calloc((size_t)n + 1, sizeof(*ps->list));
+	for (int i = 0; i < n; i++) {
+		struct dg_learn_preset *p = &ps->list[ps->n];
+		char *path = NULL;
+		struct dg_policy *policy = NULL;
+
+		if (rc == 0 && ps->list != NULL &&
+		    asprintf(&path, "%s/%s", dir, files[i]->d_name) >= 0 &&
+		    (policy = dg_policy_new()) != NULL &&
+		    dg_zones_load_file(policy, path, d, NULL, 0) == 0 &&
+		    (p->name = strndup(files[i]->d_name,
+				       strlen(files[i]->d_name) - 6)) != NULL) {
+			p->policy = policy;
+			ps->n++;
+		} else {
+			if (rc == 0 && d->errors == 0)
+				dg_diag_error(d, dir, 0, "out of memory");
+			dg_policy_free(policy);
+			rc = -1;
+		}
+		free(path);
+		free(files[i]);
+	}
+	free(files);
+	return rc;
+}
+
+/*
+ * Feed one log to l. A bad line is an error (FILE:LINE), but a last line
+ * with no newline is what a crash mid-write leaves: a warning, skipped, so
+ * a log cut short still teaches what it holds. @return 0, or -1 when a
+ * line was bad or the file unreadable (said), DG_ENOMEM.
+ */
+static int learn_file(struct dg_learn *l, const char *file, struct dg_diag *d,
+		      uint64_t *skipped)
+{
+	FILE *in = fopen(file, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	int rc = 0;
+
+	if (in == NULL) {
+		dg_diag_error(d, file, 0, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, in)) > 0) {
+		bool whole = line[len - 1] == '\n';
+		const char *why = NULL;
+		int r = dg_learn_add_line(l, line, (size_t)len - whole, &why);
+
+		lineno++;
+		if (r == DG_ENOMEM) {
+			rc = DG_ENOMEM;
+			break;
+		}
+		if (r == DG_LEARN_SKIPPED) {
+			(*skipped)++;
+		} else if (r != 0 && !whole) {
+			dg_diag_warn(d, file, lineno, "an incomplete last line "
+				     "(%s; cut short by a crash?), skipped", why);
+			(*skipped)++;
+		} else if (r != 0) {
+			dg_diag_error(d, file, lineno, "%s", why);
+			rc = -1;
+		}
+	}
+	if (ferror(in)) {
+		dg_diag_error(d, file, 0, "cannot read: %s", strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	fclose(in);
+	return rc;
+}
+
+static const char learn_usage[] =
+	"usage: dnsgate learn [--collapse N] [--presets DIR] LOG...\n";
+
+int dg_cli_learn(int argc, char **argv, FILE *out, FILE *err)
+{
+	static const struct option opts[] = {
+		{ "collapse", required_argument, NULL, 'n' },
+		{ "presets", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dg_learn_options opt = { .collapse = DG_LEARN_COLLAPSE_DEFAULT };
+	const char *presets_dir = DG_ZONESDIR;
+	struct presets ps = { NULL, 0 };
+	struct dg_learn *l = NULL;
+	struct dg_hash_key key;
+	struct dg_diag d;
+	uint64_t skipped = 0;
+	unsigned long v;
+	const char *oom = "dnsgate: learn: out of memory\n";
+	int c, status = DG_EXIT_USAGE;
+
+	dg_diag_init(&d, err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'n' && dg_parse_ulong(optarg, 0, 1000000, &v)) {
+			opt.collapse = (unsigned)v;
+		} else if (c == 'p') {
+			presets_dir = optarg;
+		} else {
+			if (c == 'n')
+				fprintf(err, "dnsgate: learn: --collapse takes "
+					     "a number of names (0: never)\n");
+			fputs(learn_usage, err);
+			return DG_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(learn_usage, err);
+		return DG_EXIT_USAGE;
+	}
+	dg_hash_key_random(&key);
+	l = dg_learn_new(&key);
+	if (l == NULL)
+		goto fail;
+	if (presets_load(presets_dir, &ps, &d) != 0)
+		goto quiet;
+	for (int i = optind; i < argc; i++)
+		if (learn_file(l, argv[i], &d, &skipped) == DG_ENOMEM)
+			goto fail;
+	if (d.errors > 0) {
+		fprintf(err, "dnsgate: learn: %u bad line%s or file%s, no zones "
+			     "written\n", d.errors, d.errors == 1 ? "" : "s",
+			d.errors == 1 ? "" : "s");
+		goto quiet;
+	}
+	opt.presets = ps.list;
+	opt.n_presets = ps.n;
+	c = dg_learn_write(l, &opt, out);
+	if (c == DG_ENOMEM)
+		goto fail;
+	if (c != 0 || fflush(out) != 0) {
+		fprintf(err, "dnsgate: learn: cannot write the zones\n");
+		goto quiet;
+	}
+	if (skipped > 0)
+		fprintf(err, "dnsgate: learn: %llu line%s skipped (no query, or cut "
+			     "short)\n",
+			(unsigned long long)skipped, skipped == 1 ? "" : "s");
+	status = DG_EXIT_OK;
+	oom = NULL;
+fail:
+	if (oom != NULL)
+		fputs(oom, err);
+quiet:
+	presets_free(&ps);
+	dg_learn_free(l);
+	return status;
 }

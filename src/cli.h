@@ -2,9 +2,10 @@
 /*
  * cli: the subcommands that answer and exit, with no event loop:
  * `--check` (print the effective configuration and allowlist), `explain`
- * (one verdict and the entry or reason behind it) and `import` (host lists,
- * Squid and tinyproxy files to zones syntax, import.h) and `firewall` (the companion
- * rules). Each returns the process exit
+ * (one verdict and the entry or reason behind it), `import` (host lists,
+ * Squid and tinyproxy files to zones syntax, import.h), `learn` (query
+ * logs to a zones file, learn.h) and `firewall` (the companion rules).
+ * Each returns the process exit
  * status; main() only parses options and dispatches.
  */
 #pragma once
@@ -54,3 +55,12 @@ int dg_cli_import(char *const *files, int n, const char *format,
  */
 int dg_cli_firewall(const struct dg_config *cfg,
 		    const struct dg_firewall_options *opt, FILE *out, FILE *err);
+
+/*
+ * `learn [--collapse N] [--presets DIR] LOG...`: argv[0] is "learn"; its
+ * options are its own, so main() hands it the rest of the command line.
+ * The zones file goes to out, problems to err as FILE:LINE.
+ * @return DG_EXIT_OK, or DG_EXIT_USAGE (a bad option, line or file: no
+ * zones written).
+ */
+int dg_cli_learn(int argc, char **argv, FILE *out, FILE *err);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * main: options, then one of: run the resolver, --check, explain, import,
- * firewall.
+ * learn, firewall.
  * Thin on purpose: everything it calls lives in a module of its own.
  */
 #include <getopt.h>
@@ -31,6 +31,9 @@ static const char usage_text[] =
 	"                                              squid or tinyproxy (default:\n"
 	"                                              detected per FILE); N: the depth\n"
 	"                                              of a wildcard that meant every depth\n"
+	"       dnsgate learn [--collapse N] [--presets DIR] LOG...\n"
+	"                                              print the zones file a workload's\n"
+	"                                              query logs call for (dnsgate(8))\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables\n"
 	"                        [--target container|host] [--redirect] [--docker-dns]\n"
 	"                        [--family 4|6]\n"
@@ -395,6 +398,9 @@ int main(int argc, char **argv)
 	struct args a = { .fw = { .target = DG_FW_CONTAINER } };
 	int status;
 
+	/* learn reads logs, no configuration, and has options of its own. */
+	if (argc > 1 && strcmp(argv[1], "learn") == 0)
+		return dg_cli_learn(argc - 1, argv + 1, stdout, stderr);
 	a.lists = calloc((size_t)argc * 4 + 4, sizeof(*a.lists));
 	a.subnets = calloc((size_t)argc + 1, sizeof(*a.subnets));
 	if (a.lists == NULL || a.subnets == NULL) {
