@@ -479,25 +479,37 @@ done:
 	return rc;
 }
 
-/* A growing text buffer for one inline entry. */
+/*
+ * One inline entry as it is gathered: its text, and the first token in
+ * which a comma split two options (`depth=1,types=A`), or NULL.
+ */
 struct textbuf {
 	char *s;
 	size_t len, cap;
+	char *split;
 };
 
-static int textbuf_append(struct textbuf *b, const char *s, size_t n)
+/* Append s[0..n) to the entry, after sep unless the entry is empty. */
+static int textbuf_append(struct textbuf *b, char sep, const char *s,
+			  size_t n)
 {
 	if (dg_grow(&b->s, &b->cap, b->len + n + 2, 1) != 0)
 		return DG_ENOMEM;
 	if (b->len > 0)
-		b->s[b->len++] = ' ';
+		b->s[b->len++] = sep;
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
 	return 0;
 }
 
-/* Hand the entry gathered so far to the policy; keep the worst result. */
+/*
+ * Hand the entry gathered so far to the policy; keep the worst result.
+ * An entry whose options a comma split is refused whole, with the entry
+ * as it should be written: taking the comma for the end of the entry, as
+ * dnsgate once did, made `depth=1,types=A` an entry of the default types
+ * and another named `types=A`.
+ */
 static int flush_entry(struct dg_policy *p, struct textbuf *b,
 		       const char *file, unsigned line, struct dg_diag *d,
 		       int rc)
@@ -506,11 +518,69 @@ static int flush_entry(struct dg_policy *p, struct textbuf *b,
 
 	if (b->len == 0)
 		return rc;
-	r = dg_zones_add_entry(p, b->s, file, line, d);
+	if (b->split != NULL) {
+		dg_diag_error(d, file, line,
+			      "'%s': options are separated by spaces and "
+			      "types by commas; write %s",
+			      b->split, b->s);
+		r = DG_EMALFORMED;
+	} else {
+		r = dg_zones_add_entry(p, b->s, file, line, d);
+	}
+	free(b->split);
+	b->split = NULL;
 	b->len = 0;
 	if (rc == DG_ENOMEM || r == 0)
 		return rc;
 	return r;
+}
+
+/*
+ * One blank-separated token of an inline list into b. A comma ends the
+ * entry, except inside `types=` (it separates types there) and before an
+ * option: `depth=1,types=A` cannot be an entry named `types=A`, so the
+ * option joins its entry and the entry is refused (see flush_entry).
+ * Trailing commas end the entry after the token.
+ */
+static int add_token(struct dg_policy *p, struct textbuf *b, char *tok,
+		     const char *file, unsigned line, struct dg_diag *d,
+		     int rc)
+{
+	size_t n = strlen(tok);
+	bool ends = false, types = false;
+	const char *piece = tok;
+
+	while (n > 0 && tok[n - 1] == ',') {
+		tok[--n] = '\0';
+		ends = true;
+	}
+	for (bool first = true;; first = false) {
+		const char *comma = strchr(piece, ',');
+		size_t len = comma ? (size_t)(comma - piece) : strlen(piece);
+		bool option = is_option(piece);
+		char sep = ' ';
+
+		if (!first && types && !option) {
+			sep = ',';
+		} else if (!first && option) {
+			if (b->split == NULL &&
+			    (b->split = strdup(tok)) == NULL)
+				return DG_ENOMEM;
+		} else if (!first) {
+			rc = flush_entry(p, b, file, line, d, rc);
+		}
+		if (first || option)
+			types = has_prefix(piece, "types=");
+		if ((len > 0 || sep == ',') &&
+		    textbuf_append(b, sep, piece, len) != 0)
+			return DG_ENOMEM;
+		if (comma == NULL)
+			break;
+		piece = comma + 1;
+	}
+	if (ends)
+		rc = flush_entry(p, b, file, line, d, rc);
+	return rc;
 }
 
 int dg_zones_add_inline(struct dg_policy *p, const char *list,
@@ -525,43 +595,13 @@ int dg_zones_add_inline(struct dg_policy *p, const char *list,
 		return DG_ENOMEM;
 	for (char *tok = strtok_r(copy, " \t", &save); tok != NULL;
 	     tok = strtok_r(NULL, " \t", &save)) {
-		if (has_prefix(tok, "types=")) {
-			/* Its inner commas separate types; only trailing ones
-			 * end the entry. Any other option holds no comma, so
-			 * it is split like a name below ("depth=2,b.example"). */
-			size_t n = strlen(tok);
-			bool ends = false;
-
-			while (n > 0 && tok[n - 1] == ',') {
-				n--;
-				ends = true;
-			}
-			if (textbuf_append(&b, tok, n) != 0) {
-				rc = DG_ENOMEM;
-				break;
-			}
-			if (ends)
-				rc = flush_entry(p, &b, file, line, d, rc);
-			continue;
-		}
-		/* A name or another option: every comma in it ends an
-		 * entry. */
-		for (char *piece = tok;;) {
-			char *comma = strchr(piece, ',');
-			size_t n = comma ? (size_t)(comma - piece) : strlen(piece);
-
-			if (n > 0 && textbuf_append(&b, piece, n) != 0) {
-				rc = DG_ENOMEM;
-				goto done;
-			}
-			if (comma == NULL)
-				break;
-			rc = flush_entry(p, &b, file, line, d, rc);
-			piece = comma + 1;
-		}
+		rc = add_token(p, &b, tok, file, line, d, rc);
+		if (rc == DG_ENOMEM)
+			goto done;
 	}
 	rc = flush_entry(p, &b, file, line, d, rc);
 done:
+	free(b.split);
 	free(b.s);
 	free(copy);
 	return rc;

@@ -56,7 +56,10 @@ DG_NODISCARD int dg_zones_add_entry(struct dg_policy *p, const char *text,
  * Parse an inline list (`allow = a.example, *.b.example depth=2`): entries
  * separated by commas; inside `types=` the commas separate types, so an
  * entry ends at a comma followed by a blank, or at a comma outside an
- * option. @return 0, DG_EMALFORMED (reported) or DG_ENOMEM.
+ * option. A comma before an option (`depth=1,types=A`) would make the
+ * option an entry of its own: that entry is refused, with its text as it
+ * should be written (`depth=1 types=A`).
+ * @return 0, DG_EMALFORMED (reported) or DG_ENOMEM.
  */
 DG_NODISCARD int dg_zones_add_inline(struct dg_policy *p, const char *list,
 				     const char *file, unsigned line,

@@ -534,6 +534,36 @@ static void test_inline(void)
 		     "c.conf:9: types: unknown type 'BOGUS'", "y.example");
 	check_inline("x.example depth=2 depth=3, y.example",
 		     "c.conf:9: repeated option 'depth='", "y.example");
+	/* A comma between options is a space mistyped: once it made
+	 * `depth=1` an entry of the default types plus an entry named
+	 * `types=A`. Refused whole, with the entry as it should be. */
+	check_inline("api.example.com depth=1,types=A",
+		     "c.conf:9: 'depth=1,types=A': options are separated by "
+		     "spaces and types by commas; write api.example.com "
+		     "depth=1 types=A",
+		     "");
+	check_inline("api.example.com depth=1,types=A,AAAA, b.example",
+		     "c.conf:9: 'depth=1,types=A,AAAA': options are separated "
+		     "by spaces and types by commas; write api.example.com "
+		     "depth=1 types=A,AAAA",
+		     "b.example");
+	check_inline("x.example types=A,depth=2",
+		     "c.conf:9: 'types=A,depth=2': options are separated by "
+		     "spaces and types by commas; write x.example types=A "
+		     "depth=2",
+		     "");
+	check_inline("x.example,private=allow",
+		     "c.conf:9: 'x.example,private=allow': options are "
+		     "separated by spaces and types by commas; write x.example "
+		     "private=allow",
+		     "");
+	/* After a comma and a blank, an option starts an entry of its
+	 * own, which is refused as one. */
+	check_inline("x.example, types=A",
+		     "c.conf:9: 'types=A' is an option: it follows its entry "
+		     "on the same line, separated by a space",
+		     "x.example");
+	check_inline("x.example types=A,,AAAA", "", "x.example types=A,AAAA");
 }
 
 static char tmpdir[] = "/tmp/dg_test_zones.XXXXXX";
