@@ -46,17 +46,22 @@ run --zones "$tmp/fixed.zones" explain xn--bcher-kva.example
 tap_is "$(out)" "allow (entry xn--bcher-kva.example)" \
 	"the A-label entry matches the name queries carry"
 
-# allow = with a comma between options: an error at the config's line,
-# no longer an entry of the default types plus one named types=a.
-cat >"$tmp/comma.conf" <<'CONF'
+# A config of accepted allow = forms: the comma ends an entry after
+# types=A,AAAA and a blank, and before a name. Then one more line, with
+# a comma between options: an error at the config's line, no longer an
+# entry of the default types plus one named types=a.
+cat >"$tmp/good.conf" <<'CONF'
 [server]
 listen = 127.0.0.1:5300
 [upstream]
 servers = 127.0.0.1:5399
 [policy]
 allow = ok.example types=A,AAAA, other.example depth=2,more.example
-allow = api.example.com depth=1,types=A
 CONF
+{
+	cat "$tmp/good.conf"
+	echo 'allow = api.example.com depth=1,types=A'
+} >"$tmp/comma.conf"
 run -c "$tmp/comma.conf" --check
 tap_status 2 "--check of allow = with a comma between options exits 2"
 tap_is "$(err)" "$tmp/comma.conf:7: 'depth=1,types=A': options are separated by spaces and types by commas; write api.example.com depth=1 types=A
@@ -69,29 +74,22 @@ tap_match "$(err)" "comma.conf:7: 'depth=1,types=A': options are separated" \
 	"explain says why"
 
 # The same in a [group], and accepted forms still accepted.
-cat >"$tmp/group.conf" <<'CONF'
-[server]
-listen = 127.0.0.1:5300
-[upstream]
-servers = 127.0.0.1:5399
-[policy]
-allow = ok.example types=A,AAAA, other.example depth=2,more.example
-[group lab]
-clients = 127.0.0.2/32
-allow = lab.example private=allow,types=TXT
-CONF
+{
+	cat "$tmp/good.conf"
+	printf '%s\n' '[group lab]' 'clients = 127.0.0.2/32' \
+		'allow = lab.example private=allow,types=TXT'
+} >"$tmp/group.conf"
 run -c "$tmp/group.conf" --check
 tap_status 2 "a [group] allow = with the comma mistake exits 2"
 tap_is "$(err)" "$tmp/group.conf:9: 'private=allow,types=TXT': options are separated by spaces and types by commas; write lab.example private=allow types=TXT
 dnsgate: 1 error in the configuration" \
 	"the [group] error names its line"
-sed -i '$d' "$tmp/group.conf"
-run -c "$tmp/group.conf" explain ok.example AAAA
+run -c "$tmp/good.conf" explain ok.example AAAA
 tap_status 0 "types=A,AAAA, then more entries: still accepted"
-run -c "$tmp/group.conf" explain a.b.other.example
+run -c "$tmp/good.conf" explain a.b.other.example
 tap_is "$(out)" "allow (entry other.example depth=2)" \
 	"depth=2,NAME: the comma still ends the entry"
-run -c "$tmp/group.conf" explain more.example
+run -c "$tmp/good.conf" explain more.example
 tap_is "$(out)" "allow (entry more.example)" \
 	"depth=2,NAME: the name after the comma is an entry"
 
