@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <idn2.h>
 #include <ldns/ldns.h>
 
 #include "name.h"
@@ -109,35 +110,280 @@ static bool parse_types(const char *list, struct dg_typeset *t,
 	return ok;
 }
 
-/* The entry name, with `*.` stripped into *wildcard; reports problems. */
-static bool parse_entry_name(const char *text, uint8_t *name, bool *wildcard,
-			     const char *file, unsigned line, struct dg_diag *d)
+/*
+ * Text shaped like an IP address, bracketed or not: 192.0.2.1, 2001:db8::1,
+ * [2001:db8::1]. Longer than any address is not one, so the copy fits.
+ */
+static bool is_address(const char *s, size_t n)
+{
+	char buf[INET6_ADDRSTRLEN];
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET, buf, addr) == 1 ||
+	       inet_pton(AF_INET6, buf, addr) == 1;
+}
+
+static bool all_digits(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
+static bool has_non_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
+/*
+ * The A-label of a name written in Unicode, in *alabel (free with
+ * idn2_free). IDNA2008 with the UTS #46 mapping, non-transitional: 'ß'
+ * stays its own letter (faß.de is xn--fa-hia.de), as browsers, curl and
+ * the registries of such names have it; transitional processing would
+ * map it to "ss", another domain. NFC first, since text pasted from some
+ * systems comes decomposed (u + combining diaeresis).
+ * @return 0, DG_ENOMEM, or DG_EMALFORMED with libidn2's reason in *why.
+ */
+static int to_alabel(const char *s, char **alabel, const char **why)
+{
+	int r = idn2_to_ascii_8z(s, alabel,
+				 IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+
+	if (r == IDN2_MALLOC)
+		return DG_ENOMEM;
+	if (r != IDN2_OK) {
+		*why = idn2_strerror(r);
+		return DG_EMALFORMED;
+	}
+	return 0;
+}
+
+/*
+ * Report text as `what` (a URL, an adblock rule, a host and port) with
+ * the host in it as the name to write instead: as its A-label when it is
+ * written in Unicode. An empty host gives no suggestion, an address host
+ * says that only names are allowed.
+ * @return DG_EMALFORMED (reported) or DG_ENOMEM.
+ */
+static int refuse_with_host(const char *text, const char *what,
+			    const char *host, size_t n, bool wildcard,
+			    const char *file, unsigned line, struct dg_diag *d)
+{
+	char *h = strndup(host, n);
+	char *alabel = NULL;
+	const char *why = NULL;
+	int rc = DG_EMALFORMED;
+
+	if (h == NULL)
+		return DG_ENOMEM;
+	if (n == 0) {
+		dg_diag_error(d, file, line, "'%s' is %s, not a name", text,
+			      what);
+		goto done;
+	}
+	if (is_address(h, n)) {
+		dg_diag_error(d, file, line,
+			      "'%s' is %s, not a name; its host %s is an "
+			      "address and dnsgate allows names",
+			      text, what, h);
+		goto done;
+	}
+	if (has_non_ascii(h)) {
+		int r = to_alabel(h, &alabel, &why);
+
+		if (r == DG_ENOMEM) {
+			rc = r;
+			goto done;
+		}
+		if (r != 0) {
+			dg_diag_error(d, file, line,
+				      "'%s' is %s, not a name, and its host is "
+				      "not a valid internationalized name: %s",
+				      text, what, why);
+			goto done;
+		}
+	}
+	dg_diag_error(d, file, line, "'%s' is %s, not a name; write %s%s",
+		      text, what, wildcard ? "*." : "",
+		      alabel != NULL ? alabel : h);
+done:
+	idn2_free(alabel);
+	free(h);
+	return rc;
+}
+
+/* `depth=3`, `types=a`, `foo=bar`: a word, then '='. */
+static bool option_shaped(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+	return n > 0 && s[n] == '=';
+}
+
+static bool is_option(const char *s)
+{
+	return has_prefix(s, "depth=") || has_prefix(s, "types=") ||
+	       has_prefix(s, "private=");
+}
+
+/*
+ * Refuse what people paste into an allowlist that is not a name: a URL,
+ * host:port, an address or a range, an adblock rule, a flag, an option
+ * split from its entry, a name in Unicode. ldns takes most of them for a
+ * name (':', '/', '=', '|' and UTF-8 bytes are legal label bytes), but
+ * every query name must pass the LDH charset before the allowlist, so
+ * such an entry would load, print in --check and never match. s is the
+ * name after any "*.", kept in the suggestion.
+ * @return 0 when s has none of these shapes, DG_EMALFORMED (reported) or
+ * DG_ENOMEM.
+ */
+static int refuse_shape(const char *text, const char *s, bool wildcard,
+			const char *file, unsigned line, struct dg_diag *d)
+{
+	const char *p;
+
+	if (text[0] == '-') {
+		dg_diag_error(d, file, line, "%s is a flag, not a name", text);
+		return DG_EMALFORMED;
+	}
+	if (has_prefix(s, "||") || has_prefix(s, "@@||")) {
+		p = strstr(s, "||") + 2;
+		return refuse_with_host(text, "an adblock rule", p,
+					strcspn(p, "^/$|"), wildcard, file,
+					line, d);
+	}
+	p = strstr(s, "://");
+	if (p != NULL) {
+		/* scheme://[user@]host[:port][/path]: a '@' before the path
+		 * ends the user part. */
+		const char *at;
+		size_t n;
+
+		p += 3;
+		n = strcspn(p, "/?#");
+		at = memchr(p, '@', n);
+		if (at != NULL)
+			p = at + 1;
+		if (p[0] == '[') {
+			n = strcspn(p, "]");
+			if (p[n] == ']')
+				n++;
+		} else {
+			n = strcspn(p, ":/?#");
+		}
+		return refuse_with_host(text, "a URL", p, n, wildcard, file,
+					line, d);
+	}
+	p = strchr(s, '/');
+	if (p != NULL) {
+		if (is_address(s, (size_t)(p - s)) && all_digits(p + 1)) {
+			dg_diag_error(d, file, line,
+				      "%s is an address range; dnsgate allows "
+				      "names",
+				      text);
+			return DG_EMALFORMED;
+		}
+		return refuse_with_host(text, "a URL", s, strcspn(s, ":/"),
+					wildcard, file, line, d);
+	}
+	if (is_address(s, strlen(s))) {
+		dg_diag_error(d, file, line,
+			      "'%s' is an address; dnsgate allows names", text);
+		return DG_EMALFORMED;
+	}
+	/* host:port, or address:port; a colon in the host makes it an
+	 * IPv6 address, handled above, unless it is bracketed. */
+	p = strrchr(s, ':');
+	if (p != NULL && all_digits(p + 1) &&
+	    (memchr(s, ':', (size_t)(p - s)) == NULL ||
+	     is_address(s, (size_t)(p - s))))
+		return refuse_with_host(text, "a host and port", s,
+					(size_t)(p - s), wildcard, file, line,
+					d);
+	if (option_shaped(s)) {
+		if (is_option(s))
+			dg_diag_error(d, file, line,
+				      "'%s' is an option: it follows its entry "
+				      "on the same line, separated by a space",
+				      text);
+		else
+			dg_diag_error(d, file, line,
+				      "'%s' is shaped like an option, not a "
+				      "name (the options are depth=N, "
+				      "types=T1,T2 and private=allow, after "
+				      "their entry on the same line)",
+				      text);
+		return DG_EMALFORMED;
+	}
+	if (has_non_ascii(s)) {
+		char *alabel = NULL;
+		const char *why = NULL;
+		int r = to_alabel(s, &alabel, &why);
+
+		if (r == DG_ENOMEM)
+			return r;
+		if (r == 0)
+			dg_diag_error(d, file, line,
+				      "'%s' is an internationalized name; "
+				      "write %s%s",
+				      text, wildcard ? "*." : "", alabel);
+		else
+			dg_diag_error(d, file, line,
+				      "'%s' is not a valid internationalized "
+				      "name: %s",
+				      text, why);
+		idn2_free(alabel);
+		return DG_EMALFORMED;
+	}
+	return 0;
+}
+
+/*
+ * The entry name, with `*.` stripped into *wildcard; reports problems.
+ * @return 0, DG_EMALFORMED (reported) or DG_ENOMEM.
+ */
+static int parse_entry_name(const char *text, uint8_t *name, bool *wildcard,
+			    const char *file, unsigned line, struct dg_diag *d)
 {
 	const char *why = NULL;
 	const char *s = text;
+	int rc;
 
 	*wildcard = has_prefix(s, "*.");
 	if (*wildcard)
 		s += 2;
+	rc = refuse_shape(text, s, *wildcard, file, line, d);
+	if (rc != 0)
+		return rc;
 	if (strchr(s, '*') != NULL) {
 		dg_diag_error(d, file, line,
 			      "bad name '%s': '*' is allowed only as the whole "
 			      "leftmost label",
 			      text);
-		return false;
+		return DG_EMALFORMED;
 	}
 	if (dg_zones_name_from_str(s, name, &why) != 0) {
 		dg_diag_error(d, file, line, "bad name '%s': %s", text, why);
-		return false;
+		return DG_EMALFORMED;
 	}
 	if (name[0] == 0) {
 		dg_diag_error(d, file, line,
 			      "bad name '%s': the root cannot be allowlisted "
 			      "(it would allow every name)",
 			      text);
-		return false;
+		return DG_EMALFORMED;
 	}
-	return true;
+	return 0;
 }
 
 int dg_zones_add_entry(struct dg_policy *p, const char *text,
@@ -162,8 +408,9 @@ int dg_zones_add_entry(struct dg_policy *p, const char *text,
 		rc = DG_EMALFORMED;
 		goto done;
 	}
-	if (!parse_entry_name(tok, name, &spec.wildcard, file, line, d))
-		rc = DG_EMALFORMED;
+	rc = parse_entry_name(tok, name, &spec.wildcard, file, line, d);
+	if (rc == DG_ENOMEM)
+		goto done;
 	depth = spec.wildcard ? 1 : 0;
 
 	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
@@ -231,25 +478,37 @@ done:
 	return rc;
 }
 
-/* A growing text buffer for one inline entry. */
+/*
+ * One inline entry as it is gathered: its text, and the first token in
+ * which a comma split two options (`depth=1,types=A`), or NULL.
+ */
 struct textbuf {
 	char *s;
 	size_t len, cap;
+	char *split;
 };
 
-static int textbuf_append(struct textbuf *b, const char *s, size_t n)
+/* Append s[0..n) to the entry, after sep unless the entry is empty. */
+static int textbuf_append(struct textbuf *b, char sep, const char *s,
+			  size_t n)
 {
 	if (dg_grow(&b->s, &b->cap, b->len + n + 2, 1) != 0)
 		return DG_ENOMEM;
 	if (b->len > 0)
-		b->s[b->len++] = ' ';
+		b->s[b->len++] = sep;
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
 	return 0;
 }
 
-/* Hand the entry gathered so far to the policy; keep the worst result. */
+/*
+ * Hand the entry gathered so far to the policy; keep the worst result.
+ * An entry whose options a comma split is refused whole, with the entry
+ * as it should be written: taking the comma for the end of the entry, as
+ * dnsgate once did, made `depth=1,types=A` an entry of the default types
+ * and another named `types=A`.
+ */
 static int flush_entry(struct dg_policy *p, struct textbuf *b,
 		       const char *file, unsigned line, struct dg_diag *d,
 		       int rc)
@@ -258,11 +517,69 @@ static int flush_entry(struct dg_policy *p, struct textbuf *b,
 
 	if (b->len == 0)
 		return rc;
-	r = dg_zones_add_entry(p, b->s, file, line, d);
+	if (b->split != NULL) {
+		dg_diag_error(d, file, line,
+			      "'%s': options are separated by spaces and "
+			      "types by commas; write %s",
+			      b->split, b->s);
+		r = DG_EMALFORMED;
+	} else {
+		r = dg_zones_add_entry(p, b->s, file, line, d);
+	}
+	free(b->split);
+	b->split = NULL;
 	b->len = 0;
 	if (rc == DG_ENOMEM || r == 0)
 		return rc;
 	return r;
+}
+
+/*
+ * One blank-separated token of an inline list into b. A comma ends the
+ * entry, except inside `types=` (it separates types there) and before an
+ * option: `depth=1,types=A` cannot be an entry named `types=A`, so the
+ * option joins its entry and the entry is refused (see flush_entry).
+ * Trailing commas end the entry after the token.
+ */
+static int add_token(struct dg_policy *p, struct textbuf *b, char *tok,
+		     const char *file, unsigned line, struct dg_diag *d,
+		     int rc)
+{
+	size_t n = strlen(tok);
+	bool ends = false, types = false;
+	const char *piece = tok;
+
+	while (n > 0 && tok[n - 1] == ',') {
+		tok[--n] = '\0';
+		ends = true;
+	}
+	for (bool first = true;; first = false) {
+		const char *comma = strchr(piece, ',');
+		size_t len = comma ? (size_t)(comma - piece) : strlen(piece);
+		bool option = is_option(piece);
+		char sep = ' ';
+
+		if (!first && types && !option) {
+			sep = ',';
+		} else if (!first && option) {
+			if (b->split == NULL &&
+			    (b->split = strdup(tok)) == NULL)
+				return DG_ENOMEM;
+		} else if (!first) {
+			rc = flush_entry(p, b, file, line, d, rc);
+		}
+		if (first || option)
+			types = has_prefix(piece, "types=");
+		if ((len > 0 || sep == ',') &&
+		    textbuf_append(b, sep, piece, len) != 0)
+			return DG_ENOMEM;
+		if (comma == NULL)
+			break;
+		piece = comma + 1;
+	}
+	if (ends)
+		rc = flush_entry(p, b, file, line, d, rc);
+	return rc;
 }
 
 int dg_zones_add_inline(struct dg_policy *p, const char *list,
@@ -277,43 +594,13 @@ int dg_zones_add_inline(struct dg_policy *p, const char *list,
 		return DG_ENOMEM;
 	for (char *tok = strtok_r(copy, " \t", &save); tok != NULL;
 	     tok = strtok_r(NULL, " \t", &save)) {
-		if (has_prefix(tok, "types=")) {
-			/* Its inner commas separate types; only trailing ones
-			 * end the entry. Any other option holds no comma, so
-			 * it is split like a name below ("depth=2,b.example"). */
-			size_t n = strlen(tok);
-			bool ends = false;
-
-			while (n > 0 && tok[n - 1] == ',') {
-				n--;
-				ends = true;
-			}
-			if (textbuf_append(&b, tok, n) != 0) {
-				rc = DG_ENOMEM;
-				break;
-			}
-			if (ends)
-				rc = flush_entry(p, &b, file, line, d, rc);
-			continue;
-		}
-		/* A name or another option: every comma in it ends an
-		 * entry. */
-		for (char *piece = tok;;) {
-			char *comma = strchr(piece, ',');
-			size_t n = comma ? (size_t)(comma - piece) : strlen(piece);
-
-			if (n > 0 && textbuf_append(&b, piece, n) != 0) {
-				rc = DG_ENOMEM;
-				goto done;
-			}
-			if (comma == NULL)
-				break;
-			rc = flush_entry(p, &b, file, line, d, rc);
-			piece = comma + 1;
-		}
+		rc = add_token(p, &b, tok, file, line, d, rc);
+		if (rc == DG_ENOMEM)
+			goto done;
 	}
 	rc = flush_entry(p, &b, file, line, d, rc);
 done:
+	free(b.split);
 	free(b.s);
 	free(copy);
 	return rc;
@@ -422,12 +709,15 @@ int dg_zones_load_file(struct dg_policy *p, const char *path,
 }
 
 /*
- * The name in presentation form, with the two characters that zones syntax
- * gives a meaning of its own written as \DDD: '#' starts a comment (cut
- * before the name is read, so `\#` would not do) and ',' ends an inline
- * entry. dg_name_to_str() leaves both bare, and a printed entry must read
- * back as the same entry. out holds DG_NAME_STRLEN: \DDD is the longest
- * form of any byte, so the text cannot grow past it.
+ * The name in presentation form with every bare byte that is not a letter,
+ * digit, '-', '_' or the label dot written as \DDD, and a leading '-' too.
+ * Zones syntax gives some of them a meaning of its own: '#' starts a
+ * comment (cut before the name is read, so `\#` would not do), ',' ends
+ * an inline entry, and ':', '/', '=', '|' or a leading '-' make an entry
+ * a URL, an option or a flag, which are refused. dg_name_to_str() leaves
+ * them bare, and a printed entry must read back as the same entry. out
+ * holds DG_NAME_STRLEN: \DDD is the longest form of any byte, so the
+ * text cannot grow past it.
  */
 static void entry_name_str(const uint8_t *name, char *out)
 {
@@ -436,16 +726,20 @@ static void entry_name_str(const uint8_t *name, char *out)
 
 	dg_name_to_str(name, text, sizeof(text));
 	for (const char *s = text; *s != '\0' && n + 4 < DG_NAME_STRLEN; s++) {
-		if (*s == '\\' && s[1] != '\0') {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\' && s[1] != '\0') {
 			/* Already an escape: copy it and the byte it escapes
 			 * (the other digits of \DDD are plain digits). */
 			out[n++] = *s++;
 			out[n++] = *s;
-		} else if (*s == '#' || *s == ',') {
-			n += (size_t)snprintf(out + n, DG_NAME_STRLEN - n,
-					      "\\%03u", (unsigned char)*s);
-		} else {
+		} else if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			   (c >= 'A' && c <= 'Z') || c == '_' || c == '.' ||
+			   (c == '-' && s != text)) {
 			out[n++] = *s;
+		} else {
+			n += (size_t)snprintf(out + n, DG_NAME_STRLEN - n,
+					      "\\%03u", c);
 		}
 	}
 	out[n] = '\0';

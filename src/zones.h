@@ -6,6 +6,12 @@
  * entries back in that syntax. Imports of other list formats are in
  * import.h.
  *
+ * What people paste into an allowlist that is no name (a URL, host:port,
+ * an address or range, an adblock rule, a flag, an option on a line of its
+ * own, a name in Unicode) would load and never match a query: such an
+ * entry is an error that says what to write instead. Unicode names get
+ * their A-label from libidn2.
+ *
  * This is one of the three modules that use ldns (names and type mnemonics
  * in presentation form). Problems are reported through dg_diag as
  * `FILE:LINE: problem`; loading goes on after an error so every one is
@@ -37,7 +43,9 @@ size_t dg_zones_type_to_str(uint16_t type, char *buf, size_t size);
 
 /*
  * Parse one entry (no comment, surrounding blanks allowed) into the policy.
- * Problems go to d as `file:line: …`.
+ * Problems go to d as `file:line: …`, with the fix for an entry that is
+ * not a name (`'https://github.com/' is a URL, not a name; write
+ * github.com`).
  * @return 0, DG_EMALFORMED (reported) or DG_ENOMEM.
  */
 DG_NODISCARD int dg_zones_add_entry(struct dg_policy *p, const char *text,
@@ -48,7 +56,10 @@ DG_NODISCARD int dg_zones_add_entry(struct dg_policy *p, const char *text,
  * Parse an inline list (`allow = a.example, *.b.example depth=2`): entries
  * separated by commas; inside `types=` the commas separate types, so an
  * entry ends at a comma followed by a blank, or at a comma outside an
- * option. @return 0, DG_EMALFORMED (reported) or DG_ENOMEM.
+ * option. A comma before an option (`depth=1,types=A`) would make the
+ * option an entry of its own: that entry is refused, with its text as it
+ * should be written (`depth=1 types=A`).
+ * @return 0, DG_EMALFORMED (reported) or DG_ENOMEM.
  */
 DG_NODISCARD int dg_zones_add_inline(struct dg_policy *p, const char *list,
 				     const char *file, unsigned line,

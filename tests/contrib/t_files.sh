@@ -212,6 +212,7 @@ build_pkgs=$(apt_packages 0)
 runtime_pkgs=$(apt_packages 1)
 declare -A runtime_of=(
 	[libuv1-dev]=libuv1 [libldns-dev]=libldns3 [libinih-dev]=libinih1
+	[libidn2-dev]=libidn2-0
 	[libmnl-dev]=libmnl0
 )
 for dev in "${!runtime_of[@]}"; do

@@ -255,6 +255,139 @@ static void test_entries(void)
 	check_entry("a\\,b.example", "", "a\\044b.example");
 	check_entry("a\\035b.example", "", "a\\035b.example");
 	check_entry("\"q\".example", "", "\\\"q\\\".example");
+	/* So are the bytes of the refused shapes below: escaped, such a
+	 * name is accepted, and printed it must read back the same. */
+	check_entry("a\\061b.example", "", "a\\061b.example");
+	check_entry("a\\058443.example", "", "a\\058443.example");
+	check_entry("a\\047b.example", "", "a\\047b.example");
+	check_entry("\\045i.example", "", "\\045i.example");
+	check_entry("a-b.example", "", "a-b.example");
+}
+
+/*
+ * What people paste into an allowlist that is not a name. ldns would take
+ * each for one, and the entry would never match: refused, with what to
+ * write instead.
+ */
+static void test_bad_shapes(void)
+{
+	check_entry("https://github.com/",
+		    "t.zones:3: 'https://github.com/' is a URL, not a name; "
+		    "write github.com",
+		    "");
+	check_entry("http://user@www.example.com:8080/path?q=1",
+		    "t.zones:3: 'http://user@www.example.com:8080/path?q=1' "
+		    "is a URL, not a name; write www.example.com",
+		    "");
+	check_entry("https://bücher.example/",
+		    "t.zones:3: 'https://bücher.example/' is a URL, not a "
+		    "name; write xn--bcher-kva.example",
+		    "");
+	check_entry("https://192.0.2.1/",
+		    "t.zones:3: 'https://192.0.2.1/' is a URL, not a name; "
+		    "its host 192.0.2.1 is an address and dnsgate allows "
+		    "names",
+		    "");
+	check_entry("https://[2001:db8::1]:443/",
+		    "t.zones:3: 'https://[2001:db8::1]:443/' is a URL, not a "
+		    "name; its host [2001:db8::1] is an address and dnsgate "
+		    "allows names",
+		    "");
+	check_entry("file:///etc/hosts",
+		    "t.zones:3: 'file:///etc/hosts' is a URL, not a name", "");
+	check_entry("github.com/anthropics",
+		    "t.zones:3: 'github.com/anthropics' is a URL, not a name; "
+		    "write github.com",
+		    "");
+	check_entry("foo.example:443",
+		    "t.zones:3: 'foo.example:443' is a host and port, not a "
+		    "name; write foo.example",
+		    "");
+	check_entry("*.foo.example:443",
+		    "t.zones:3: '*.foo.example:443' is a host and port, not a "
+		    "name; write *.foo.example",
+		    "");
+	check_entry("192.0.2.1:53",
+		    "t.zones:3: '192.0.2.1:53' is a host and port, not a "
+		    "name; its host 192.0.2.1 is an address and dnsgate "
+		    "allows names",
+		    "");
+	check_entry("[2001:db8::1]:53",
+		    "t.zones:3: '[2001:db8::1]:53' is a host and port, not a "
+		    "name; its host [2001:db8::1] is an address and dnsgate "
+		    "allows names",
+		    "");
+	check_entry("bücher.example",
+		    "t.zones:3: 'bücher.example' is an internationalized "
+		    "name; write xn--bcher-kva.example",
+		    "");
+	check_entry("*.Bücher.example depth=2",
+		    "t.zones:3: '*.Bücher.example' is an internationalized "
+		    "name; write *.xn--bcher-kva.example",
+		    "");
+	/* Decomposed: u, then U+0308 COMBINING DIAERESIS; NFC first. */
+	check_entry("bu\xcc\x88" "cher.example",
+		    "t.zones:3: 'bu\xcc\x88" "cher.example' is an "
+		    "internationalized name; write xn--bcher-kva.example",
+		    "");
+	/* Non-transitional: 'ß' stays itself, not "ss" (fass.example). */
+	check_entry("faß.example",
+		    "t.zones:3: 'faß.example' is an internationalized name; "
+		    "write xn--fa-hia.example",
+		    "");
+	check_entry("a\xff" ".example",
+		    "t.zones:3: 'a\xff" ".example' is not a valid "
+		    "internationalized name: string encoding error",
+		    "");
+	check_entry("||adblock.example^",
+		    "t.zones:3: '||adblock.example^' is an adblock rule, not "
+		    "a name; write adblock.example",
+		    "");
+	check_entry("@@||ads.example^$third-party",
+		    "t.zones:3: '@@||ads.example^$third-party' is an adblock "
+		    "rule, not a name; write ads.example",
+		    "");
+	check_entry("types=a",
+		    "t.zones:3: 'types=a' is an option: it follows its entry "
+		    "on the same line, separated by a space",
+		    "");
+	check_entry("depth=3",
+		    "t.zones:3: 'depth=3' is an option: it follows its entry "
+		    "on the same line, separated by a space",
+		    "");
+	check_entry("private=allow",
+		    "t.zones:3: 'private=allow' is an option: it follows its "
+		    "entry on the same line, separated by a space",
+		    "");
+	check_entry("ttl=60",
+		    "t.zones:3: 'ttl=60' is shaped like an option, not a name "
+		    "(the options are depth=N, types=T1,T2 and private=allow, "
+		    "after their entry on the same line)",
+		    "");
+	check_entry("10.0.0.0/8",
+		    "t.zones:3: 10.0.0.0/8 is an address range; dnsgate "
+		    "allows names",
+		    "");
+	check_entry("2001:db8::/32",
+		    "t.zones:3: 2001:db8::/32 is an address range; dnsgate "
+		    "allows names",
+		    "");
+	check_entry("192.0.2.1",
+		    "t.zones:3: '192.0.2.1' is an address; dnsgate allows "
+		    "names",
+		    "");
+	check_entry("2001:db8::1",
+		    "t.zones:3: '2001:db8::1' is an address; dnsgate allows "
+		    "names",
+		    "");
+	check_entry("-i", "t.zones:3: -i is a flag, not a name", "");
+	check_entry("--allow", "t.zones:3: --allow is a flag, not a name", "");
+	/* Near misses that are names, and stay accepted. */
+	check_entry("xn--bcher-kva.example", "", "xn--bcher-kva.example");
+	check_entry("10.0.0.in-addr.arpa", "", "10.0.0.in-addr.arpa");
+	check_entry("192.0.2.1.example", "", "192.0.2.1.example");
+	check_entry("a-.example", "", "a-.example");
+	check_entry("_dmarc.example", "", "_dmarc.example");
 }
 
 static void test_entry_fields(void)
@@ -400,6 +533,36 @@ static void test_inline(void)
 		     "c.conf:9: types: unknown type 'BOGUS'", "y.example");
 	check_inline("x.example depth=2 depth=3, y.example",
 		     "c.conf:9: repeated option 'depth='", "y.example");
+	/* A comma between options is a space mistyped: once it made
+	 * `depth=1` an entry of the default types plus an entry named
+	 * `types=A`. Refused whole, with the entry as it should be. */
+	check_inline("api.example.com depth=1,types=A",
+		     "c.conf:9: 'depth=1,types=A': options are separated by "
+		     "spaces and types by commas; write api.example.com "
+		     "depth=1 types=A",
+		     "");
+	check_inline("api.example.com depth=1,types=A,AAAA, b.example",
+		     "c.conf:9: 'depth=1,types=A,AAAA': options are separated "
+		     "by spaces and types by commas; write api.example.com "
+		     "depth=1 types=A,AAAA",
+		     "b.example");
+	check_inline("x.example types=A,depth=2",
+		     "c.conf:9: 'types=A,depth=2': options are separated by "
+		     "spaces and types by commas; write x.example types=A "
+		     "depth=2",
+		     "");
+	check_inline("x.example,private=allow",
+		     "c.conf:9: 'x.example,private=allow': options are "
+		     "separated by spaces and types by commas; write x.example "
+		     "private=allow",
+		     "");
+	/* After a comma and a blank, an option starts an entry of its
+	 * own, which is refused as one. */
+	check_inline("x.example, types=A",
+		     "c.conf:9: 'types=A' is an option: it follows its entry "
+		     "on the same line, separated by a space",
+		     "x.example");
+	check_inline("x.example types=A,,AAAA", "", "x.example types=A,AAAA");
 }
 
 static char tmpdir[] = "/tmp/dg_test_zones.XXXXXX";
@@ -559,7 +722,11 @@ static void test_roundtrip(void)
 		"a\\#b.example",
 		"a\\,b.example",
 		"a\\;b.example",
-		"a=b.example",
+		"a\\061b.example",
+		"a\\058443.example",
+		"\\045i.example",
+		"a\\047b.example",
+		"\\124\\124a.example",
 		"\\\"q\\\".example depth=1",
 		"\\255\\128.example",
 	};
@@ -650,6 +817,7 @@ int main(void)
 		return 99;
 	}
 	test_entries();
+	test_bad_shapes();
 	test_entry_fields();
 	test_names_types();
 	test_inline();
