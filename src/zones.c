@@ -4,6 +4,7 @@
  */
 #include "zones.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
