@@ -19,12 +19,16 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "name.h"
 #include "zones.h"
 
 #ifndef DG_ZONESDIR
 #error "DG_ZONESDIR must name the installed zones directory"
+#endif
+#ifndef DG_SYSCONFDIR
+#error "DG_SYSCONFDIR must name the installed configuration directory"
 #endif
 
 #define EMBEDDED_NAME "<embedded default>"
@@ -37,6 +41,17 @@ static const char embedded_default[] =
 	"listen = 127.0.0.1:5353\n"
 	"[policy]\n"
 	"zones = " DG_ZONESDIR "/default.zones\n";
+
+const char *dg_config_default_path(void)
+{
+	const char *path = getenv("DNSGATE_DEFAULT_CONFIG");
+
+	if (path == NULL)
+		path = DG_SYSCONFDIR "/dnsgate/dnsgate.conf";
+	/* Existence, not readability: an installed file dnsgate may not read
+	 * is an error to report, not a reason to run on something else. */
+	return access(path, F_OK) == 0 ? path : NULL;
+}
 
 struct key;
 

@@ -162,6 +162,13 @@ DG_NODISCARD int dg_config_load(const char *path,
 				const struct dg_overrides *ov,
 				struct dg_diag *d, struct dg_config **out);
 
+/*
+ * What to read without -c: the installed DG_SYSCONFDIR/dnsgate/dnsgate.conf,
+ * or $DNSGATE_DEFAULT_CONFIG when set (so the tests never read the
+ * machine's); NULL when that file does not exist: the embedded default.
+ */
+const char *dg_config_default_path(void);
+
 /* Does the list hold x (dg_addr_equal)? */
 bool dg_addrs_has(const struct dg_addrs *a, const struct dg_addr *x);
 

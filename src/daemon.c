@@ -448,6 +448,8 @@ static void announce(const struct dg_config *cfg)
 	fprintf(f, "; %zu allowlist entries", dg_policy_count(cfg->policy));
 	if (cfg->workers > 1)
 		fprintf(f, "; %u workers", cfg->workers);
+	fprintf(f, "; configuration: %s",
+		cfg->path != NULL ? cfg->path : "the embedded default");
 	if (fclose(f) == 0)
 		dg_log(DG_LOG_INFO, "%s", line);
 	else

@@ -46,8 +46,9 @@ static const char usage_text[] =
 	"NXDOMAIN, and never sends a denied query anywhere.\n"
 	"\n"
 	"Options:\n"
-	"  -c, --config FILE     read FILE (INI); without it, the embedded default:\n"
-	"                        listen on 127.0.0.1:5353, upstreams from\n"
+	"  -c, --config FILE     read FILE (INI); without it, " DG_SYSCONFDIR "/dnsgate/\n"
+	"                        dnsgate.conf when it exists, else the embedded\n"
+	"                        default: listen on 127.0.0.1:5353, upstreams from\n"
 	"                        /etc/resolv.conf, allowlist " DG_ZONESDIR "/default.zones\n"
 	"      --listen ADDR[:PORT]    listen here, UDP and TCP (repeatable;\n"
 	"                        replaces [server] listen)\n"
@@ -370,6 +371,9 @@ static int run(struct args *a, char **args, int n_args)
 
 	/* Serving and --check need somewhere to forward to; explain does not. */
 	a->ov.need_upstream = a->command == NULL;
+	if (a->config_path == NULL)
+		a->config_path = a->daemon.config_path =
+			dg_config_default_path();
 	dg_diag_init(&d, stderr);
 	rc = dg_config_load(a->config_path, &a->ov, &d, &cfg);
 	if (rc != 0) {
