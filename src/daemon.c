@@ -27,7 +27,9 @@
 
 #include "board.h"
 #include "log.h"
+#include "name.h"
 #include "server.h"
+#include "wire.h"
 
 /*
  * A worker beyond the first ([server] workers): a server on a loop of its
@@ -424,6 +426,33 @@ static void put_addrs(FILE *f, const struct dg_addrs *addrs)
 	}
 }
 
+/*
+ * A name to try in the start-up hint: the first entry whose own name the
+ * listener's policy allows for A (www.example.com would be denied by most
+ * allowlists, and a first dig that fails teaches the wrong thing).
+ * @return false when no entry's name is allowed for A (an empty list, or
+ * entries narrowed to other types: no hint then).
+ */
+static bool hint_name(const struct dg_config *cfg, const struct dg_addr *a,
+		      char *out, size_t size)
+{
+	const struct dg_policy *p = dg_config_policy_for(cfg, NULL, a, NULL);
+	uint8_t name[DG_NAME_MAXLEN];
+	struct dg_question q = { .name = name, .qtype = DG_RR_TYPE_A,
+				 .qclass = 1 /* IN */ };
+	struct dg_verdict v;
+
+	for (size_t i = 0; i < dg_policy_count(p); i++) {
+		dg_policy_entry_name(p, dg_policy_entry(p, i), name);
+		dg_policy_decide(p, &q, &v);
+		if (v.allow) {
+			dg_name_to_str(name, out, size);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The start-up line, built whole first: dg_log writes one message at a
  * time, and the lists are as long as the configuration makes them. */
 static void announce(const struct dg_config *cfg)
@@ -459,6 +488,7 @@ static void announce(const struct dg_config *cfg)
 	if (cfg->listen.n > 0) {
 		const struct dg_addr *a = &cfg->listen.v[0];
 		char host[DG_ADDR_STRLEN];
+		char name[DG_NAME_STRLEN];
 
 		dg_addr_format(a, text, sizeof(text));
 		/* dig wants the address and the port apart. */
@@ -468,8 +498,13 @@ static void announce(const struct dg_config *cfg)
 			memmove(host, host + 1, strlen(host));
 			host[strlen(host) - 1] = '\0';
 		}
-		dg_log(DG_LOG_INFO, "try: dig @%s -p %u www.example.com", host,
-		       dg_addr_port(a));
+		if (hint_name(cfg, a, name, sizeof(name)))
+			dg_log(DG_LOG_INFO, "try: dig @%s -p %u %s", host,
+			       dg_addr_port(a), name);
+		else if (dg_policy_count(dg_config_policy_for(cfg, NULL, a,
+							      NULL)) == 0)
+			dg_log(DG_LOG_INFO, "the allowlist is empty: every "
+					    "query is denied");
 	}
 }
 
