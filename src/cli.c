@@ -309,12 +309,26 @@ static int learn_file(struct dg_learn *l, const char *file, struct dg_diag *d,
 
 static const char learn_usage[] =
 	"usage: dnsgate learn [--collapse N] [--presets DIR] LOG...\n";
+static const char learn_help[] =
+	"Usage: dnsgate learn [--collapse N] [--presets DIR] LOG...\n"
+	"\n"
+	"Print a zones file made from query logs (a run's query_log with\n"
+	"log_allowed = yes): what the workload asked, for a person to review\n"
+	"before enforcing it. It reads no configuration.\n"
+	"\n"
+	"      --collapse N      siblings collapse into *.PARENT from N distinct\n"
+	"                        names under one parent (default 8; 0: never)\n"
+	"      --presets DIR     the shipped presets to compare with (default\n"
+	"                        " DG_ZONESDIR ")\n"
+	"\n"
+	"Exit status: 0 printed, 2 a bad option, line or file (nothing printed).\n";
 
 int dg_cli_learn(int argc, char **argv, FILE *out, FILE *err)
 {
 	static const struct option opts[] = {
 		{ "collapse", required_argument, NULL, 'n' },
 		{ "presets", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dg_learn_options opt = { .collapse = DG_LEARN_COLLAPSE_DEFAULT };
@@ -335,6 +349,9 @@ int dg_cli_learn(int argc, char **argv, FILE *out, FILE *err)
 			opt.collapse = (unsigned)v;
 		} else if (c == 'p') {
 			presets_dir = optarg;
+		} else if (c == 'h') {
+			fputs(learn_help, out);
+			return DG_EXIT_OK;
 		} else {
 			if (c == 'n')
 				fprintf(err, "dnsgate: learn: --collapse takes "

@@ -92,7 +92,7 @@ static const char usage_text[] =
 	"                        (default both, the IPv6 half after a line\n"
 	"                        '# ip6tables-restore')\n"
 	"\n"
-	"  -h, --help            show this help\n"
+	"  -h, --help            show this help (after a command: its own)\n"
 	"  -V, --version         show the version\n"
 	"\n"
 	"Allowlist entries: NAME (that name only), *.NAME (NAME and one label\n"
@@ -104,6 +104,49 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 success (explain: allowed), 1 explain: denied,\n"
 	"2 a bad option, configuration or input.\n";
+
+/* `dnsgate COMMAND --help`: what that command alone needs said. */
+static const struct command_help {
+	const char *command;
+	const char *text;
+} command_help[] = {
+	{ "explain",
+	  "Usage: dnsgate [OPTIONS] explain [--client ADDR] [--listener ADDR:PORT]\n"
+	  "                        NAME [TYPE]\n"
+	  "\n"
+	  "Say whether a query for NAME of TYPE (default A) is allowed, and which\n"
+	  "entry or reason decides it. OPTIONS (-c, --allow, --zones, ...) choose\n"
+	  "the configuration, as for running.\n"
+	  "\n"
+	  "      --client ADDR     as asked by a client at ADDR: its [group NAME]\n"
+	  "      --listener ADDR:PORT  as asked on that listener: its [group NAME]\n"
+	  "\n"
+	  "Exit status: 0 allowed, 1 denied, 2 a bad option, configuration or name.\n" },
+	{ "import",
+	  "Usage: dnsgate import [--format F] [--depth N] FILE...\n"
+	  "\n"
+	  "Print the lists of other tools (FILE, or - for standard input) as a\n"
+	  "zones file.\n"
+	  "\n"
+	  "      --format F        hosts, list, adblock, harden-runner, cilium,\n"
+	  "                        squid or tinyproxy (default: detected per FILE)\n"
+	  "      --depth N         the depth of a wildcard that meant every depth\n"
+	  "                        (default 1)\n"
+	  "\n"
+	  "Exit status: 0 printed, 2 a bad option, line or file (nothing printed).\n" },
+	{ "firewall",
+	  "Usage: dnsgate [OPTIONS] firewall --nft|--iptables\n"
+	  "                        [--target container|host] [--redirect] [--docker-dns]\n"
+	  "                        [--family 4|6]\n"
+	  "       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
+	  "                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
+	  "\n"
+	  "Print firewall rules that leave the configured listeners the only\n"
+	  "resolver. 'dnsgate --help' describes each option; dnsgate(8) the\n"
+	  "targets.\n"
+	  "\n"
+	  "Exit status: 0 printed, 2 a bad option or configuration.\n" },
+};
 
 enum {
 	OPT_LISTEN = 256,
@@ -170,7 +213,22 @@ struct args {
 	int fw_backends;  /* --nft and --iptables seen */
 	bool fw_options;  /* any firewall option seen */
 	bool check;
+	bool help;
 };
+
+/* --help: the command's own help when one is named, else the whole.
+ * @return the exit status. */
+static int print_help(const char *command)
+{
+	for (size_t i = 0; command != NULL && i < DG_ARRAY_SIZE(command_help);
+	     i++)
+		if (strcmp(command, command_help[i].command) == 0) {
+			fputs(command_help[i].text, stdout);
+			return DG_EXIT_OK;
+		}
+	fputs(usage_text, stdout);
+	return DG_EXIT_OK;
+}
 
 /* A firewall option into a->fw. @return 0, or -1 when its value is bad
  * (said). */
@@ -272,8 +330,10 @@ static int parse_options(int argc, char **argv, struct args *a)
 				return DG_EXIT_USAGE;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			return DG_EXIT_OK;
+			/* Printed once the command, which may come after
+			 * --help, is known. */
+			a->help = true;
+			break;
 		case 'V':
 			printf("dnsgate %s\n", PACKAGE_VERSION);
 			return DG_EXIT_OK;
@@ -284,6 +344,8 @@ static int parse_options(int argc, char **argv, struct args *a)
 	}
 	if (optind < argc)
 		a->command = argv[optind++];
+	if (a->help)
+		return print_help(a->command);
 	return -1;
 }
 

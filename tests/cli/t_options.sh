@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# t_options: the command line itself: --help, --version, and the exit
-# status 2 for anything dnsgate cannot make sense of.
+# t_options: the command line itself: --help (each command's too),
+# --version, and the exit status 2 for anything dnsgate cannot make sense
+# of.
 . "$srcdir/tests/cli/lib.sh"
 
 run --help
@@ -16,6 +17,24 @@ done
 run -h
 tap_status 0 "-h exits 0"
 tap_is "$(out)" "$help" "-h prints the same help"
+
+# Each command's own help: its usage line, nothing of the others'.
+for cmd in explain import learn firewall; do
+	run "$cmd" --help
+	tap_status 0 "$cmd --help exits 0"
+	tap_match "$(out)" "Usage: dnsgate" "$cmd --help prints a usage"
+	tap_match "$(head -n 1 "$tmp/out")" " $cmd" "$cmd --help: the usage of $cmd"
+	tap_ok "$cmd --help is not the whole help" test "$(out)" != "$help"
+	tap_is "$(err)" "" "$cmd --help prints nothing on stderr"
+done
+run import --depth 2 --help
+tap_match "$(head -n 1 "$tmp/out")" "dnsgate import" \
+	"--help after a command's options: still its help"
+run --help explain
+tap_match "$(head -n 1 "$tmp/out")" "explain" "--help before the command: its help"
+run --check --help
+tap_status 0 "--check --help exits 0"
+tap_is "$(out)" "$help" "--check --help: the whole help (no configuration read)"
 
 run --version
 tap_status 0 "--version exits 0"
