@@ -1208,16 +1208,18 @@ static int apply_overrides(struct dg_config *cfg, const struct dg_overrides *ov,
 	return 0;
 }
 
-/* Upstreams from resolv.conf, skipping our own listeners (we would loop). */
-static void servers_from_resolv_conf(struct dg_config *cfg, const char *path,
-				     struct dg_diag *d)
+/* Upstreams from resolv.conf, skipping our own listeners (we would loop).
+ * @return how many nameservers were skipped as ours. */
+static unsigned servers_from_resolv_conf(struct dg_config *cfg,
+					 const char *path, struct dg_diag *d)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
 	size_t cap = 0;
+	unsigned skipped = 0;
 
 	if (f == NULL)
-		return;
+		return 0;
 	while (getline(&buf, &cap, f) != -1) {
 		char *save = NULL;
 		char *word = strtok_r(buf, " \t\r\n", &save);
@@ -1234,6 +1236,7 @@ static void servers_from_resolv_conf(struct dg_config *cfg, const char *path,
 			continue;
 		for (size_t i = 0; i < cfg->listen.n; i++)
 			ours |= dg_addr_is_self(&cfg->listen.v[i], &a);
+		skipped += ours;
 		if (!ours && addrs_push(&cfg->servers, &a) != 0) {
 			dg_diag_error(d, path, 0, "out of memory");
 			break;
@@ -1242,6 +1245,7 @@ static void servers_from_resolv_conf(struct dg_config *cfg, const char *path,
 	free(buf);
 	fclose(f);
 	cfg->servers_from_resolv_conf = cfg->servers.n > 0;
+	return skipped;
 }
 
 /* A group's policy keeps the global [policy] limits: a group narrows what
@@ -1406,19 +1410,25 @@ static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
 		  struct dg_diag *d)
 {
 	const char *where = cfg->path ? cfg->path : EMBEDDED_NAME;
+	const char *resolv = ov->resolv_conf ? ov->resolv_conf
+					     : "/etc/resolv.conf";
+	unsigned ours = 0;
 
 	if (listen_union(cfg) != 0)
 		return DG_ENOMEM;
 	if (cfg->servers.n == 0)
-		servers_from_resolv_conf(cfg, ov->resolv_conf ? ov->resolv_conf
-							      : "/etc/resolv.conf",
-					 d);
-	if (cfg->servers.n == 0 && ov->need_upstream)
+		ours = servers_from_resolv_conf(cfg, resolv, d);
+	/* The usual case after pointing resolv.conf at dnsgate without
+	 * setting servers: it worked until resolv.conf was read again. */
+	if (cfg->servers.n == 0 && ov->need_upstream && ours > 0)
+		dg_diag_error(d, where, 0,
+			      "servers: %s names only dnsgate itself, which "
+			      "would forward to itself: set [upstream] servers "
+			      "(or --upstream) to the resolvers to use", resolv);
+	else if (cfg->servers.n == 0 && ov->need_upstream)
 		dg_diag_error(d, where, 0,
 			      "servers: no upstream: set [upstream] servers or "
-			      "--upstream (%s lists none usable)",
-			      ov->resolv_conf ? ov->resolv_conf
-					      : "/etc/resolv.conf");
+			      "--upstream (%s lists none usable)", resolv);
 	for (size_t i = 0; i < cfg->zones.n; i++)
 		if (load_zones_pattern(cfg, cfg->policy, cfg->zones.v[i],
 				       cfg->zones.lines[i], d) == DG_ENOMEM)

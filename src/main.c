@@ -436,6 +436,8 @@ static int run(struct args *a, char **args, int n_args)
 	if (a->config_path == NULL)
 		a->config_path = a->daemon.config_path =
 			dg_config_default_path();
+	/* The tests' stand-in for /etc/resolv.conf (dnsgate.8 ENVIRONMENT). */
+	a->ov.resolv_conf = getenv("DNSGATE_RESOLV_CONF");
 	dg_diag_init(&d, stderr);
 	rc = dg_config_load(a->config_path, &a->ov, &d, &cfg);
 	if (rc != 0) {

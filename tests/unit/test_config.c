@@ -1060,9 +1060,11 @@ static void test_resolv_conf(void)
 	is_int(dg_config_load("t.conf", &ov, &c.d, &cfg), DG_ECONFIG,
 	       "need_upstream without any upstream is an error");
 	is_str(cap_text(&c),
-	       "t.conf: servers: no upstream: set [upstream] servers or "
-	       "--upstream (resolv.conf lists none usable)",
-	       "the error says where to set one");
+	       "t.conf: servers: resolv.conf names only dnsgate itself, "
+	       "which would forward to itself: set [upstream] servers (or "
+	       "--upstream) to the resolvers to use",
+	       "resolv.conf naming only our listener: the error says so, and "
+	       "where to set one");
 	ok(cfg == &sentinel, "*out untouched");
 	cap_close(&c);
 
