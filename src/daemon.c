@@ -409,6 +409,30 @@ static int drop_privileges(const char *user, bool net_admin)
 	return 0;
 }
 
+/*
+ * The user to switch to: [server] user (or --user; "root" stays root);
+ * without one, root switches to "dnsgate" when that user exists, since a
+ * resolver parsing hostile packets has no use for every capability.
+ * @return NULL to stay as we are.
+ */
+static const char *run_as(const struct dg_config *cfg)
+{
+	if (cfg->user != NULL)
+		return cfg->user;
+	if (geteuid() != 0)
+		return NULL;
+	if (getpwnam("dnsgate") != NULL) {
+		dg_log(DG_LOG_INFO, "no [server] user: running as user "
+				    "'dnsgate'");
+		return "dnsgate";
+	}
+	dg_log(DG_LOG_WARN, "running as root with every capability: no "
+			    "[server] user is set and there is no user "
+			    "'dnsgate'. Create it (useradd --system dnsgate) or "
+			    "set [server] user (user = root to keep root)");
+	return NULL;
+}
+
 static void on_walk_report(uv_handle_t *h, void *arg)
 {
 	dg_log(DG_LOG_ERR, "handle left open at exit: %s",
@@ -593,6 +617,7 @@ static int start_serving(struct daemon *d, struct dg_config *cfg,
 			 bool *pidfile_written)
 {
 	bool nft = cfg->nft_set[0].table != NULL || cfg->nft_set[1].table != NULL;
+	const char *user;
 	int rc;
 
 	if (cfg->workers > 1 &&
@@ -610,7 +635,8 @@ static int start_serving(struct daemon *d, struct dg_config *cfg,
 		if (!*pidfile_written)
 			return UV_EIO;
 	}
-	if (cfg->user != NULL && drop_privileges(cfg->user, nft) != 0)
+	user = run_as(cfg);
+	if (user != NULL && drop_privileges(user, nft) != 0)
 		return UV_EPERM;
 	if ((rc = workers_run(d)) != 0)
 		dg_log(DG_LOG_ERR, "cannot start a worker thread: %s",
