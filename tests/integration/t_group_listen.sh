@@ -55,7 +55,7 @@ logged() {
 	grep "\"client\":\"$1:" "$qlog" | grep "\"proto\":\"$3\",\"name\":\"$2\"" | tail -n 1
 }
 
-like "$(head -n 1 "$tmp/dnsgate.log")" "listening on 127\.0\.0\.1:$P1, 127\.0\.0\.1:$P2 \(udp, tcp\)" \
+like "$(grep "listening on" "$tmp/dnsgate.log")" "listening on 127\.0\.0\.1:$P1, 127\.0\.0\.1:$P2 \(udp, tcp\)" \
 	"the group's listener is opened with [server] listen"
 
 # The sandbox, from a borrowed address of lab, on its own listener.
