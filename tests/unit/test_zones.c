@@ -12,43 +12,9 @@
 
 #include "name.h"
 #include "policy.h"
+#include "capture.h"
 #include "tap.h"
 #include "zones.h"
-
-/* Diagnostics captured in memory. */
-struct capture {
-	FILE *f;
-	char *buf;
-	size_t len;
-	struct dg_diag d;
-};
-
-static void cap_open(struct capture *c)
-{
-	c->buf = NULL;
-	c->len = 0;
-	c->f = open_memstream(&c->buf, &c->len);
-	if (c->f == NULL) {
-		perror("open_memstream");
-		exit(99);
-	}
-	dg_diag_init(&c->d, c->f);
-}
-
-/* What was printed so far, without the last newline. */
-static const char *cap_text(struct capture *c)
-{
-	fflush(c->f);
-	if (c->len > 0 && c->buf[c->len - 1] == '\n')
-		c->buf[c->len - 1] = '\0';
-	return c->buf;
-}
-
-static void cap_close(struct capture *c)
-{
-	fclose(c->f);
-	free(c->buf);
-}
 
 static struct dg_policy *policy_new(void)
 {
