@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_compose_topology: contrib/docker-compose.yml's topology rebuilt in network
 # namespaces, with its dnsgate configuration and the container rules applied
-# as its comments say, tested with real packets.
+# as its netguard applies them, tested with real packets (and IPv6, which
+# the real Docker test, tests/docker/t_docker_compose.sh, does not reach).
 #
 # Five namespaces this test creates (and deletes on exit, whatever happens):
 #   host     a bridge with no address: the compose file's internal network
@@ -11,7 +12,8 @@
 #            10.94.2.2 on its second network (egress); it does not route
 #   up       10.94.2.1: the upstream (ldns-testns, port 53), reachable only
 #            over dnsgate's egress network
-#   agent    on the bridge at another address of the compose subnet, default
+#   agent    netguard's namespace, where the agent runs: on the bridge at
+#            another address of the compose subnet, default
 #            route via dnsgate; /etc/resolv.conf from the compose dns: (through
 #            ip netns exec's /etc/netns/NAME, made here and removed on exit);
 #            10.94.3.2, fd94:3::2 on a second link, an escape path to:
@@ -51,20 +53,22 @@ c = yaml.safe_load(open(sys.argv[1]))
 v = eval(sys.argv[2])
 print(" ".join(map(str, v)) if isinstance(v, list) else v)' "$dc" "$1"
 }
-net=$(compose "c['services']['agent']['networks'][0]")
+# The agent joins netguard's namespace: its network and dns: are netguard's.
+net=$(compose "c['services']['netguard']['networks'][0]")
 dg_ip=$(compose "c['services']['dnsgate']['networks']['$net']['ipv4_address']")
 prefix=$(compose "ipaddress.ip_network(c['networks']['$net']['ipam']['config'][0]['subnet']).prefixlen")
 # The agent: the first address Docker would hand out (after the gateway's).
 ag_ip=$(compose "[str(h) for h in list(ipaddress.ip_network(c['networks']['$net']['ipam']['config'][0]['subnet']).hosts())[1:3] if str(h) != '$dg_ip'][0]")
-dns=$(compose "c['services']['agent']['dns']")
+dns=$(compose "c['services']['netguard']['dns']")
 conf=$srcdir/contrib/$(compose "[v.split(':')[0] for v in c['services']['dnsgate']['volumes'] if v.split(':')[1] == '/etc/dnsgate/dnsgate.conf'][0]")
 [ -n "$dg_ip" ] && [ -n "$ag_ip" ] && [ -n "$dns" ] && [ -f "$conf" ] || {
 	echo "# cannot read the plan from $dc"; exit 99; }
 echo "# compose: network $net/$prefix, dnsgate $dg_ip, agent $ag_ip, dns $dns"
-# The command the compose file documents, which this test runs.
-like "$(cat "$dc")" 'dnsgate -c /etc/dnsgate/dnsgate.conf \\$' "compose: documents the rules from dnsgate's configuration"
-like "$(cat "$dc")" 'firewall --nft --target container \| nsenter -t "\$PID" -n nft -f -$' \
-	"compose: documents applying them in the agent's namespace with nsenter"
+# The command netguard runs, which this test runs in the agent's stead.
+guard=$(compose "c['services']['netguard']['command'][0]")
+like "$guard" 'dnsgate -c /etc/dnsgate/dnsgate.conf firewall --nft --target container' \
+	"compose: netguard prints the rules from dnsgate's configuration"
+like "$guard" '\| nft -f - \|\| exit 1;' "compose: netguard applies them in its namespace, or stops"
 
 make_namespaces "$HOST" "$DG" "$UP" "$AG" "$OUT"
 ip netns exec "$AG" nft list ruleset >/dev/null 2>&1 || skip_all "nft does not work here"
@@ -105,8 +109,8 @@ is "$(diff "$conf" "$tmp/dnsgate.conf" | grep -c '^[<>]')" 2 "the compose config
 nsbg "$UP" "$tmp/up.log" stdbuf -oL "$LDNS_TESTNS" -v -p 53 "$srcdir/tests/integration/data/basic.testns"
 nsbg "$DG" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
 start_rogue "$OUT" 10.94.3.1 fd94:3::1
-# The agent container itself (compose: command: sleep infinity), whose PID
-# nsenter enters, as the compose file documents.
+# The agent itself (compose: command: sleep infinity), in the namespace
+# netguard holds; nsenter enters it by its PID, as netguard's nft runs there.
 nsbg "$AG" "$tmp/agent.log" sleep 600
 agent_pid=${pids[-1]}
 wait_servers "$OUT" 10.94.3.1
@@ -146,13 +150,13 @@ via_dnsgate "no rules"
 no_upstream "no rules"
 rogue_paths "no rules" "$rogue"
 
-# The rules, as the compose file says: generated from dnsgate's
-# configuration, applied in the agent's namespace by its PID.
+# The rules, as netguard applies them: generated from dnsgate's
+# configuration, applied in the namespace the agent runs in.
 "$DNSGATE" -c "$tmp/dnsgate.conf" firewall --nft --target container >"$tmp/rules.nft"
 ok $? "dnsgate prints the container rules for the compose configuration"
 sed 's/^/#   /' "$tmp/rules.nft" | head -n 16
 nsenter -t "$agent_pid" -n nft -f - <"$tmp/rules.nft"
-ok $? "the rules apply in the agent's namespace (nsenter -t PID -n nft -f -)"
+ok $? "the rules apply in the agent's namespace"
 ag nft list tables | grep -qx 'table inet dnsgate'
 ok $? "the agent's namespace holds them"
 

@@ -149,10 +149,20 @@ done
 ## docker-compose.yml
 dc=$c/docker-compose.yml
 svc() { y "$dc" "d[0]['services']['$1']$2"; }
-agent_nets=$(svc agent "['networks']")
+agent_nets=$(svc netguard "['networks']")
 dnsgate_ip=$(svc dnsgate "['networks']['$agent_nets']['ipv4_address']")
-is "$(svc agent "['dns']")" "$dnsgate_ip" "compose: the agent's dns: is dnsgate's fixed address ($dnsgate_ip)"
-is "$(wc -w <<<"$agent_nets")" 1 "compose: the agent is on one network ($agent_nets)"
+is "$(svc agent "['network_mode']")" service:netguard \
+	"compose: the agent runs in netguard's network namespace"
+is "$(y "$dc" "d[0]['services']['agent']['depends_on']['netguard']['condition']")" service_healthy \
+	"compose: the agent starts only once netguard is healthy"
+like "$(svc netguard "['healthcheck']['test']")" 'nft list table inet dnsgate' \
+	"compose: netguard is healthy only once the rules are in"
+is "$(svc netguard "['cap_add']")" NET_ADMIN "compose: netguard adds NET_ADMIN alone"
+is "$(svc netguard "['cap_drop']")" ALL "compose: ... after dropping every capability"
+is "$(y "$dc" "bool({'ALL', 'NET_ADMIN'} & set(d[0]['services']['agent'].get('cap_drop', [])))")" true \
+	"compose: the agent has no NET_ADMIN (it cannot change the rules)"
+is "$(svc netguard "['dns']")" "$dnsgate_ip" "compose: netguard's dns: (the agent's) is dnsgate's fixed address ($dnsgate_ip)"
+is "$(wc -w <<<"$agent_nets")" 1 "compose: the agent's namespace is on one network ($agent_nets)"
 is "$(y "$dc" "d[0]['networks']['$agent_nets'].get('internal')")" true \
 	"compose: the agent's network is internal"
 is "$(y "$dc" "ipaddress.ip_address('$dnsgate_ip') in ipaddress.ip_network(d[0]['networks']['$agent_nets']['ipam']['config'][0]['subnet'])")" \
@@ -177,7 +187,7 @@ is "$(conf_value server listen)" "$dnsgate_ip:53" "compose: dnsgate listens on i
 [ -n "$(conf_value upstream servers)" ]
 ok $? "compose: dnsgate's configuration names its upstreams"
 resolv=$(realpath -m "$c/$(bind_source agent /etc/resolv.conf)")
-is "$(awk '$1 == "nameserver" { print $2 }' "$resolv" | paste -sd' ')" "$(svc agent "['dns']")" \
+is "$(awk '$1 == "nameserver" { print $2 }' "$resolv" | paste -sd' ')" "$(svc netguard "['dns']")" \
 	"compose: the agent's mounted resolv.conf names its dns: servers"
 
 ## Dockerfile: instructions as STAGE<TAB>KEYWORD<TAB>ARGUMENTS

@@ -46,7 +46,7 @@ fail_start() {
 dk() { DOCKER_HOST=unix://$dir/docker.sock docker "$@"; }
 
 stop_daemon() {
-	local pid i
+	local pid
 	if [ -S "$dir/docker.sock" ] && [ -f "$dir/dockerd.pid" ]; then
 		# Containers first: their processes are dockerd's children's.
 		dk ps -aq 2>/dev/null | xargs -r env DOCKER_HOST="unix://$dir/docker.sock" \
@@ -55,7 +55,7 @@ stop_daemon() {
 	if [ -f "$dir/dockerd.pid" ]; then
 		pid=$(cat "$dir/dockerd.pid")
 		kill "$pid" 2>/dev/null
-		for i in $(seq 1 100); do
+		for _ in $(seq 1 100); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.2
 		done
