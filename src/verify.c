@@ -125,6 +125,9 @@ static const char *why(int rc)
 {
 	if (rc == DG_ETIMEOUT)
 		return "timed out";
+	/* What a drop in this namespace's output hook gives the sender. */
+	if (rc == -EPERM)
+		return "dropped here, EPERM";
 	return strerror(-rc);
 }
 
