@@ -127,8 +127,8 @@ static const char usage_text[] =
 	"Signals: HUP reloads the configuration, USR1 reopens the query log\n"
 	"file, INT and TERM stop.\n"
 	"\n"
-	"Exit status: 0 success (explain: allowed), 1 explain: denied,\n"
-	"2 a bad option, configuration or input.\n";
+	"Exit status: 0 success (explain: allowed), 1 explain: denied (firewall\n"
+	"--verify: a check failed), 2 a bad option, configuration or input.\n";
 
 /* `dnsgate COMMAND --help`: what that command alone needs said. */
 static const struct command_help {

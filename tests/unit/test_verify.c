@@ -27,47 +27,43 @@ static struct dg_policy *policy_of(const char *list)
 	return p;
 }
 
+/* The name dg_verify_allowed_name (denied: dg_verify_denied_name, with
+ * nonce) finds in the policy of list: its status and its text. */
+static void name_case(const char *list, bool denied, uint64_t nonce,
+		      int want_rc, const char *want, const char *what)
+{
+	struct dg_policy *p = policy_of(list);
+	char buf[256] = "unset";
+	int rc = DG_ENOMEM;
+
+	if (p != NULL)
+		rc = denied ? dg_verify_denied_name(p, nonce, buf, sizeof(buf))
+			    : dg_verify_allowed_name(p, buf, sizeof(buf));
+	is_int(rc, want_rc, "%s: the status", what);
+	is_str(buf, want, "%s: the name", what);
+	dg_policy_free(p);
+}
+
 int main(void)
 {
-	char buf[256];
-	struct dg_policy *p;
+	static const char *const list =
+		"*.wild.example, www.Example.COM, api.example.org";
 
-	p = policy_of("*.wild.example, www.Example.COM, api.example.org");
-	ok(p != NULL && dg_verify_allowed_name(p, buf, sizeof(buf)) == 0,
-	   "a plain name is found");
-	is_str(buf, "www.example.com",
-	       "the first plain name, not the wildcard before it, lowercased");
-	ok(dg_verify_denied_name(p, 0x1234abcdULL, buf, sizeof(buf)) == 0,
-	   "the fresh name is denied");
-	is_str(buf, "dnsgate-verify-000000001234abcd.invalid",
-	       "a label from the nonce, under invalid.");
-	dg_policy_free(p);
-
-	p = policy_of("*.only.example");
-	ok(p != NULL && dg_verify_allowed_name(p, buf, sizeof(buf)) ==
-				 DG_EMALFORMED,
-	   "only wildcards: no plain name");
-	is_str(buf, "", "and the buffer says nothing");
-	dg_policy_free(p);
-
-	p = policy_of("example.net types=AAAA, example.org");
-	ok(p != NULL && dg_verify_allowed_name(p, buf, sizeof(buf)) == 0,
-	   "an entry whose types exclude A is passed over");
-	is_str(buf, "example.org", "for the next one that allows A");
-	dg_policy_free(p);
-
-	p = policy_of("invalid depth=2");
-	ok(p != NULL && dg_verify_denied_name(p, 7, buf, sizeof(buf)) ==
-				 DG_EMALFORMED,
-	   "a policy that allows the fresh name: said, not asked");
-	is_str(buf, "dnsgate-verify-0000000000000007.invalid",
-	       "the name is still there to say so");
-	dg_policy_free(p);
-
-	p = policy_of("");
-	ok(p != NULL && dg_verify_allowed_name(p, buf, sizeof(buf)) ==
-				 DG_EMALFORMED,
-	   "an empty policy: no name");
-	dg_policy_free(p);
+	name_case(list, false, 0, 0, "www.example.com",
+		  "the first plain name, not the wildcard before it, "
+		  "lowercased");
+	name_case(list, true, 0x1234abcdULL, 0,
+		  "dnsgate-verify-000000001234abcd.invalid",
+		  "a denied name: a label from the nonce, under invalid.");
+	name_case("*.only.example", false, 0, DG_EMALFORMED, "",
+		  "only wildcards: no plain name, and the buffer says nothing");
+	name_case("example.net types=AAAA, example.org", false, 0, 0,
+		  "example.org",
+		  "an entry whose types exclude A is passed over for the next");
+	name_case("invalid depth=2", true, 7, DG_EMALFORMED,
+		  "dnsgate-verify-0000000000000007.invalid",
+		  "a policy that allows the fresh name: refused, the name kept "
+		  "to say so");
+	name_case("", false, 0, DG_EMALFORMED, "", "an empty policy: no name");
 	return done_testing();
 }
