@@ -463,7 +463,8 @@ static bool firewall_options_ok(const struct args *a, bool extra_args)
 	const char *wrong = NULL;
 
 	if (a->fw_verify && (a->fw_backends != 0 || extra_args ||
-			     fw->redirect || fw->docker_dns || fw->family != 0 ||
+			     fw->target != DG_FW_CONTAINER || fw->redirect ||
+			     fw->docker_dns || fw->family != 0 ||
 			     fw->n_subnets > 0 || fw->n_allow_users > 0))
 		wrong = "usage: dnsgate firewall --verify [--server ADDR[:PORT]] "
 			"[--allowed NAME] [--denied NAME] [--resolver "

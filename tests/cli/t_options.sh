@@ -221,6 +221,8 @@ tap_match "$(err)" "go with --verify" "saying so"
 run --listen 127.0.0.1:53 --allow x.example firewall --verify --nft
 tap_status 2 "--verify with --nft exits 2"
 tap_match "$(err)" "it takes none of the options that print them" "saying why"
+run --listen 127.0.0.1:53 --allow x.example firewall --verify --target host
+tap_status 2 "--verify with --target exits 2"
 run --listen 127.0.0.1:53 --allow x.example firewall --verify --timeout 0
 tap_status 2 "--timeout 0 exits 2"
 run --listen 127.0.0.1:53 --allow x.example firewall --verify --outside 10.0.0.1
