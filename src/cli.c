@@ -7,8 +7,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "diag.h"
 #include "learn.h"
@@ -174,16 +176,75 @@ nomem:
 	return DG_EXIT_USAGE;
 }
 
+/* --allow-user names a user of this system, by name or uid: a typo must
+ * not print rules that let nobody through (iptables-restore would take an
+ * unknown number). Only such names reach the rules' text. */
+static bool user_exists(const char *user)
+{
+	unsigned long uid;
+
+	if (getpwnam(user) != NULL)
+		return true;
+	return dg_parse_ulong(user, 0, UINT32_MAX - 1, &uid) &&
+	       getpwuid((uid_t)uid) != NULL;
+}
+
+/*
+ * systemd-resolved is in use here: it made its runtime directory, or
+ * resolv.conf names its stub. Looked for under DNSGATE_SYSROOT, the tests'
+ * stand-in for / (dnsgate.8 ENVIRONMENT), when that is set.
+ */
+static bool resolved_present(void)
+{
+	const char *root = getenv("DNSGATE_SYSROOT");
+	char *path = NULL, *line = NULL;
+	size_t cap = 0;
+	char word[16], addr[16];
+	struct stat st;
+	bool found = false;
+	FILE *in;
+
+	if (root == NULL)
+		root = "";
+	if (asprintf(&path, "%s/run/systemd/resolve", root) < 0)
+		return false;
+	found = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	free(path);
+	if (found || asprintf(&path, "%s/etc/resolv.conf", root) < 0)
+		return found;
+	in = fopen(path, "r");
+	free(path);
+	while (in != NULL && !found && getline(&line, &cap, in) > 0)
+		found = sscanf(line, " %15s %15s", word, addr) == 2 &&
+			strcmp(word, "nameserver") == 0 &&
+			strcmp(addr, "127.0.0.53") == 0;
+	free(line);
+	if (in != NULL)
+		fclose(in);
+	return found;
+}
+
 int dg_cli_firewall(const struct dg_config *cfg,
 		    const struct dg_firewall_options *opt, FILE *out, FILE *err)
 {
+	struct dg_firewall_options o = *opt;
+
 	if (opt->target == DG_FW_HOST && cfg->user == NULL) {
 		fprintf(err, "dnsgate: firewall: --target host needs the user "
 			     "dnsgate runs as ([server] user or --user): only "
 			     "that user may reach port 53 and 853 elsewhere\n");
 		return DG_EXIT_USAGE;
 	}
-	if (dg_firewall_write(cfg, opt, out) != 0) {
+	for (size_t i = 0; i < opt->n_allow_users; i++)
+		if (!user_exists(opt->allow_users[i])) {
+			fprintf(err, "dnsgate: firewall: --allow-user: no user "
+				     "'%s' on this system\n",
+				opt->allow_users[i]);
+			return DG_EXIT_USAGE;
+		}
+	/* Looked for here, not in the pure writer, which only says it. */
+	o.systemd_resolved = opt->target == DG_FW_HOST && resolved_present();
+	if (dg_firewall_write(cfg, &o, out) != 0) {
 		fprintf(err, "dnsgate: firewall: cannot write the rules: %s\n",
 			strerror(errno));
 		return DG_EXIT_USAGE;

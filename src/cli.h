@@ -4,7 +4,9 @@
  * `--check` (print the effective configuration and allowlist), `explain`
  * (one verdict and the entry or reason behind it), `import` (host lists,
  * Squid and tinyproxy files to zones syntax, import.h), `learn` (query
- * logs to a zones file, learn.h) and `firewall` (the companion rules).
+ * logs to a zones file, learn.h) and `firewall` (the companion rules;
+ * the checks the pure writer cannot make: users exist, systemd-resolved
+ * is here). `firewall --verify` is verify.h's.
  * Each returns the process exit
  * status; main() only parses options and dispatches.
  */
@@ -50,8 +52,11 @@ int dg_cli_import(char *const *files, int n, const char *format,
 		  const char *depth, FILE *out, FILE *err);
 
 /*
- * Print the companion firewall rules for cfg's listeners (firewall.h).
- * @return DG_EXIT_OK, or DG_EXIT_USAGE when writing fails (reported on err).
+ * Print the companion firewall rules for cfg's listeners (firewall.h);
+ * for target host, with systemd-resolved named when it is found (under
+ * DNSGATE_SYSROOT when set).
+ * @return DG_EXIT_OK, or DG_EXIT_USAGE when an --allow-user is no user of
+ * this system or writing fails (reported on err).
  */
 int dg_cli_firewall(const struct dg_config *cfg,
 		    const struct dg_firewall_options *opt, FILE *out, FILE *err);

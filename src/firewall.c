@@ -109,6 +109,44 @@ static bool family_has_listener(const struct dg_config *cfg, int family)
 	return false;
 }
 
+static bool user_allowed(const struct dg_firewall_options *opt,
+			 const char *user)
+{
+	for (size_t i = 0; i < opt->n_allow_users; i++)
+		if (strcmp(opt->allow_users[i], user) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * systemd-resolved on the host: its stub, 127.0.0.53, is a resolver like
+ * any other to these rules, and it also answers over D-Bus and varlink
+ * (resolvectl, nss-resolve), which no port rule sees. So either it asks
+ * dnsgate (then it adds no path of its own) or it is dnsgate's upstream,
+ * and then every local process reaches its upstreams through it.
+ */
+static void write_resolved_note(const struct dg_firewall_options *opt,
+				FILE *out)
+{
+	fprintf(out, "# systemd-resolved runs here (/run/systemd/resolve, or "
+		     "127.0.0.53 in resolv.conf).\n"
+		     "# Any local process can still ask it over D-Bus or "
+		     "varlink (resolvectl,\n"
+		     "# nss-resolve), without port 53: no port rule closes "
+		     "that. Point it at dnsgate\n"
+		     "# only (DNS=127.0.0.1 in resolved.conf, dnsgate then "
+		     "not forwarding to it) or\n"
+		     "# stop it.");
+	if (user_allowed(opt, "systemd-resolve"))
+		fprintf(out, " With --allow-user systemd-resolve it reaches its "
+			     "upstreams, and so\n# does every local process "
+			     "through it.\n");
+	else
+		fprintf(out, " If dnsgate forwards to 127.0.0.53, add "
+			     "--allow-user systemd-resolve\n# (its user), or "
+			     "it reaches no upstream.\n");
+}
+
 static void write_header(const struct dg_config *cfg,
 			 const struct dg_firewall_options *opt, FILE *out)
 {
@@ -151,6 +189,9 @@ static void write_header(const struct dg_config *cfg,
 	if (opt->target == DG_FW_HOST)
 		fprintf(out, "\n# and, from user %s (dnsgate's own), to port 53 "
 			     "and 853 anywhere.", cfg->user);
+	for (size_t i = 0; i < opt->n_allow_users; i++)
+		fprintf(out, "\n# and, from user %s (--allow-user), to port 53 "
+			     "and 853 anywhere.", opt->allow_users[i]);
 	if (opt->docker_dns)
 		fprintf(out, "\n# and to Docker's embedded resolver "
 			     DG_FW_DOCKER_DNS ":53, which forwards to the "
@@ -169,6 +210,8 @@ static void write_header(const struct dg_config *cfg,
 		opt->redirect ? "dropped, except port 53 of a family with a "
 				"listener: DNATed to it"
 			      : "dropped");
+	if (opt->target == DG_FW_HOST && opt->systemd_resolved)
+		write_resolved_note(opt, out);
 }
 
 /* One rule a listener: traffic to it gets `verdict`. */
@@ -208,15 +251,30 @@ static void nft_docker_dns(const struct dg_firewall_options *opt, FILE *out,
 				p == 0 ? "udp" : "tcp", verdict);
 }
 
-/* Target host: dnsgate's own user reaches its upstreams, on port 53 (DNS)
- * or 853 (DoT); in the filter chain and the nat one, after the listeners. */
+/* The users that reach their upstreams, on port 53 (DNS) or 853 (DoT):
+ * on target host dnsgate's own, then each --allow-user. */
+static const char *exception_user(const struct dg_config *cfg,
+				  const struct dg_firewall_options *opt,
+				  size_t i)
+{
+	if (opt->target == DG_FW_HOST) {
+		if (i == 0)
+			return cfg->user;
+		i--;
+	}
+	return i < opt->n_allow_users ? opt->allow_users[i] : NULL;
+}
+
+/* In the filter chain and the nat one, after the listeners. */
 static void nft_exceptions(const struct dg_config *cfg,
 			   const struct dg_firewall_options *opt, FILE *out,
 			   const char *verdict)
 {
-	if (opt->target == DG_FW_HOST)
+	const char *user;
+
+	for (size_t i = 0; (user = exception_user(cfg, opt, i)) != NULL; i++)
 		fprintf(out, "\t\tmeta skuid \"%s\" meta l4proto { tcp, udp } "
-			     "th dport { 53, 853 } %s\n", cfg->user, verdict);
+			     "th dport { 53, 853 } %s\n", user, verdict);
 }
 
 /*
@@ -240,11 +298,13 @@ static void nft_sandbox_rules(const struct dg_firewall_options *opt,
 static void ipt_exceptions(const struct dg_config *cfg,
 			   const struct dg_firewall_options *opt, FILE *out)
 {
-	if (opt->target == DG_FW_HOST)
+	const char *user;
+
+	for (size_t i = 0; (user = exception_user(cfg, opt, i)) != NULL; i++)
 		for (int p = 0; p < 2; p++)
 			fprintf(out, "-A %s -m owner --uid-owner %s -p %s -m "
 				     "multiport --dports 53,853 -j RETURN\n",
-				chain, cfg->user, p == 0 ? "udp" : "tcp");
+				chain, user, p == 0 ? "udp" : "tcp");
 }
 
 static void ipt_docker_dns(const struct dg_firewall_options *opt, int family,

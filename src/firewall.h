@@ -30,6 +30,10 @@
  * exception, that user may reach port 53 and 853 anywhere (its upstreams).
  * Every other process reaches only the listeners; with `redirect`, its
  * stray port-53 traffic is DNATed to them, dnsgate's own never.
+ *
+ * `allow_users` (host and container): more users with that exception, a
+ * local forwarder dnsgate uses (systemd-resolved, dnsmasq, unbound) or, in
+ * a container, a dnsgate sharing the sandbox's namespace.
  */
 #pragma once
 
@@ -56,6 +60,14 @@ struct dg_firewall_options {
 	 * caller owns the array; it must outlive dg_firewall_write. */
 	const struct dg_prefix *subnets;
 	size_t n_subnets;
+	/* host and container: users (names or uids, checked by the caller)
+	 * that reach port 53 and 853 anywhere, as dnsgate's own user does on
+	 * the host. The caller owns the array. */
+	const char *const *allow_users;
+	size_t n_allow_users;
+	/* host: systemd-resolved was found (the caller looked): the header
+	 * says what that means. */
+	bool systemd_resolved;
 };
 
 /* "container", "docker-user" or "host"; @return 0, or DG_EMALFORMED for an unknown target. */

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "diag.h"
 #include "log.h"
+#include "verify.h"
 
 static const char usage_text[] =
 	"Usage: dnsgate [OPTIONS]                      run the resolver\n"
@@ -36,11 +37,17 @@ static const char usage_text[] =
 	"                                              query logs call for (dnsgate(8))\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables\n"
 	"                        [--target container|host] [--redirect] [--docker-dns]\n"
-	"                        [--family 4|6]\n"
+	"                        [--allow-user USER...] [--family 4|6]\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
 	"                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
 	"                                              print firewall rules that leave\n"
 	"                                              the listeners the only resolver\n"
+	"       dnsgate [OPTIONS] firewall --verify [--server ADDR[:PORT]]\n"
+	"                        [--allowed NAME] [--denied NAME]\n"
+	"                        [--resolver ADDR[:PORT]...] [--outside ADDR:PORT...]\n"
+	"                        [--timeout MS]\n"
+	"                                              check, from inside the sandbox,\n"
+	"                                              that the rules in place work\n"
 	"\n"
 	"dnsgate answers only allowlisted names, denies everything else with\n"
 	"NXDOMAIN, and never sends a denied query anywhere.\n"
@@ -61,8 +68,8 @@ static const char usage_text[] =
 	"                        zones= and allow=\n"
 	"      --query-log stderr|syslog|off|FILE   where the query log goes\n"
 	"      --user USER       after binding, run as USER (replaces [server]\n"
-	"                        user); the host firewall lets only USER reach\n"
-	"                        port 53 and 853 elsewhere\n"
+	"                        user); the host firewall lets only USER (and\n"
+	"                        --allow-user) reach port 53 and 853 elsewhere\n"
 	"      --check           validate and print the effective configuration\n"
 	"      --pidfile FILE    write the process ID to FILE once listening, for\n"
 	"                        kill -HUP $(cat FILE); removed at exit\n"
@@ -91,6 +98,24 @@ static const char usage_text[] =
 	"      --family 4|6      iptables: print only the IPv4 or the IPv6 half\n"
 	"                        (default both, the IPv6 half after a line\n"
 	"                        '# ip6tables-restore')\n"
+	"      --allow-user USER host and container: USER reaches port 53 and 853\n"
+	"                        anywhere too, as dnsgate's user does (a local\n"
+	"                        forwarder dnsgate uses: systemd-resolve, dnsmasq,\n"
+	"                        unbound; repeatable)\n"
+	"      --verify          print no rules: check them from inside the\n"
+	"                        sandbox's namespace (nsenter -t PID -n), one line\n"
+	"                        a check; exit 0 when all pass, 1 otherwise\n"
+	"      --server ADDR[:PORT]  verify: ask dnsgate there (default: the first\n"
+	"                        listener)\n"
+	"      --allowed NAME    verify: a name that must resolve (default: the\n"
+	"                        policy's first plain name)\n"
+	"      --denied NAME     verify: a name that must be denied (default: a\n"
+	"                        random label under invalid.)\n"
+	"      --resolver ADDR[:PORT]  verify: a resolver that must be unreachable,\n"
+	"                        UDP and TCP (repeatable)\n"
+	"      --outside ADDR:PORT  verify: a TCP destination that must be\n"
+	"                        unreachable (repeatable; for --egress)\n"
+	"      --timeout MS      verify: how long each check waits (default 2000)\n"
 	"\n"
 	"  -h, --help            show this help (after a command: its own)\n"
 	"  -V, --version         show the version\n"
@@ -102,8 +127,8 @@ static const char usage_text[] =
 	"Signals: HUP reloads the configuration, USR1 reopens the query log\n"
 	"file, INT and TERM stop.\n"
 	"\n"
-	"Exit status: 0 success (explain: allowed), 1 explain: denied,\n"
-	"2 a bad option, configuration or input.\n";
+	"Exit status: 0 success (explain: allowed), 1 explain: denied (firewall\n"
+	"--verify: a check failed), 2 a bad option, configuration or input.\n";
 
 /* `dnsgate COMMAND --help`: what that command alone needs said. */
 static const struct command_help {
@@ -137,15 +162,27 @@ static const struct command_help {
 	{ "firewall",
 	  "Usage: dnsgate [OPTIONS] firewall --nft|--iptables\n"
 	  "                        [--target container|host] [--redirect] [--docker-dns]\n"
-	  "                        [--family 4|6]\n"
+	  "                        [--allow-user USER...] [--family 4|6]\n"
 	  "       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
 	  "                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
+	  "       dnsgate [OPTIONS] firewall --verify [--server ADDR[:PORT]]\n"
+	  "                        [--allowed NAME] [--denied NAME]\n"
+	  "                        [--resolver ADDR[:PORT]...] [--outside ADDR:PORT...]\n"
+	  "                        [--timeout MS]\n"
 	  "\n"
 	  "Print firewall rules that leave the configured listeners the only\n"
 	  "resolver. 'dnsgate --help' describes each option; dnsgate(8) the\n"
 	  "targets.\n"
 	  "\n"
-	  "Exit status: 0 printed, 2 a bad option or configuration.\n" },
+	  "With --verify, print no rules but check the ones in place, run from\n"
+	  "inside the sandbox's network namespace (nsenter -t PID -n dnsgate -c\n"
+	  "CONF firewall --verify ...): an allowed name resolves through dnsgate,\n"
+	  "a denied one is denied, each --resolver answers nothing and takes no\n"
+	  "TCP connection, each --outside takes no TCP connection. One line a\n"
+	  "check, 'ok' or 'FAIL'.\n"
+	  "\n"
+	  "Exit status: 0 printed (--verify: every check passed), 1 --verify: a\n"
+	  "check failed, 2 a bad option or configuration.\n" },
 };
 
 enum {
@@ -166,6 +203,14 @@ enum {
 	OPT_DOCKER_DNS,
 	OPT_FAMILY,
 	OPT_SUBNET,
+	OPT_ALLOW_USER,
+	OPT_VERIFY,
+	OPT_SERVER,
+	OPT_ALLOWED,
+	OPT_DENIED,
+	OPT_RESOLVER,
+	OPT_OUTSIDE,
+	OPT_TIMEOUT,
 	OPT_FORMAT,
 	OPT_DEPTH,
 };
@@ -190,6 +235,14 @@ static const struct option options[] = {
 	{ "docker-dns", no_argument, NULL, OPT_DOCKER_DNS },
 	{ "family", required_argument, NULL, OPT_FAMILY },
 	{ "subnet", required_argument, NULL, OPT_SUBNET },
+	{ "allow-user", required_argument, NULL, OPT_ALLOW_USER },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "server", required_argument, NULL, OPT_SERVER },
+	{ "allowed", required_argument, NULL, OPT_ALLOWED },
+	{ "denied", required_argument, NULL, OPT_DENIED },
+	{ "resolver", required_argument, NULL, OPT_RESOLVER },
+	{ "outside", required_argument, NULL, OPT_OUTSIDE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "help", no_argument, NULL, 'h' },
@@ -200,8 +253,12 @@ static const struct option options[] = {
 /* What the command line asked for. */
 struct args {
 	/* Each repeatable option holds at most argc values. */
-	const char **lists; /* --listen, --upstream, --zones, --allow */
+	/* --listen, --upstream, --zones, --allow, --allow-user, --resolver,
+	 * --outside */
+	const char **lists;
 	struct dg_prefix *subnets; /* --subnet: fw.subnets */
+	const char **allow_users; /* fw.allow_users */
+	const char **resolvers, **outside; /* verify's */
 	struct dg_overrides ov;
 	struct dg_daemon_options daemon;
 	const char *config_path;
@@ -210,8 +267,11 @@ struct args {
 	const char *explain_listener; /* explain --listener */
 	const char *import_format, *import_depth; /* import --format, --depth */
 	struct dg_firewall_options fw;
+	struct dg_verify_options verify;
 	int fw_backends;  /* --nft and --iptables seen */
 	bool fw_options;  /* any firewall option seen */
+	bool fw_verify;   /* --verify */
+	bool verify_options; /* an option of --verify's seen */
 	bool check;
 	bool help;
 };
@@ -230,11 +290,49 @@ static int print_help(const char *command)
 	return DG_EXIT_OK;
 }
 
+/* An option of firewall --verify's into a->verify. Addresses are read by
+ * the check itself. @return 0, or -1 when its value is bad (said). */
+static int verify_option(struct args *a, int c, const char *v)
+{
+	struct dg_verify_options *vo = &a->verify;
+	unsigned long ms;
+
+	a->verify_options = true;
+	switch (c) {
+	case OPT_SERVER:
+		vo->server = v;
+		return 0;
+	case OPT_ALLOWED:
+		vo->allowed = v;
+		return 0;
+	case OPT_DENIED:
+		vo->denied = v;
+		return 0;
+	case OPT_RESOLVER:
+		a->resolvers[vo->n_resolvers++] = v;
+		return 0;
+	case OPT_OUTSIDE:
+		a->outside[vo->n_outside++] = v;
+		return 0;
+	default: /* OPT_TIMEOUT */
+		if (!dg_parse_ulong(v, 1, 600000, &ms)) {
+			dg_log(DG_LOG_ERR, "firewall: --timeout is a number of "
+					   "milliseconds from 1 to 600000, not "
+					   "'%s'", v);
+			return -1;
+		}
+		vo->timeout_ms = (unsigned)ms;
+		return 0;
+	}
+}
+
 /* A firewall option into a->fw. @return 0, or -1 when its value is bad
  * (said). */
 static int firewall_option(struct args *a, int c, const char *v)
 {
 	a->fw_options = true;
+	if (c >= OPT_SERVER && c <= OPT_TIMEOUT)
+		return verify_option(a, c, v);
 	switch (c) {
 	case OPT_NFT:
 	case OPT_IPTABLES:
@@ -260,6 +358,12 @@ static int firewall_option(struct args *a, int c, const char *v)
 			return -1;
 		}
 		a->fw.family = v[0] - '0';
+		return 0;
+	case OPT_ALLOW_USER:
+		a->allow_users[a->fw.n_allow_users++] = v;
+		return 0;
+	case OPT_VERIFY:
+		a->fw_verify = true;
 		return 0;
 	default: /* OPT_SUBNET */
 		if (dg_prefix_parse(v, &a->subnets[a->fw.n_subnets]) != 0) {
@@ -325,7 +429,9 @@ static int parse_options(int argc, char **argv, struct args *a)
 			break;
 		case OPT_NFT: case OPT_IPTABLES: case OPT_TARGET:
 		case OPT_REDIRECT: case OPT_DOCKER_DNS: case OPT_FAMILY:
-		case OPT_SUBNET:
+		case OPT_SUBNET: case OPT_ALLOW_USER: case OPT_VERIFY:
+		case OPT_SERVER: case OPT_ALLOWED: case OPT_DENIED:
+		case OPT_RESOLVER: case OPT_OUTSIDE: case OPT_TIMEOUT:
 			if (firewall_option(a, c, optarg) != 0)
 				return DG_EXIT_USAGE;
 			break;
@@ -356,12 +462,27 @@ static bool firewall_options_ok(const struct args *a, bool extra_args)
 	const struct dg_firewall_options *fw = &a->fw;
 	const char *wrong = NULL;
 
-	if (a->fw_backends != 1 || extra_args)
+	if (a->fw_verify && (a->fw_backends != 0 || extra_args ||
+			     fw->target != DG_FW_CONTAINER || fw->redirect ||
+			     fw->docker_dns || fw->family != 0 ||
+			     fw->n_subnets > 0 || fw->n_allow_users > 0))
+		wrong = "usage: dnsgate firewall --verify [--server ADDR[:PORT]] "
+			"[--allowed NAME] [--denied NAME] [--resolver "
+			"ADDR[:PORT]...] [--outside ADDR:PORT...] [--timeout MS]"
+			"\n(--verify checks the rules in place: it takes none of "
+			"the options that print them)";
+	else if (a->fw_verify)
+		return true;
+	else if (a->verify_options)
+		wrong = "firewall: --server, --allowed, --denied, --resolver, "
+			"--outside and --timeout go with --verify";
+	else if (a->fw_backends != 1 || extra_args)
 		wrong = "usage: dnsgate firewall --nft|--iptables "
 			"[--target container|host] [--redirect] [--docker-dns] "
-			"[--family 4|6]\n"
+			"[--allow-user USER...] [--family 4|6]\n"
 			"       dnsgate firewall --nft|--iptables --target "
-			"docker-user --subnet CIDR... [--family 4|6]";
+			"docker-user --subnet CIDR... [--family 4|6]\n"
+			"       dnsgate firewall --verify [OPTIONS]";
 	else if (fw->target == DG_FW_DOCKER_USER && fw->n_subnets == 0)
 		wrong = "firewall: --target docker-user needs --subnet CIDR "
 			"(the sandbox networks; repeatable)";
@@ -375,6 +496,10 @@ static bool firewall_options_ok(const struct args *a, bool extra_args)
 		wrong = "firewall: --subnet goes with --target docker-user "
 			"(the container and host targets cover their whole "
 			"namespace)";
+	else if (fw->target == DG_FW_DOCKER_USER && fw->n_allow_users > 0)
+		wrong = "firewall: --allow-user goes with --target host or "
+			"container (docker-user matches forwarded packets, "
+			"which have no local user)";
 	else if (fw->family != 0 && fw->backend != DG_FW_IPTABLES)
 		wrong = "firewall: --family goes with --iptables (one nft "
 			"table holds both families)";
@@ -399,8 +524,9 @@ static bool command_ok(const struct args *a, int n_args)
 	}
 	if (a->fw_options && !firewall) {
 		dg_log(DG_LOG_ERR, "--nft, --iptables, --target, --redirect, "
-				   "--docker-dns, --family and --subnet go with "
-				   "the firewall command");
+				   "--docker-dns, --family, --subnet, --allow-user "
+				   "and --verify (and its options) go with the "
+				   "firewall command");
 		return false;
 	}
 	if (firewall)
@@ -446,7 +572,10 @@ static int run(struct args *a, char **args, int n_args)
 			       d.errors, d.errors == 1 ? "" : "s");
 		return DG_EXIT_USAGE;
 	}
-	if (a->command != NULL && strcmp(a->command, "firewall") == 0)
+	if (a->command != NULL && strcmp(a->command, "firewall") == 0 &&
+	    a->fw_verify)
+		status = dg_verify_run(cfg, &a->verify, stdout, stderr);
+	else if (a->command != NULL && strcmp(a->command, "firewall") == 0)
 		status = dg_cli_firewall(cfg, &a->fw, stdout, stderr);
 	else if (a->command != NULL)
 		status = dg_cli_explain(cfg, args[0],
@@ -469,7 +598,7 @@ int main(int argc, char **argv)
 	/* learn reads logs, no configuration, and has options of its own. */
 	if (argc > 1 && strcmp(argv[1], "learn") == 0)
 		return dg_cli_learn(argc - 1, argv + 1, stdout, stderr);
-	a.lists = calloc((size_t)argc * 4 + 4, sizeof(*a.lists));
+	a.lists = calloc((size_t)argc * 7 + 7, sizeof(*a.lists));
 	a.subnets = calloc((size_t)argc + 1, sizeof(*a.subnets));
 	if (a.lists == NULL || a.subnets == NULL) {
 		dg_log(DG_LOG_ERR, "out of memory");
@@ -481,6 +610,9 @@ int main(int argc, char **argv)
 	a.ov.upstream = a.lists + argc + 1;
 	a.ov.zones = a.lists + 2 * (argc + 1);
 	a.ov.allow = a.lists + 3 * (argc + 1);
+	a.fw.allow_users = a.allow_users = a.lists + 4 * (argc + 1);
+	a.verify.resolvers = a.resolvers = a.lists + 5 * (argc + 1);
+	a.verify.outside = a.outside = a.lists + 6 * (argc + 1);
 	a.fw.subnets = a.subnets;
 	status = parse_options(argc, argv, &a);
 	if (status >= 0)

@@ -169,6 +169,73 @@ tap_match "$(out)" "-A DNSGATE -d 127.0.0.11/32 -p udp -m conntrack --ctorigdstp
 run --listen 127.0.0.1:53 --allow x.example --user dnsgate firewall --nft --target host \
 	--subnet 172.18.0.0/16
 tap_status 2 "--subnet with the host target exits 2"
+
+# --allow-user: users of this system only, host and container targets.
+run --listen 127.0.0.1:53 --allow x.example --user dnsgate firewall --nft --target host \
+	--allow-user root --allow-user 0
+tap_status 0 "--allow-user root and by uid exits 0"
+tap_match "$(out)" 'meta skuid "root" meta l4proto { tcp, udp } th dport { 53, 853 } accept' \
+	"the allowed user reaches 53 and 853"
+tap_match "$(out)" 'meta skuid "0" meta l4proto' "a uid is kept as given"
+run --listen 127.0.0.1:53 --allow x.example --user dnsgate firewall --nft --target host \
+	--allow-user no-such-user-here
+tap_status 2 "an unknown --allow-user exits 2"
+tap_match "$(err)" "--allow-user: no user 'no-such-user-here' on this system" "naming it"
+tap_is "$(out)" "" "and prints no rules"
+run --listen 127.0.0.1:53 --allow x.example firewall --nft --allow-user 'a" accept; #'
+tap_status 2 "a --allow-user that is no user never reaches the rules"
+run --listen 10.0.0.53:53 --allow x.example firewall --iptables --family 4 --allow-user root
+tap_status 0 "--allow-user with the container target exits 0"
+tap_match "$(out)" "-A DNSGATE -m owner --uid-owner root -p udp" "and allows that user"
+run --listen 10.0.0.53:53 --allow x.example firewall --nft --target docker-user \
+	--subnet 172.18.0.0/16 --allow-user root
+tap_status 2 "--allow-user with docker-user exits 2"
+tap_match "$(err)" "--allow-user goes with --target host or container" "saying where it goes"
+run --listen 127.0.0.1:53 --allow-user root --check
+tap_status 2 "--allow-user without 'firewall' exits 2"
+
+# systemd-resolved, looked for under DNSGATE_SYSROOT: named in the host
+# header when present, by its runtime directory or by resolv.conf.
+mkdir -p "$tmp/none/etc" "$tmp/rundir/run/systemd/resolve" "$tmp/stub/etc"
+echo 'nameserver 10.0.0.1' >"$tmp/none/etc/resolv.conf"
+printf '# systemd\nnameserver 127.0.0.53\noptions edns0\n' >"$tmp/stub/etc/resolv.conf"
+for root in none rundir stub; do
+	DNSGATE_SYSROOT=$tmp/$root run --listen 127.0.0.1:53 --allow x.example \
+		--user dnsgate firewall --nft --target host
+	tap_status 0 "host rules with sysroot $root exit 0"
+	if [ $root = none ]; then
+		tap_ok "no systemd-resolved: not named" \
+			bash -c '! grep -q systemd-resolved "$1"' _ "$tmp/out"
+	else
+		tap_match "$(out)" "# systemd-resolved runs here" "$root: systemd-resolved named"
+		tap_match "$(out)" "add --allow-user systemd-resolve" "$root: and the option to add"
+	fi
+done
+DNSGATE_SYSROOT=$tmp/stub run --listen 10.0.0.53:53 --allow x.example firewall --nft
+tap_ok "the container target: not named" bash -c '! grep -q systemd-resolved "$1"' _ "$tmp/out"
+
+# --verify: its options go with it, and it takes none of the printing ones.
+run --listen 127.0.0.1:53 --allow x.example firewall --nft --resolver 10.0.0.1
+tap_status 2 "--resolver without --verify exits 2"
+tap_match "$(err)" "go with --verify" "saying so"
+run --listen 127.0.0.1:53 --allow x.example firewall --verify --nft
+tap_status 2 "--verify with --nft exits 2"
+tap_match "$(err)" "it takes none of the options that print them" "saying why"
+run --listen 127.0.0.1:53 --allow x.example firewall --verify --target host
+tap_status 2 "--verify with --target exits 2"
+run --listen 127.0.0.1:53 --allow x.example firewall --verify --timeout 0
+tap_status 2 "--timeout 0 exits 2"
+run --listen 127.0.0.1:53 --allow x.example firewall --verify --outside 10.0.0.1
+tap_status 2 "--outside without a port exits 2"
+tap_match "$(err)" "--outside: '10.0.0.1' is not an address with a port" "naming it"
+tap_is "$(out)" "" "and checks nothing"
+run --listen 127.0.0.1:53 --allow x.example firewall --verify --resolver bogus
+tap_status 2 "a bad --resolver exits 2"
+run --listen 127.0.0.1:53 --allow x.example firewall --verify --allowed 'a..b'
+tap_status 2 "a bad --allowed exits 2"
+run --listen 127.0.0.1:53 --allow x.example --verify --check
+tap_status 2 "--verify without 'firewall' exits 2"
+
 run --listen 127.0.0.1:53 --allow x.example --user 'a b' --check
 tap_status 2 "a --user that is not a user name exits 2"
 tap_match "$(err)" "--user: 'a b' is not a user name or uid" "naming the bad --user"

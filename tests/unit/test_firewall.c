@@ -435,6 +435,93 @@ int main(void)
 	s = gen(both, 2, "c.conf", DG_FW_NFT, true, 0);
 	ok(s != NULL && !has(s, "skuid"), "container: no user exception");
 	free(s);
+
+	/* --allow-user: more users with the host user's exception. */
+	{
+		static const char *const users[] = { "systemd-resolve", "1001" };
+		struct dg_firewall_options opt = { .backend = DG_FW_NFT,
+						   .target = DG_FW_HOST,
+						   .redirect = true,
+						   .allow_users = users,
+						   .n_allow_users = 2 };
+
+		s = gen_with(both, 2, "h.conf", "dnsgate", &opt);
+		ok(has(s, "th dport { 53, 853 } accept\n\t\tmeta skuid "
+			  "\"systemd-resolve\" meta l4proto { tcp, udp } th "
+			  "dport { 53, 853 } accept\n\t\tmeta skuid \"1001\" "
+			  "meta l4proto { tcp, udp } th dport { 53, 853 } "
+			  "accept\n\t\tmeta l4proto { tcp, udp } th dport "
+			  "{ 53, 853, 5353, 5355 } drop"),
+		   "allow-user nft: each user after dnsgate's, before the "
+		   "drops");
+		ok(count(s, "meta skuid \"systemd-resolve\" meta l4proto "
+			    "{ tcp, udp } th dport { 53, 853 } return\n") == 1,
+		   "allow-user nft --redirect: not redirected either");
+		ok(has(s, "# and, from user systemd-resolve (--allow-user), to "
+			  "port 53 and 853 anywhere.") &&
+		   has(s, "from user 1001 (--allow-user)"),
+		   "allow-user: the header names each user");
+		ok(!has(s, "systemd-resolved runs here"),
+		   "allow-user: no systemd-resolved note unless it was found");
+		free(s);
+		opt.backend = DG_FW_IPTABLES;
+		opt.family = 4;
+		s = gen_with(both, 2, "h.conf", "dnsgate", &opt);
+		ok(count(s, "-A DNSGATE -m owner --uid-owner systemd-resolve -p "
+			    "tcp -m multiport --dports 53,853 -j RETURN\n") == 2,
+		   "allow-user iptables: in filter and in nat");
+		ok(has(s, "--uid-owner dnsgate -p tcp -m multiport --dports "
+			  "53,853 -j RETURN\n-A DNSGATE -m owner --uid-owner "
+			  "systemd-resolve -p udp"),
+		   "allow-user iptables: after dnsgate's own user");
+		free(s);
+		opt.backend = DG_FW_NFT;
+		opt.target = DG_FW_CONTAINER;
+		opt.family = 0;
+		opt.n_allow_users = 1;
+		s = gen_with(both, 2, "c.conf", "dnsgate", &opt);
+		ok(has(s, "meta skuid \"systemd-resolve\"") &&
+		   !has(s, "skuid \"dnsgate\""),
+		   "allow-user container: the named user only, not [server] "
+		   "user");
+		ok(has(s, "fib saddr type != local drop\n") &&
+		   strstr(s, "fib saddr") < strstr(s, "skuid"),
+		   "allow-user container: after the forged-source drop");
+		free(s);
+	}
+
+	/* systemd-resolved found: the header says what it means. */
+	{
+		static const char *const users[] = { "systemd-resolve" };
+		struct dg_firewall_options opt = { .backend = DG_FW_NFT,
+						   .target = DG_FW_HOST,
+						   .systemd_resolved = true };
+
+		s = gen_with(both, 2, "h.conf", "dnsgate", &opt);
+		ok(has(s, "# systemd-resolved runs here") &&
+		   has(s, "over D-Bus or varlink (resolvectl,") &&
+		   has(s, "DNS=127.0.0.1 in resolved.conf"),
+		   "resolved: named, with the D-Bus/varlink caveat and the fix");
+		ok(has(s, "If dnsgate forwards to 127.0.0.53, add --allow-user "
+			  "systemd-resolve"),
+		   "resolved: without --allow-user, says to add it");
+		ok(strstr(s, "systemd-resolved") < strstr(s, "table inet"),
+		   "resolved: in the header, before the rules");
+		free(s);
+		opt.allow_users = users;
+		opt.n_allow_users = 1;
+		s = gen_with(both, 2, "h.conf", "dnsgate", &opt);
+		ok(has(s, "With --allow-user systemd-resolve it reaches its "
+			  "upstreams") && !has(s, "If dnsgate forwards"),
+		   "resolved: with --allow-user, says what that opens");
+		free(s);
+		opt.target = DG_FW_CONTAINER;
+		s = gen_with(both, 2, "c.conf", NULL, &opt);
+		ok(s != NULL && !has(s, "systemd-resolved"),
+		   "resolved: the host target's note only");
+		free(s);
+	}
+
 	{
 		struct dg_config cfg = { 0 };
 		struct dg_firewall_options opt = { .target = DG_FW_HOST };
