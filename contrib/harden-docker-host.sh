@@ -38,7 +38,7 @@ Running it again replaces the rules; it never adds a second copy.
 
 Environment: DNSGATE, the dnsgate binary (default: dnsgate from PATH).
 Exit status: 0 done, 1 failed (nothing applied when DOCKER-USER is
-missing), 2 usage error.
+missing; --dry-run prints all the same, and says so), 2 usage error.
 EOF
 }
 
@@ -157,16 +157,24 @@ if ! { rules4=$(gen 4) && rules6=$(gen 6); }; then
 	exit 1
 fi
 
-if ! has_docker_user iptables; then
+if [ $dry_run = 1 ]; then
+	# A preview needs no Docker: print both families, and say what is
+	# missing for a real run.
+	families="iptables ip6tables"
+	for ipt in $families; do
+		has_docker_user "$ipt" ||
+			err "note: $ipt has no DOCKER-USER chain yet (Docker creates it); a real run would need it"
+	done
+elif ! has_docker_user iptables; then
 	err "the DOCKER-USER chain does not exist in iptables: Docker creates it"
 	err "when its daemon starts with its iptables support on; start Docker first."
 	err "Nothing changed. (iptables -S DOCKER-USER: $why)"
 	exit 1
-fi
-families=iptables
-if ! command -v ip6tables >/dev/null 2>&1; then
+elif ! command -v ip6tables >/dev/null 2>&1; then
+	families=iptables
 	err "no ip6tables: skipping the IPv6 rules; IPv6 DNS from the sandboxes is not filtered"
 elif ! has_docker_user ip6tables; then
+	families=iptables
 	err "ip6tables has no DOCKER-USER chain (Docker's ip6tables support is off):"
 	err "skipping the IPv6 rules; IPv6 DNS from the sandboxes is not filtered"
 else

@@ -15,7 +15,8 @@
 #                                      is 198.51.100.66) on 53/udp+tcp and a
 #                                      TCP listener on 853
 # With --subnet 10.96.1.0/24 --subnet fd96:1::/64 and the test's dnsgate.conf:
-# the script refuses while DOCKER-USER is missing and changes nothing;
+# the script refuses while DOCKER-USER is missing and changes nothing, but
+# --dry-run previews the rules all the same;
 # --dry-run prints the commands and rules and changes nothing; applying makes dnsgate
 # the only resolver the sandbox reaches, twice leaves one copy; --remove
 # restores the router's exact iptables-save, twice is fine; without
@@ -74,6 +75,11 @@ is "$hd_rc" 1 "no DOCKER-USER: the script refuses (exit 1)"
 like "$hd_err" 'the DOCKER-USER chain does not exist' "no DOCKER-USER: it says the chain is missing"
 like "$hd_err" 'Docker creates it' "no DOCKER-USER: it says Docker creates it"
 is "$(snapshot)" "$before" "no DOCKER-USER: nothing changed"
+apply --dry-run
+is "$hd_rc" 0 "no DOCKER-USER, --dry-run: exit 0, a preview all the same"
+like "$hd_out" '^iptables -I DOCKER-USER 1 -j DNSGATE-USER$' "no DOCKER-USER, --dry-run: prints the rules and the jump"
+like "$hd_err" 'no DOCKER-USER chain yet' "no DOCKER-USER, --dry-run: says a real run needs the chain"
+is "$(snapshot)" "$before" "no DOCKER-USER, --dry-run: nothing changed"
 
 # Docker's part: DOCKER-USER, jumped to first from FORWARD.
 docker_user_chain
