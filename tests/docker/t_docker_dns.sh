@@ -43,6 +43,13 @@ is "$(ct_dig nft denied.example.com)" NXDOMAIN "after: a name off the list gets 
 check_rogue_paths "after the nft rules" "no answer" "$(in_ct nft)" "$ROGUE"
 is "$(upstream_count up denied.example.com.)" 0 "the denied name never reached the upstream"
 
+# firewall --verify from inside the container's namespace: every check ok.
+nsenter -t "$nft_pid" -n "$DNSGATE" --listen 172.17.0.1:53 --allow www.example.com \
+	firewall --verify --resolver "$ROGUE" >"$tmp/verify.out" 2>&1
+ok $? "firewall --verify in the container's namespace: every check passes"
+sed 's/^/#   /' "$tmp/verify.out"
+is "$(grep -c '^ok ' "$tmp/verify.out")" 3 "... one ok line each: allowed, denied, the rogue resolver"
+
 # NET_RAW dropped: a raw socket is refused in the container itself.
 docker exec "nft-$$" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)' \
 	>/dev/null 2>&1
@@ -51,6 +58,10 @@ is "$?" 1 "--cap-drop NET_RAW: the container cannot open a raw socket"
 # --- the same with iptables ---
 agent ipt --cap-drop NET_RAW --dns 172.17.0.1
 check_rogue_paths "iptables, before" "$rogue" "$(in_ct ipt)" "$ROGUE"
+nsenter -t "$ipt_pid" -n "$DNSGATE" --listen 172.17.0.1:53 --allow www.example.com \
+	firewall --verify --resolver "$ROGUE" >"$tmp/verify.out" 2>&1
+is "$?" 1 "firewall --verify before the rules: a check fails (exit 1)"
+like "$(cat "$tmp/verify.out")" "^FAIL .*$ROGUE" "... the rogue resolver's, on a FAIL line"
 "$DNSGATE" --listen 172.17.0.1:53 firewall --iptables --family 4 |
 	nsenter -t "$ipt_pid" -n iptables-restore --noflush &&
 	{ nsenter -t "$ipt_pid" -n iptables -C OUTPUT -j DNSGATE 2>/dev/null ||
