@@ -183,6 +183,8 @@ int dg_cli_firewall(const struct dg_config *cfg,
 			     "that user may reach port 53 and 853 elsewhere\n");
 		return DG_EXIT_USAGE;
 	}
+	if (dg_firewall_check(cfg, opt, err) != 0)
+		return DG_EXIT_USAGE;
 	if (dg_firewall_write(cfg, opt, out) != 0) {
 		fprintf(err, "dnsgate: firewall: cannot write the rules: %s\n",
 			strerror(errno));

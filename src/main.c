@@ -36,9 +36,9 @@ static const char usage_text[] =
 	"                                              query logs call for (dnsgate(8))\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables\n"
 	"                        [--target container|host] [--redirect] [--docker-dns]\n"
-	"                        [--family 4|6]\n"
+	"                        [--family 4|6] [--egress [--group NAME]]\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
-	"                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
+	"                        [--subnet CIDR...] [--family 4|6] [--egress]\n"
 	"                                              print firewall rules that leave\n"
 	"                                              the listeners the only resolver\n"
 	"\n"
@@ -81,7 +81,8 @@ static const char usage_text[] =
 	"                        or --user, reaches port 53 and 853 elsewhere)\n"
 	"      --subnet CIDR     docker-user: a sandbox network (the whole subnet)\n"
 	"                        whose forwarded DNS may reach only dnsgate\n"
-	"                        (repeatable; required)\n"
+	"                        (repeatable; default: every Docker bridge,\n"
+	"                        docker0 and br-*, by interface)\n"
 	"      --redirect        DNAT stray port-53 traffic to dnsgate instead of\n"
 	"                        dropping it\n"
 	"      --docker-dns      container: let the container reach Docker's\n"
@@ -91,6 +92,12 @@ static const char usage_text[] =
 	"      --family 4|6      iptables: print only the IPv4 or the IPv6 half\n"
 	"                        (default both, the IPv6 half after a line\n"
 	"                        '# ip6tables-restore')\n"
+	"      --egress          nft: also default-deny the sandbox's other egress\n"
+	"                        but to the addresses dnsgate adds to its nft sets\n"
+	"                        and [firewall] allow_cidrs (rejected, ICMP\n"
+	"                        admin-prohibited), in the sets' table\n"
+	"      --group NAME      --egress, container or host: the sandbox uses the\n"
+	"                        sets of [group NAME] (default: [firewall]'s)\n"
 	"\n"
 	"  -h, --help            show this help (after a command: its own)\n"
 	"  -V, --version         show the version\n"
@@ -137,13 +144,15 @@ static const struct command_help {
 	{ "firewall",
 	  "Usage: dnsgate [OPTIONS] firewall --nft|--iptables\n"
 	  "                        [--target container|host] [--redirect] [--docker-dns]\n"
-	  "                        [--family 4|6]\n"
+	  "                        [--family 4|6] [--egress [--group NAME]]\n"
 	  "       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
-	  "                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
+	  "                        [--subnet CIDR...] [--family 4|6] [--egress]\n"
 	  "\n"
 	  "Print firewall rules that leave the configured listeners the only\n"
-	  "resolver. 'dnsgate --help' describes each option; dnsgate(8) the\n"
-	  "targets.\n"
+	  "resolver; with --egress (nft), also a default-deny policy for the\n"
+	  "sandbox's other egress that lets through only the addresses dnsgate\n"
+	  "adds to its nft sets and [firewall] allow_cidrs. 'dnsgate --help'\n"
+	  "describes each option; dnsgate(8) the targets.\n"
 	  "\n"
 	  "Exit status: 0 printed, 2 a bad option or configuration.\n" },
 };
@@ -166,6 +175,8 @@ enum {
 	OPT_DOCKER_DNS,
 	OPT_FAMILY,
 	OPT_SUBNET,
+	OPT_EGRESS,
+	OPT_GROUP,
 	OPT_FORMAT,
 	OPT_DEPTH,
 };
@@ -190,6 +201,8 @@ static const struct option options[] = {
 	{ "docker-dns", no_argument, NULL, OPT_DOCKER_DNS },
 	{ "family", required_argument, NULL, OPT_FAMILY },
 	{ "subnet", required_argument, NULL, OPT_SUBNET },
+	{ "egress", no_argument, NULL, OPT_EGRESS },
+	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "help", no_argument, NULL, 'h' },
@@ -252,6 +265,12 @@ static int firewall_option(struct args *a, int c, const char *v)
 		return 0;
 	case OPT_DOCKER_DNS:
 		a->fw.docker_dns = true;
+		return 0;
+	case OPT_EGRESS:
+		a->fw.egress = true;
+		return 0;
+	case OPT_GROUP:
+		a->fw.group = v;
 		return 0;
 	case OPT_FAMILY:
 		if (strcmp(v, "4") != 0 && strcmp(v, "6") != 0) {
@@ -325,7 +344,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 			break;
 		case OPT_NFT: case OPT_IPTABLES: case OPT_TARGET:
 		case OPT_REDIRECT: case OPT_DOCKER_DNS: case OPT_FAMILY:
-		case OPT_SUBNET:
+		case OPT_SUBNET: case OPT_EGRESS: case OPT_GROUP:
 			if (firewall_option(a, c, optarg) != 0)
 				return DG_EXIT_USAGE;
 			break;
@@ -359,12 +378,19 @@ static bool firewall_options_ok(const struct args *a, bool extra_args)
 	if (a->fw_backends != 1 || extra_args)
 		wrong = "usage: dnsgate firewall --nft|--iptables "
 			"[--target container|host] [--redirect] [--docker-dns] "
-			"[--family 4|6]\n"
+			"[--family 4|6] [--egress [--group NAME]]\n"
 			"       dnsgate firewall --nft|--iptables --target "
-			"docker-user --subnet CIDR... [--family 4|6]";
-	else if (fw->target == DG_FW_DOCKER_USER && fw->n_subnets == 0)
-		wrong = "firewall: --target docker-user needs --subnet CIDR "
-			"(the sandbox networks; repeatable)";
+			"docker-user [--subnet CIDR...] [--family 4|6] "
+			"[--egress]";
+	else if (fw->egress && fw->backend != DG_FW_NFT)
+		wrong = "firewall: --egress needs --nft: iptables cannot match "
+			"the nftables sets dnsgate fills";
+	else if (fw->group != NULL && !fw->egress)
+		wrong = "firewall: --group goes with --egress (whose sets the "
+			"sandbox uses)";
+	else if (fw->group != NULL && fw->target == DG_FW_DOCKER_USER)
+		wrong = "firewall: --group goes with --target container or "
+			"host (docker-user tells the groups by their clients)";
 	else if (fw->target == DG_FW_DOCKER_USER && fw->redirect)
 		wrong = "firewall: --redirect goes with --target container or "
 			"host";
@@ -399,8 +425,8 @@ static bool command_ok(const struct args *a, int n_args)
 	}
 	if (a->fw_options && !firewall) {
 		dg_log(DG_LOG_ERR, "--nft, --iptables, --target, --redirect, "
-				   "--docker-dns, --family and --subnet go with "
-				   "the firewall command");
+				   "--docker-dns, --family, --subnet, --egress "
+				   "and --group go with the firewall command");
 		return false;
 	}
 	if (firewall)
