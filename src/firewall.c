@@ -569,9 +569,10 @@ static void du_family_notes(const struct dg_config *cfg,
 			fprintf(out, "# No IPv%d --subnet: no IPv%d DNS "
 				     "rules.\n", f, f);
 		else if (!family_has_forward_listener(cfg, f))
-			fprintf(out, "# No forwarded IPv%d listener: all IPv%d "
-				     "DNS from the sandbox is dropped.\n",
-				f, f);
+			fprintf(out, "# No forwarded IPv%d listener: all DNS "
+				     "from the IPv%d %s is dropped.\n",
+				f, f, opt->n_subnets > 0 ? "subnets"
+							 : "Docker bridges");
 	}
 }
 
