@@ -498,10 +498,11 @@ static void set_group_listen(struct load *l, const struct key *k,
 	for_each_item(l, k, v, add_group_listen);
 }
 
-static void add_group_client(struct load *l, const struct key *k,
-			     const char *item)
+/* Parse item as a prefix and append it to *v. */
+static void push_prefix(struct load *l, const struct key *k,
+			const char *item, struct dg_prefix **v, size_t *n,
+			size_t *cap)
 {
-	struct dg_group *g = l->group;
 	struct dg_prefix p;
 
 	if (dg_prefix_parse(item, &p) != 0) {
@@ -511,12 +512,19 @@ static void add_group_client(struct load *l, const struct key *k,
 			  item);
 		return;
 	}
-	if (dg_grow(&g->clients, &g->cap_clients, g->n_clients + 1,
-		    sizeof(*g->clients)) != 0) {
+	if (dg_grow(v, cap, *n + 1, sizeof(**v)) != 0) {
 		oom(l);
 		return;
 	}
-	g->clients[g->n_clients++] = p;
+	(*v)[(*n)++] = p;
+}
+
+static void add_group_client(struct load *l, const struct key *k,
+			     const char *item)
+{
+	struct dg_group *g = l->group;
+
+	push_prefix(l, k, item, &g->clients, &g->n_clients, &g->cap_clients);
 }
 
 static void set_group_clients(struct load *l, const struct key *k,
@@ -529,21 +537,9 @@ static void add_allow_cidr(struct load *l, const struct key *k,
 			   const char *item)
 {
 	struct dg_config *cfg = l->cfg;
-	struct dg_prefix p;
 
-	if (dg_prefix_parse(item, &p) != 0) {
-		key_error(l, k,
-			  "'%s' is not an address prefix (ADDR/LEN, host bits "
-			  "zero)",
-			  item);
-		return;
-	}
-	if (dg_grow(&cfg->allow_cidrs, &cfg->cap_allow_cidrs,
-		    cfg->n_allow_cidrs + 1, sizeof(*cfg->allow_cidrs)) != 0) {
-		oom(l);
-		return;
-	}
-	cfg->allow_cidrs[cfg->n_allow_cidrs++] = p;
+	push_prefix(l, k, item, &cfg->allow_cidrs, &cfg->n_allow_cidrs,
+		    &cfg->cap_allow_cidrs);
 }
 
 static void set_allow_cidrs(struct load *l, const struct key *k,
@@ -955,9 +951,8 @@ const char *dg_log_level_name(enum dg_log_level level)
 	return (size_t)level < DG_ARRAY_SIZE(names) ? names[level] : "info";
 }
 
-/* The group of cfg named name, or NULL. */
-static const struct dg_group *group_named(const struct dg_config *cfg,
-					  const char *name)
+const struct dg_group *dg_config_group(const struct dg_config *cfg,
+				       const char *name)
 {
 	for (size_t i = 0; i < cfg->n_groups; i++)
 		if (strcmp(cfg->groups[i].name, name) == 0)
@@ -1009,7 +1004,7 @@ static void on_section(struct load *l, const char *name, size_t len)
 		free(copy);
 		return;
 	}
-	if ((first = group_named(l->cfg, gname)) != NULL) {
+	if ((first = dg_config_group(l->cfg, gname)) != NULL) {
 		dg_diag_error(l->d, l->file, l->line,
 			      "[%s]: repeated group (first at line %u)", copy,
 			      first->line);
@@ -1752,14 +1747,14 @@ void dg_config_warn_restart_only(const struct dg_config *old,
 		/* By name: a reload may reorder the groups. */
 		for (size_t j = 0; j < cfg->n_groups; j++) {
 			const struct dg_group *g = &cfg->groups[j];
-			const struct dg_group *og = group_named(old, g->name);
+			const struct dg_group *og = dg_config_group(old, g->name);
 
 			warn_key(out, k, g->name, old, og ? og : &none, cfg, g);
 		}
 		for (size_t j = 0; j < old->n_groups; j++) {
 			const struct dg_group *og = &old->groups[j];
 
-			if (group_named(cfg, og->name) == NULL)
+			if (dg_config_group(cfg, og->name) == NULL)
 				warn_key(out, k, og->name, old, og, cfg, &none);
 		}
 	}

@@ -217,6 +217,10 @@ bool dg_config_audits(const struct dg_config *cfg, const struct dg_group *g);
 const struct dg_nftset_name *dg_config_nft_sets(const struct dg_config *cfg,
 						const struct dg_group *g);
 
+/* The group of cfg named name, or NULL. */
+const struct dg_group *dg_config_group(const struct dg_config *cfg,
+				       const char *name);
+
 /* Does any set ([firewall]'s or a group's) take answers? */
 bool dg_config_has_nft_sets(const struct dg_config *cfg);
 

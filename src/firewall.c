@@ -487,8 +487,9 @@ static void write_ipt(const struct dg_config *cfg,
  * listener on a wildcard address (dnsgate on the host itself) is reached
  * through INPUT and needs no rule here; a listener in a container or on
  * another host is forwarded to and is allowed by address and port. Only
- * packets from the --subnet prefixes are matched: the host's other traffic
- * is not this target's business.
+ * packets from the --subnet prefixes (without any: from a Docker bridge,
+ * by interface) are matched: the host's other traffic is not this
+ * target's business.
  *
  * Those prefixes mean something only if a container cannot forge its
  * source. So, before routing (raw priority, both for the host's INPUT,
@@ -797,15 +798,6 @@ static const char *config_file(const struct dg_config *cfg)
 	return cfg->path != NULL ? cfg->path : "the embedded default";
 }
 
-static const struct dg_group *group_named(const struct dg_config *cfg,
-					  const char *name)
-{
-	for (size_t i = 0; i < cfg->n_groups; i++)
-		if (strcmp(cfg->groups[i].name, name) == 0)
-			return &cfg->groups[i];
-	return NULL;
-}
-
 int dg_firewall_check(const struct dg_config *cfg,
 		      const struct dg_firewall_options *opt, FILE *err)
 {
@@ -849,7 +841,7 @@ int dg_firewall_check(const struct dg_config *cfg,
 			continue;
 		return DG_EMALFORMED;
 	}
-	if (opt->group != NULL && group_named(cfg, opt->group) == NULL) {
+	if (opt->group != NULL && dg_config_group(cfg, opt->group) == NULL) {
 		fprintf(err, "dnsgate: firewall: --group: %s has no [group "
 			     "%s]\n", config_file(cfg), opt->group);
 		return DG_EMALFORMED;
@@ -981,7 +973,7 @@ static void nft_egress_tail(const struct dg_config *cfg,
 		const struct dg_nftset_name *sets;
 
 		if (opt->group != NULL)
-			g = group_named(cfg, opt->group);
+			g = dg_config_group(cfg, opt->group);
 		sets = dg_config_nft_sets(cfg, g);
 		for (unsigned i = 0; i < 2; i++)
 			if (sets[i].table != NULL)

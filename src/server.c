@@ -49,7 +49,7 @@ struct dg_server {
 	size_t waiting; /* queries in forward(), at most max_waiting */
 	struct dg_hash_key hash_key; /* the caches' and the budget's */
 	unsigned n_workers;          /* running, whatever a reload says */
-	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
+	struct dg_nftset *nftset; /* NULL: no nft_set anywhere */
 	uv_timer_t *qlog_tick;    /* summaries of held-back denial lines */
 	struct dg_metrics *metrics; /* NULL: no [metrics] listen */
 	struct dg_replier reply;    /* output buffer, counters, query log */

@@ -76,6 +76,21 @@ elements() {
 		sed -n 's/.*elements = { \([^}]*\) }.*/\1/p'
 }
 
+# egress_up NS TARGET: the rules of $tmp/TARGET.conf printed (into
+# $tmp/TARGET.nft) and applied in NS, then dnsgate started there with it.
+egress_up() {
+	local ns=$1 target=$2
+	"$DNSGATE" -c "$tmp/$target.conf" firewall --nft --egress \
+		--target "$target" >"$tmp/$target.nft"
+	ok $? "$target: firewall --nft --egress prints the rules"
+	ip netns exec "$ns" nft -f "$tmp/$target.nft" 2>"$tmp/nft.err"
+	ok $? "$target: nft applies them" || sed 's/^/#   /' "$tmp/nft.err"
+	nsbg "$ns" "$tmp/$target.log" "$DNSGATE" -c "$tmp/$target.conf"
+	wait_until 5 grep -q "listening on" "$tmp/$target.log" || {
+		echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/$target.log"
+		exit 99; }
+}
+
 # --- (a) target container --------------------------------------------------
 ip link add sb0 netns "$SB" type veth peer name peer0 netns "$PEER" &&
 addr "$SB" sb0 192.0.2.1/24 2001:db8:e::1/64 &&
@@ -107,14 +122,7 @@ wait_until 5 bound "$PEER" t '*' 80 &&
 is "$(attempt sbx 192.0.2.81 80) $(attempt sbx 2001:db8:e::81 80)" \
 	"connected connected" "no rules: 192.0.2.81 and [2001:db8:e::81] connect"
 
-"$DNSGATE" -c "$tmp/container.conf" firewall --nft --egress \
-	>"$tmp/container.nft" 2>"$tmp/gen.err"
-ok $? "firewall --nft --egress prints the rules"
-sbx nft -f "$tmp/container.nft" 2>"$tmp/nft.err"
-ok $? "nft applies them" || sed 's/^/#   /' "$tmp/nft.err"
-nsbg "$SB" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/container.conf"
-wait_until 5 grep -q "listening on" "$tmp/dnsgate.log" || {
-	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate.log"; exit 99; }
+egress_up "$SB" container
 
 like "$(attempt sbx 192.0.2.80 80)" '^rejected E(HOSTUNREACH|ACCES|NETUNREACH|CONNREFUSED)$' \
 	"before an answer, 192.0.2.80 is rejected at once (no timeout)"
@@ -166,7 +174,7 @@ rtx sysctl -qw net.ipv4.ip_forward=1 || {
 	echo "# cannot set up the topology"; exit 99; }
 start_tcp_listener "$DST" 80
 nsbg "$RT" "$tmp/up2.log" stdbuf -oL "$LDNS_TESTNS" -v -p 5300 "$testns"
-cat >"$tmp/du.conf" <<EOC
+cat >"$tmp/docker-user.conf" <<EOC
 [server]
 listen = 10.77.1.1:53
 [upstream]
@@ -190,16 +198,9 @@ wait_until 5 bound "$DST" t '*' 80 &&
 is "$(attempt sa 203.0.113.2 80) $(attempt sbb 203.0.113.2 80)" \
 	"connected connected" "no rules: both sandboxes reach 203.0.113.2"
 
-"$DNSGATE" -c "$tmp/du.conf" firewall --nft --egress --target docker-user \
-	>"$tmp/du.nft"
-ok $? "firewall --nft --egress --target docker-user prints the rules"
-grep -q 'any Docker bridge (docker0, br-\*, by interface' "$tmp/du.nft"
+egress_up "$RT" docker-user
+grep -q 'any Docker bridge (docker0, br-\*, by interface' "$tmp/docker-user.nft"
 ok $? "without --subnet the header says every Docker bridge, by interface"
-rtx nft -f "$tmp/du.nft" 2>"$tmp/nft2.err"
-ok $? "nft applies them in the router" || sed 's/^/#   /' "$tmp/nft2.err"
-nsbg "$RT" "$tmp/dnsgate2.log" "$DNSGATE" -c "$tmp/du.conf"
-wait_until 5 grep -q "listening on" "$tmp/dnsgate2.log" || {
-	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate2.log"; exit 99; }
 
 like "$(attempt sa 203.0.113.2 80)" '^rejected ' \
 	"before an answer, group a's sandbox is rejected at once"
@@ -218,7 +219,7 @@ is "$(dig_a sbb 10.77.1.1 nothere.example)" NXDOMAIN \
 	"dnsgate still denies a name not listed"
 
 before=$(rules "$RT")
-rtx nft -f "$tmp/du.nft"
+rtx nft -f "$tmp/docker-user.nft"
 is "$(rules "$RT")" "$before" "docker-user: applying again keeps the same rules, once"
 like "$(elements "$RT" a4)" '^203\.0\.113\.2 timeout' "and the set's element"
 done_testing
