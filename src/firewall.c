@@ -1001,39 +1001,43 @@ static void egress_header(const struct dg_config *cfg,
 	bool du = opt->target == DG_FW_DOCKER_USER;
 
 	fprintf(out, "#\n# Egress (--egress), in table inet %s with the sets "
-		     "dnsgate fills: every other\n# packet %s is rejected "
-		     "(ICMP admin-prohibited: tools fail at once)\n# but "
-		     "replies (established, related), %sICMPv6 neighbour "
-		     "discovery,\n# DNS to the listeners%s, ",
-		table,
-		du ? "forwarded from the sandbox (as the DNS rules match it)"
-		   : "this namespace sends",
-		du ? "" : "loopback, ",
-		!du && cfg->user != NULL ? ", dnsgate's user" : "");
+		     "dnsgate fills.\n", table);
 	if (du)
-		fprintf(out, "for a group's clients the addresses\n# in its "
-			     "sets (the [firewall] sets for sources in no "
-			     "group with sets),\n");
+		fprintf(out, "# Every other packet forwarded from the sandbox "
+			     "(matched as the DNS rules\n# match it) is "
+			     "rejected, ICMP admin-prohibited, so tools fail at "
+			     "once.\n# Let through: replies (established, "
+			     "related), ICMPv6 neighbour discovery,\n# DNS to "
+			     "the listeners, for a group's clients the addresses "
+			     "in its sets\n# (the [firewall] sets for sources "
+			     "in no group with sets of its own),\n");
 	else
-		fprintf(out, "the addresses in the sets of %s%s,\n",
-			opt->group ? "group " : "", opt->group ? opt->group
-					: "[firewall] (no --group)");
+		fprintf(out, "# Every other packet this namespace sends is "
+			     "rejected, ICMP admin-prohibited,\n# so tools "
+			     "fail at once. Let through: replies (established, "
+			     "related),\n# loopback, ICMPv6 neighbour discovery, "
+			     "DNS to the listeners,\n# %s%s%sthe addresses in "
+			     "the sets of %s%s,\n",
+			cfg->user != NULL ? "user " : "",
+			cfg->user != NULL ? cfg->user : "",
+			cfg->user != NULL ? " (dnsgate's own), " : "",
+			opt->group != NULL ? "group " : "",
+			opt->group != NULL ? opt->group
+					   : "[firewall] (no --group)");
 	fprintf(out, "# and [firewall] allow_cidrs:");
 	for (size_t i = 0; i < cfg->n_allow_cidrs; i++) {
 		dg_prefix_format(&cfg->allow_cidrs[i], text, sizeof(text));
 		fprintf(out, " %s", text);
 	}
 	fprintf(out, "%s.\n", cfg->n_allow_cidrs == 0 ? " none" : "");
-	if (du) {
-		fprintf(out, "# Traffic to this host itself (INPUT) is not "
-			     "touched.\n");
-		for (size_t i = 0; i < cfg->n_groups; i++)
-			if (cfg->groups[i].n_clients == 0)
-				fprintf(out, "# [group %s] has no clients: "
-					     "not usable here (its sandbox is "
-					     "not told by source).\n",
-					cfg->groups[i].name);
-	}
+	if (!du)
+		return;
+	fprintf(out, "# Traffic to this host itself (INPUT) is not touched.\n");
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (cfg->groups[i].n_clients == 0)
+			fprintf(out, "# [group %s] has no clients: not usable "
+				     "here (its sandbox is not told by\n# "
+				     "source).\n", cfg->groups[i].name);
 }
 
 /* Declare the set (add: what it holds stays) unless an earlier one was

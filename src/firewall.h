@@ -22,9 +22,10 @@
  * with none given from every Docker bridge by interface (docker0, br-*:
  * networks made later too), to port 53, 853, 5353 or 5355 go only to the
  * dnsgate listeners, address and port. Only those sources are touched; a
- * family with no subnet gets no DNS rules. And on prerouting, whatever the subnets: a packet from a Docker
- * bridge (docker0, br-*) whose source the host does not route back through
- * that bridge is forged and dropped (for iptables, a raw-table chain).
+ * family with no subnet gets no DNS rules. And on prerouting, whatever
+ * the subnets: a packet from a Docker bridge (docker0, br-*) whose source
+ * the host does not route back through that bridge is forged and dropped
+ * (for iptables, a raw-table chain).
  *
  * With `egress` (nft only), a second part in the table of the nft sets
  * dnsgate fills: default-deny for the sandbox's other egress (container
