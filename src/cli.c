@@ -244,6 +244,8 @@ int dg_cli_firewall(const struct dg_config *cfg,
 		}
 	/* Looked for here, not in the pure writer, which only says it. */
 	o.systemd_resolved = opt->target == DG_FW_HOST && resolved_present();
+	if (dg_firewall_check(cfg, &o, err) != 0)
+		return DG_EXIT_USAGE;
 	if (dg_firewall_write(cfg, &o, out) != 0) {
 		fprintf(err, "dnsgate: firewall: cannot write the rules: %s\n",
 			strerror(errno));

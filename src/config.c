@@ -434,16 +434,23 @@ static void set_metrics_listen(struct load *l, const struct key *k,
 	l->cfg->metrics_listen = a;
 }
 
-/* nft_set (A records) and nft_set6 (AAAA): "FAMILY TABLE SET", or off. */
+/* nft_set (A records) and nft_set6 (AAAA), of [firewall] or a group:
+ * "FAMILY TABLE SET", or off. The line is kept for `firewall --egress`,
+ * which needs all the sets in one table. */
 static void set_nft_set(struct load *l, const struct key *k, const char *v)
 {
 	struct dg_nftset_name *dst = field(l, k);
-	int af = dst == &l->cfg->nft_set[1] ? AF_INET6 : AF_INET;
+	unsigned i = strcmp(k->name, "nft_set6") == 0;
+	int af = i ? AF_INET6 : AF_INET;
 	struct dg_nftset_name n;
 	const char *why = NULL;
 	int rc;
 
 	dg_nftset_name_clear(dst);
+	if (l->group != NULL)
+		l->group->nft_set_line[i] = l->line;
+	else
+		l->cfg->nft_set_line[i] = l->line;
 	if (*v == '\0' || strcasecmp(v, "off") == 0)
 		return;
 	rc = dg_nftset_name_parse(v, af, &n, &why);
@@ -491,10 +498,11 @@ static void set_group_listen(struct load *l, const struct key *k,
 	for_each_item(l, k, v, add_group_listen);
 }
 
-static void add_group_client(struct load *l, const struct key *k,
-			     const char *item)
+/* Parse item as a prefix and append it to *v. */
+static void push_prefix(struct load *l, const struct key *k,
+			const char *item, struct dg_prefix **v, size_t *n,
+			size_t *cap)
 {
-	struct dg_group *g = l->group;
 	struct dg_prefix p;
 
 	if (dg_prefix_parse(item, &p) != 0) {
@@ -504,18 +512,40 @@ static void add_group_client(struct load *l, const struct key *k,
 			  item);
 		return;
 	}
-	if (dg_grow(&g->clients, &g->cap_clients, g->n_clients + 1,
-		    sizeof(*g->clients)) != 0) {
+	if (dg_grow(v, cap, *n + 1, sizeof(**v)) != 0) {
 		oom(l);
 		return;
 	}
-	g->clients[g->n_clients++] = p;
+	(*v)[(*n)++] = p;
+}
+
+static void add_group_client(struct load *l, const struct key *k,
+			     const char *item)
+{
+	struct dg_group *g = l->group;
+
+	push_prefix(l, k, item, &g->clients, &g->n_clients, &g->cap_clients);
 }
 
 static void set_group_clients(struct load *l, const struct key *k,
 			      const char *v)
 {
 	for_each_item(l, k, v, add_group_client);
+}
+
+static void add_allow_cidr(struct load *l, const struct key *k,
+			   const char *item)
+{
+	struct dg_config *cfg = l->cfg;
+
+	push_prefix(l, k, item, &cfg->allow_cidrs, &cfg->n_allow_cidrs,
+		    &cfg->cap_allow_cidrs);
+}
+
+static void set_allow_cidrs(struct load *l, const struct key *k,
+			    const char *v)
+{
+	for_each_item(l, k, v, add_allow_cidr);
 }
 
 /* A key's member to print: of g for [group] keys, else of cfg. */
@@ -684,15 +714,27 @@ static void print_nft_set(FILE *out, const struct dg_config *cfg,
 				  : "off");
 }
 
+
+static void put_prefixes(FILE *out, const struct dg_prefix *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char text[DG_ADDR_STRLEN];
+
+		dg_prefix_format(&p[i], text, sizeof(text));
+		put_item(out, i, text);
+	}
+}
+
 static void print_group_clients(FILE *out, const struct dg_config *cfg,
 				const struct dg_group *g, const struct key *k)
 {
-	for (size_t i = 0; i < g->n_clients; i++) {
-		char text[DG_ADDR_STRLEN];
+	put_prefixes(out, g->clients, g->n_clients);
+}
 
-		dg_prefix_format(&g->clients[i], text, sizeof(text));
-		put_item(out, i, text);
-	}
+static void print_allow_cidrs(FILE *out, const struct dg_config *cfg,
+			      const struct dg_group *g, const struct key *k)
+{
+	put_prefixes(out, cfg->allow_cidrs, cfg->n_allow_cidrs);
 }
 
 static void note_group_clients(FILE *out, const struct dg_config *cfg,
@@ -716,6 +758,25 @@ static void print_group_total(FILE *out, const struct dg_config *cfg,
 			      const struct dg_group *g, const struct key *k)
 {
 	fprintf(out, " %u", group_total(cfg, g));
+}
+
+const struct dg_nftset_name *dg_config_nft_sets(const struct dg_config *cfg,
+						const struct dg_group *g)
+{
+	if (g != NULL &&
+	    (g->nft_set[0].table != NULL || g->nft_set[1].table != NULL))
+		return g->nft_set;
+	return cfg->nft_set;
+}
+
+bool dg_config_has_nft_sets(const struct dg_config *cfg)
+{
+	if (cfg->nft_set[0].table != NULL || cfg->nft_set[1].table != NULL)
+		return true;
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (dg_config_nft_sets(cfg, &cfg->groups[i]) != cfg->nft_set)
+			return true;
+	return false;
 }
 
 bool dg_config_audits(const struct dg_config *cfg, const struct dg_group *g)
@@ -825,6 +886,10 @@ static const struct key keys[] = {
 	  CFG(nft_set[0]), 0, 0, false, AT_START, NULL },
 	{ "firewall", "nft_set6", set_nft_set, print_nft_set,
 	  CFG(nft_set[1]), 0, 0, false, AT_START, NULL },
+	{ "firewall", "nft_set_min_ttl", set_uint, print_uint,
+	  CFG(nft_set_min_ttl), 0, 604800, false, APPLIED, NULL },
+	{ "firewall", "allow_cidrs", set_allow_cidrs, print_allow_cidrs,
+	  0, 0, 0, true, APPLIED, NULL },
 	{ "group", "listen", set_group_listen, print_listen,
 	  GROUP(listen), DEFAULT_LISTEN_PORT, 0, true, SOCKETS, NULL },
 	{ "group", "clients", set_group_clients, print_group_clients,
@@ -837,6 +902,10 @@ static const struct key keys[] = {
 	  GROUP(new_names_per_minute_total), 1, 1000000, false, APPLIED, NULL },
 	{ "group", "mode", set_mode, print_mode,
 	  GROUP(mode), 0, 0, false, APPLIED, note_mode },
+	{ "group", "nft_set", set_nft_set, print_nft_set,
+	  GROUP(nft_set[0]), 0, 0, false, AT_START, NULL },
+	{ "group", "nft_set6", set_nft_set, print_nft_set,
+	  GROUP(nft_set[1]), 0, 0, false, AT_START, NULL },
 };
 
 static const char *const sections[] = { "server", "upstream", "policy",
@@ -869,6 +938,10 @@ static void config_init_defaults(struct dg_config *cfg)
 	cfg->deny_log_rate = 20;
 	cfg->log_level = DG_LOG_INFO;
 	cfg->metrics_enabled = false;
+	/* An element outlives a short TTL (like Cilium's tofqdns-min-ttl):
+	 * applications reconnect to an address long after its record
+	 * expired in their resolver. */
+	cfg->nft_set_min_ttl = 300;
 }
 
 const char *dg_log_level_name(enum dg_log_level level)
@@ -878,9 +951,8 @@ const char *dg_log_level_name(enum dg_log_level level)
 	return (size_t)level < DG_ARRAY_SIZE(names) ? names[level] : "info";
 }
 
-/* The group of cfg named name, or NULL. */
-static const struct dg_group *group_named(const struct dg_config *cfg,
-					  const char *name)
+const struct dg_group *dg_config_group(const struct dg_config *cfg,
+				       const char *name)
 {
 	for (size_t i = 0; i < cfg->n_groups; i++)
 		if (strcmp(cfg->groups[i].name, name) == 0)
@@ -932,7 +1004,7 @@ static void on_section(struct load *l, const char *name, size_t len)
 		free(copy);
 		return;
 	}
-	if ((first = group_named(l->cfg, gname)) != NULL) {
+	if ((first = dg_config_group(l->cfg, gname)) != NULL) {
 		dg_diag_error(l->d, l->file, l->line,
 			      "[%s]: repeated group (first at line %u)", copy,
 			      first->line);
@@ -1120,9 +1192,12 @@ static void config_free_lists(struct dg_config *cfg)
 		free(cfg->groups[i].clients);
 		strings_free(&cfg->groups[i].zones);
 		strings_free(&cfg->groups[i].allow);
+		dg_nftset_name_clear(&cfg->groups[i].nft_set[0]);
+		dg_nftset_name_clear(&cfg->groups[i].nft_set[1]);
 		dg_policy_free(cfg->groups[i].policy);
 	}
 	free(cfg->groups);
+	free(cfg->allow_cidrs);
 }
 
 void dg_config_ref(struct dg_config *cfg)
@@ -1672,14 +1747,14 @@ void dg_config_warn_restart_only(const struct dg_config *old,
 		/* By name: a reload may reorder the groups. */
 		for (size_t j = 0; j < cfg->n_groups; j++) {
 			const struct dg_group *g = &cfg->groups[j];
-			const struct dg_group *og = group_named(old, g->name);
+			const struct dg_group *og = dg_config_group(old, g->name);
 
 			warn_key(out, k, g->name, old, og ? og : &none, cfg, g);
 		}
 		for (size_t j = 0; j < old->n_groups; j++) {
 			const struct dg_group *og = &old->groups[j];
 
-			if (group_named(cfg, og->name) == NULL)
+			if (dg_config_group(cfg, og->name) == NULL)
 				warn_key(out, k, og->name, old, og, cfg, &none);
 		}
 	}

@@ -65,6 +65,10 @@ struct dg_group {
 	struct dg_strings allow;
 	unsigned new_names_per_minute_total; /* 0: the [policy] one */
 	enum dg_mode mode;                   /* INHERIT: the [policy] one */
+	/* Its own nft sets, A ([0]) and AAAA ([1]); table NULL: none. A group
+	 * with either takes its answers there and never to [firewall]'s. */
+	struct dg_nftset_name nft_set[2];
+	unsigned nft_set_line[2]; /* where each was set; 0: not set */
 	/* Its zones and allow lines, under the global [policy] limits. */
 	struct dg_policy *policy;
 };
@@ -127,6 +131,13 @@ struct dg_config {
 	/* [firewall]: the sets A ([0]) and AAAA ([1]) answers are added to;
 	 * table NULL: none. */
 	struct dg_nftset_name nft_set[2];
+	unsigned nft_set_line[2]; /* where each was set; 0: not set */
+	/* The least timeout of a set element, whatever the record's TTL:
+	 * applications reconnect after the TTL the client saw expired. */
+	unsigned nft_set_min_ttl;
+	/* Destinations `firewall --egress` lets through without an answer. */
+	struct dg_prefix *allow_cidrs;
+	size_t n_allow_cidrs, cap_allow_cidrs;
 
 	struct dg_group *groups;
 	size_t n_groups, cap_groups;
@@ -200,6 +211,18 @@ unsigned dg_config_total_for(const struct dg_config *cfg, size_t i);
 /* Does the policy of group g (NULL: the global one) audit rather than
  * enforce? A group without a mode of its own takes [policy] mode. */
 bool dg_config_audits(const struct dg_config *cfg, const struct dg_group *g);
+
+/* The sets answers to policy group g (NULL: no group) go to: g's own
+ * when it has either, else [firewall]'s. */
+const struct dg_nftset_name *dg_config_nft_sets(const struct dg_config *cfg,
+						const struct dg_group *g);
+
+/* The group of cfg named name, or NULL. */
+const struct dg_group *dg_config_group(const struct dg_config *cfg,
+				       const char *name);
+
+/* Does any set ([firewall]'s or a group's) take answers? */
+bool dg_config_has_nft_sets(const struct dg_config *cfg);
 
 /* How many policies, the global one and the groups', audit. */
 size_t dg_config_audit_count(const struct dg_config *cfg);

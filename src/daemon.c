@@ -623,7 +623,7 @@ static void signals_init(struct daemon *d)
 static int start_serving(struct daemon *d, struct dg_config *cfg,
 			 bool *pidfile_written)
 {
-	bool nft = cfg->nft_set[0].table != NULL || cfg->nft_set[1].table != NULL;
+	bool nft = dg_config_has_nft_sets(cfg);
 	const char *user;
 	int rc;
 

@@ -31,6 +31,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <linux/netfilter.h>
+
 /* The ports dropped unless they lead to a listener: DNS, DoT and DoQ,
  * mDNS, LLMNR. */
 #define DG_FW_PORTS_NFT "{ 53, 853, 5353, 5355 }"
@@ -177,6 +179,10 @@ static void write_header(const struct dg_config *cfg,
 			dg_prefix_format(&opt->subnets[i], text, sizeof(text));
 			fprintf(out, " %s", text);
 		}
+		if (opt->n_subnets == 0)
+			fprintf(out, " any Docker bridge (docker0, br-*, by "
+				     "interface:\n# networks created later "
+				     "too)");
 		fprintf(out, "\n# to port 53, 853, 5353 or 5355 (UDP or TCP) "
 			     "is dropped; other sources are not touched.\n"
 			     "# From any Docker bridge (docker0, br-*), a "
@@ -541,8 +547,9 @@ static void write_ipt(const struct dg_config *cfg,
  * listener on a wildcard address (dnsgate on the host itself) is reached
  * through INPUT and needs no rule here; a listener in a container or on
  * another host is forwarded to and is allowed by address and port. Only
- * packets from the --subnet prefixes are matched: the host's other traffic
- * is not this target's business.
+ * packets from the --subnet prefixes (without any: from a Docker bridge,
+ * by interface) are matched: the host's other traffic is not this
+ * target's business.
  *
  * Those prefixes mean something only if a container cannot forge its
  * source. So, before routing (raw priority, both for the host's INPUT,
@@ -619,21 +626,56 @@ static void du_family_notes(const struct dg_config *cfg,
 				     "forwarded; no rule.\n", l.addr, l.port);
 	}
 	for (int f = 4; f <= 6; f += 2) {
-		if (!family_has_subnet(opt, f))
+		if (opt->n_subnets > 0 && !family_has_subnet(opt, f))
 			fprintf(out, "# No IPv%d --subnet: no IPv%d DNS "
 				     "rules.\n", f, f);
 		else if (!family_has_forward_listener(cfg, f))
 			fprintf(out, "# No forwarded IPv%d listener: all DNS "
-				     "from the IPv%d subnets is dropped.\n",
-				f, f);
+				     "from the IPv%d %s is dropped.\n",
+				f, f, opt->n_subnets > 0 ? "subnets"
+							 : "Docker bridges");
 	}
 }
+
+/* The sources the docker-user rules cover: the --subnet prefixes, or,
+ * with none, every Docker bridge by interface. */
+static size_t du_n_sources(const struct dg_firewall_options *opt)
+{
+	return opt->n_subnets > 0 ? opt->n_subnets : DG_ARRAY_SIZE(bridges_nft);
+}
+
+/* Source i as a match, nft (`ip saddr NET`, `iifname "br-*"`) or iptables
+ * (`-s NET`, `-i br-+`), into buf. @return its family, 4 or 6, or 0 for
+ * a bridge: both. */
+static int du_source(const struct dg_firewall_options *opt, size_t i,
+		     bool nft, char *buf, size_t size)
+{
+	char net[DG_ADDR_STRLEN];
+	const struct dg_prefix *p;
+
+	if (opt->n_subnets == 0) {
+		snprintf(buf, size, nft ? "iifname \"%s\"" : "-i %s",
+			 nft ? bridges_nft[i] : bridges_ipt[i]);
+		return 0;
+	}
+	p = &opt->subnets[i];
+	dg_prefix_format(p, net, sizeof(net));
+	if (nft)
+		snprintf(buf, size, "%s saddr %s",
+			 p->family == AF_INET ? "ip" : "ip6", net);
+	else
+		snprintf(buf, size, "-s %s", net);
+	return p->family == AF_INET ? 4 : 6;
+}
+
+/* Room for a du_source match. */
+#define DU_SOURCE_LEN (DG_ADDR_STRLEN + 16)
 
 static void write_nft_docker_user(const struct dg_config *cfg,
 				  const struct dg_firewall_options *opt,
 				  FILE *out)
 {
-	char net[DG_ADDR_STRLEN];
+	char src[DU_SOURCE_LEN];
 	struct listener l;
 
 	fprintf(out, "#\n"
@@ -655,30 +697,28 @@ static void write_nft_docker_user(const struct dg_config *cfg,
 	fprintf(out, "\tchain forward {\n"
 		     "\t\ttype filter hook forward priority filter - 10; "
 		     "policy accept;\n");
-	for (size_t s = 0; s < opt->n_subnets; s++) {
-		const struct dg_prefix *p = &opt->subnets[s];
-		const char *ip = p->family == AF_INET ? "ip" : "ip6";
-		int family = p->family == AF_INET ? 4 : 6;
+	for (size_t s = 0; s < du_n_sources(opt); s++) {
+		int family = du_source(opt, s, true, src, sizeof(src));
 
-		dg_prefix_format(p, net, sizeof(net));
 		for (size_t i = 0; i < cfg->listen.n; i++) {
 			listener_get(&cfg->listen.v[i], &l);
-			if (l.family != family || l.wildcard)
+			if ((family != 0 && l.family != family) || l.wildcard)
 				continue;
-			fprintf(out, "\t\t%s saddr %s %s daddr %s meta l4proto "
+			fprintf(out, "\t\t%s %s daddr %s meta l4proto "
 				     "{ tcp, udp } th dport %u accept\n",
-				ip, net, ip, l.addr, l.port);
+				src, l.family == 4 ? "ip" : "ip6", l.addr,
+				l.port);
 		}
-		fprintf(out, "\t\t%s saddr %s meta l4proto { tcp, udp } "
-			     "th dport " DG_FW_PORTS_NFT " drop\n", ip, net);
+		fprintf(out, "\t\t%s meta l4proto { tcp, udp } "
+			     "th dport " DG_FW_PORTS_NFT " drop\n", src);
 		/* A DNAT on the host (a published port) may have moved the
 		 * port: the original one counts too. */
 		for (int q = 0; q < 2; q++)
 			for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports); i++)
-				fprintf(out, "\t\t%s saddr %s meta l4proto %s ct "
+				fprintf(out, "\t\t%s meta l4proto %s ct "
 					     "direction original ct original "
 					     "proto-dst %u drop\n",
-					ip, net, q == 0 ? "udp" : "tcp",
+					src, q == 0 ? "udp" : "tcp",
 					dropped_ports[i]);
 	}
 	fprintf(out, "\t}\n}\n");
@@ -689,7 +729,7 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 				  FILE *out)
 {
 	static const char *const protos[] = { "udp", "tcp" };
-	char net[DG_ADDR_STRLEN];
+	char net[DU_SOURCE_LEN];
 	struct listener l;
 
 	fprintf(out, "#\n"
@@ -716,8 +756,6 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 		user_chain);
 	du_family_notes(cfg, opt, out);
 	for (int f = 4; f <= 6; f += 2) {
-		sa_family_t af = f == 4 ? AF_INET : AF_INET6;
-
 		if (opt->family != 0 && opt->family != f)
 			continue;
 		if (opt->family == 0 && f == 6)
@@ -727,30 +765,31 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 		 * a re-apply without it must not leave the old rules. */
 		fprintf(out, "*filter\n:%s - [0:0]\n-F %s\n", user_chain,
 			user_chain);
-		for (size_t s = 0; s < opt->n_subnets; s++) {
-			if (opt->subnets[s].family != af)
+		for (size_t s = 0; s < du_n_sources(opt); s++) {
+			int family = du_source(opt, s, false, net, sizeof(net));
+
+			if (family != 0 && family != f)
 				continue;
-			dg_prefix_format(&opt->subnets[s], net, sizeof(net));
 			for (size_t i = 0; i < cfg->listen.n; i++) {
 				listener_get(&cfg->listen.v[i], &l);
 				if (l.family != f || l.wildcard)
 					continue;
 				for (int q = 0; q < 2; q++)
-					fprintf(out, "-A %s -s %s -d %s/%d -p %s -m "
+					fprintf(out, "-A %s %s -d %s/%d -p %s -m "
 						     "%s --dport %u -j RETURN\n",
 						user_chain, net, l.addr,
 						f == 4 ? 32 : 128, protos[q],
 						protos[q], l.port);
 			}
 			for (int q = 0; q < 2; q++)
-				fprintf(out, "-A %s -s %s -p %s -m multiport "
+				fprintf(out, "-A %s %s -p %s -m multiport "
 					     "--dports " DG_FW_PORTS_IPT
 					     " -j DROP\n",
 					user_chain, net, protos[q]);
 			for (int q = 0; q < 2; q++)
 				for (size_t i = 0; i < DG_ARRAY_SIZE(dropped_ports);
 				     i++)
-					fprintf(out, "-A %s -s %s -p %s -m conntrack "
+					fprintf(out, "-A %s %s -p %s -m conntrack "
 						     "--ctdir ORIGINAL --ctorigdstport "
 						     "%u -j DROP\n",
 						user_chain, net, protos[q],
@@ -758,6 +797,380 @@ static void write_ipt_docker_user(const struct dg_config *cfg,
 		}
 		fprintf(out, "COMMIT\n");
 	}
+}
+
+/*
+ * --egress (nft only). The rules live next to the sets dnsgate fills, in
+ * their table: the DNS tables are deleted and written whole on every
+ * apply, which would empty the sets. So the sets are declared with `add`
+ * (applying again keeps their addresses, as dnsgate's timeouts left them)
+ * and the egress chains are flushed and refilled (applying again replaces
+ * the rules, never piles them up).
+ *
+ * Which set a packet may reach follows how dnsgate picked the group whose
+ * sets got the answer (dg_config_policy_for): on the forward path, by
+ * source, the longest clients prefix winning, so a group's rule leaves out
+ * the longer prefixes of other groups inside its own. A group that is
+ * picked by listener only cannot be told apart by source: on docker-user
+ * the header names it. In the container or on the host the sandbox is the
+ * whole namespace: --group says whose sets it uses.
+ */
+
+static const char egress_output[] = "egress_output";
+static const char egress_forward[] = "egress_forward";
+static const char egress_sandbox[] = "egress_sandbox";
+
+/* Router solicitation and neighbour discovery: without them IPv6 stops
+ * working on the link; nothing of them leaves it. */
+#define DG_FW_ND_NFT \
+	"{ nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }"
+
+/* A set of cfg: [firewall]'s (g NULL) or group g's, A (i 0) or AAAA. */
+struct egress_set {
+	const struct dg_nftset_name *name;
+	const struct dg_group *g;
+	unsigned i;
+	unsigned line;
+};
+
+/* Set n of cfg's, in key order; false past the last. Sets a group does
+ * not have are skipped. */
+static bool egress_set_at(const struct dg_config *cfg, size_t n,
+			  struct egress_set *out)
+{
+	for (size_t k = 0; k <= cfg->n_groups; k++) {
+		const struct dg_group *g = k == 0 ? NULL : &cfg->groups[k - 1];
+		const struct dg_nftset_name *sets = g ? g->nft_set : cfg->nft_set;
+		const unsigned *lines = g ? g->nft_set_line : cfg->nft_set_line;
+
+		for (unsigned i = 0; i < 2; i++) {
+			if (sets[i].table == NULL || n-- > 0)
+				continue;
+			*out = (struct egress_set){ &sets[i], g, i, lines[i] };
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *config_file(const struct dg_config *cfg)
+{
+	return cfg->path != NULL ? cfg->path : "the embedded default";
+}
+
+int dg_firewall_check(const struct dg_config *cfg,
+		      const struct dg_firewall_options *opt, FILE *err)
+{
+	char name[DG_NFTSET_NAME_STRLEN];
+	struct egress_set first, e;
+
+	if (!opt->egress)
+		return 0;
+	if (!egress_set_at(cfg, 0, &first)) {
+		fprintf(err, "dnsgate: firewall: --egress needs nft sets "
+			     "([firewall] nft_set, nft_set6, or a group's) "
+			     "in %s: it lets through what dnsgate adds to "
+			     "them\n", config_file(cfg));
+		return DG_EMALFORMED;
+	}
+	for (size_t n = 0; egress_set_at(cfg, n, &e); n++) {
+		const char *key = e.i == 0 ? "nft_set" : "nft_set6";
+		const char *section = e.g ? "group " : "firewall";
+
+		dg_nftset_name_format(e.name, name, sizeof(name));
+		if (e.name->family != NFPROTO_INET)
+			fprintf(err, "dnsgate: firewall: %s:%u: [%s%s] %s: "
+				     "--egress needs an inet table, not '%s'\n",
+				config_file(cfg), e.line, section,
+				e.g ? e.g->name : "", key, name);
+		else if (strcmp(e.name->table, first.name->table) != 0)
+			fprintf(err, "dnsgate: firewall: %s:%u: [%s%s] %s: "
+				     "'%s' is not in table inet %s (line %u): "
+				     "--egress needs every set in one table\n",
+				config_file(cfg), e.line, section,
+				e.g ? e.g->name : "", key, name,
+				first.name->table, first.line);
+		else if (strcmp(e.name->table, "dnsgate") == 0 ||
+			 strcmp(e.name->table, "dnsgate_docker") == 0)
+			fprintf(err, "dnsgate: firewall: %s:%u: [%s%s] %s: "
+				     "table inet %s is the DNS rules', deleted "
+				     "on every apply: name another\n",
+				config_file(cfg), e.line, section,
+				e.g ? e.g->name : "", key, e.name->table);
+		else
+			continue;
+		return DG_EMALFORMED;
+	}
+	if (opt->group != NULL && dg_config_group(cfg, opt->group) == NULL) {
+		fprintf(err, "dnsgate: firewall: --group: %s has no [group "
+			     "%s]\n", config_file(cfg), opt->group);
+		return DG_EMALFORMED;
+	}
+	return 0;
+}
+
+/* Is inner a longer prefix inside outer? */
+static bool prefix_within(const struct dg_prefix *inner,
+			  const struct dg_prefix *outer)
+{
+	unsigned whole = outer->len / 8, rest = outer->len % 8;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+	if (inner->family != outer->family || inner->len <= outer->len)
+		return false;
+	if (memcmp(inner->bytes, outer->bytes, whole) != 0)
+		return false;
+	return rest == 0 ||
+	       (inner->bytes[whole] & mask) == (outer->bytes[whole] & mask);
+}
+
+/* `{ P, P }`: the prefixes of v of family af (there is one at least). */
+static void put_prefixes(FILE *out, const struct dg_prefix *v, size_t n,
+			 sa_family_t af)
+{
+	char text[DG_ADDR_STRLEN];
+	size_t done = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].family != af)
+			continue;
+		dg_prefix_format(&v[i], text, sizeof(text));
+		fprintf(out, "%s%s", done++ == 0 ? "{ " : ", ", text);
+	}
+	fprintf(out, " }");
+}
+
+static size_t count_family(const struct dg_prefix *v, size_t n,
+			   sa_family_t af)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += v[i].family == af;
+	return c;
+}
+
+/* Does a source in p, a prefix of another group, escape g (NULL: the
+ * sources in no group)? It does when p lies inside one of g's own: the
+ * longer prefix wins. */
+static bool taken_from(const struct dg_group *g, const struct dg_prefix *p)
+{
+	if (g == NULL)
+		return true;
+	for (size_t i = 0; i < g->n_clients; i++)
+		if (prefix_within(p, &g->clients[i]))
+			return true;
+	return false;
+}
+
+/* `ip saddr != { … } `: the sources of family af that other groups take
+ * from g (g NULL: every group's), if any. */
+static void nft_not_others(const struct dg_config *cfg,
+			   const struct dg_group *g, sa_family_t af,
+			   FILE *out)
+{
+	char text[DG_ADDR_STRLEN];
+	size_t done = 0;
+
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const struct dg_group *h = &cfg->groups[i];
+
+		for (size_t j = 0; h != g && j < h->n_clients; j++) {
+			if (h->clients[j].family != af ||
+			    !taken_from(g, &h->clients[j]))
+				continue;
+			dg_prefix_format(&h->clients[j], text, sizeof(text));
+			if (done++ == 0)
+				fprintf(out, "%s saddr != { ",
+					af == AF_INET ? "ip" : "ip6");
+			else
+				fprintf(out, ", ");
+			fprintf(out, "%s", text);
+		}
+	}
+	if (done > 0)
+		fprintf(out, " } ");
+}
+
+/* docker-user: the sets of g's clients (g NULL: of the sources in no
+ * group) are accepted for them alone. */
+static void nft_group_sets(const struct dg_config *cfg,
+			   const struct dg_group *g, FILE *out)
+{
+	const struct dg_nftset_name *sets =
+		g != NULL ? dg_config_nft_sets(cfg, g) : cfg->nft_set;
+
+	for (unsigned i = 0; i < 2; i++) {
+		sa_family_t af = i == 0 ? AF_INET : AF_INET6;
+		const char *ip = i == 0 ? "ip" : "ip6";
+
+		if (sets[i].table == NULL)
+			continue;
+		if (g != NULL && count_family(g->clients, g->n_clients, af) == 0)
+			continue;
+		fprintf(out, "\t\t");
+		if (g != NULL) {
+			fprintf(out, "%s saddr ", ip);
+			put_prefixes(out, g->clients, g->n_clients, af);
+			fprintf(out, " ");
+		}
+		nft_not_others(cfg, g, af, out);
+		fprintf(out, "%s daddr @%s accept\n", ip, sets[i].set);
+	}
+}
+
+/* The rules of the egress chain, after what only one target has. */
+static void nft_egress_tail(const struct dg_config *cfg,
+			    const struct dg_firewall_options *opt, FILE *out)
+{
+	const struct dg_group *g = NULL;
+
+	if (opt->target == DG_FW_DOCKER_USER) {
+		for (size_t i = 0; i < cfg->n_groups; i++)
+			nft_group_sets(cfg, &cfg->groups[i], out);
+		nft_group_sets(cfg, NULL, out);
+	} else {
+		const struct dg_nftset_name *sets;
+
+		if (opt->group != NULL)
+			g = dg_config_group(cfg, opt->group);
+		sets = dg_config_nft_sets(cfg, g);
+		for (unsigned i = 0; i < 2; i++)
+			if (sets[i].table != NULL)
+				fprintf(out, "\t\t%s daddr @%s accept\n",
+					i == 0 ? "ip" : "ip6", sets[i].set);
+	}
+	for (int f = 4; f <= 6; f += 2) {
+		sa_family_t af = f == 4 ? AF_INET : AF_INET6;
+
+		if (count_family(cfg->allow_cidrs, cfg->n_allow_cidrs, af) == 0)
+			continue;
+		fprintf(out, "\t\t%s daddr ", f == 4 ? "ip" : "ip6");
+		put_prefixes(out, cfg->allow_cidrs, cfg->n_allow_cidrs, af);
+		fprintf(out, " accept\n");
+	}
+	fprintf(out, "\t\treject with icmpx type admin-prohibited\n");
+}
+
+/* What the policy does, for the header. */
+static void egress_header(const struct dg_config *cfg,
+			  const struct dg_firewall_options *opt,
+			  const char *table, FILE *out)
+{
+	char text[DG_ADDR_STRLEN];
+	bool du = opt->target == DG_FW_DOCKER_USER;
+
+	fprintf(out, "#\n# Egress (--egress), in table inet %s with the sets "
+		     "dnsgate fills.\n", table);
+	if (du)
+		fprintf(out, "# Every other packet forwarded from the sandbox "
+			     "(matched as the DNS rules\n# match it) is "
+			     "rejected, ICMP admin-prohibited, so tools fail at "
+			     "once.\n# Let through: replies (established, "
+			     "related), ICMPv6 neighbour discovery,\n# DNS to "
+			     "the listeners, for a group's clients the addresses "
+			     "in its sets\n# (the [firewall] sets for sources "
+			     "in no group with sets of its own),\n");
+	else
+		fprintf(out, "# Every other packet this namespace sends is "
+			     "rejected, ICMP admin-prohibited,\n# so tools "
+			     "fail at once. Let through: replies (established, "
+			     "related),\n# loopback, ICMPv6 neighbour discovery, "
+			     "DNS to the listeners,\n# %s%s%sthe addresses in "
+			     "the sets of %s%s,\n",
+			cfg->user != NULL ? "user " : "",
+			cfg->user != NULL ? cfg->user : "",
+			cfg->user != NULL ? " (dnsgate's own), " : "",
+			opt->group != NULL ? "group " : "",
+			opt->group != NULL ? opt->group
+					   : "[firewall] (no --group)");
+	fprintf(out, "# and [firewall] allow_cidrs:");
+	for (size_t i = 0; i < cfg->n_allow_cidrs; i++) {
+		dg_prefix_format(&cfg->allow_cidrs[i], text, sizeof(text));
+		fprintf(out, " %s", text);
+	}
+	fprintf(out, "%s.\n", cfg->n_allow_cidrs == 0 ? " none" : "");
+	if (!du)
+		return;
+	fprintf(out, "# Traffic to this host itself (INPUT) is not touched.\n");
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (cfg->groups[i].n_clients == 0)
+			fprintf(out, "# [group %s] has no clients: not usable "
+				     "here (its sandbox is not told by\n# "
+				     "source).\n", cfg->groups[i].name);
+}
+
+/* Declare the set (add: what it holds stays) unless an earlier one was
+ * the same. */
+static void nft_declare_set(const struct dg_config *cfg, size_t n,
+			    const struct egress_set *e, FILE *out)
+{
+	struct egress_set prev;
+
+	for (size_t m = 0; m < n && egress_set_at(cfg, m, &prev); m++)
+		if (strcmp(prev.name->set, e->name->set) == 0)
+			return;
+	fprintf(out, "add set inet %s %s { type %s; flags timeout; }\n",
+		e->name->table, e->name->set,
+		e->i == 0 ? "ipv4_addr" : "ipv6_addr");
+}
+
+static void write_nft_egress(const struct dg_config *cfg,
+			     const struct dg_firewall_options *opt, FILE *out)
+{
+	bool du = opt->target == DG_FW_DOCKER_USER;
+	const char *hooked = du ? egress_forward : egress_output;
+	struct egress_set e;
+	const char *table;
+	char src[DU_SOURCE_LEN];
+
+	if (!egress_set_at(cfg, 0, &e))
+		return;
+	table = e.name->table;
+	egress_header(cfg, opt, table, out);
+	fprintf(out, "# Apply with the rules above (the sets are declared with "
+		     "add, so they keep\n# their addresses; the chains are "
+		     "flushed and refilled). Remove:\n"
+		     "#   nft delete chain inet %s %s\n", table, hooked);
+	if (du)
+		fprintf(out, "#   nft delete chain inet %s %s\n", table,
+			egress_sandbox);
+	fprintf(out, "add table inet %s\n", table);
+	for (size_t n = 0; egress_set_at(cfg, n, &e); n++)
+		nft_declare_set(cfg, n, &e, out);
+	fprintf(out, "add chain inet %s %s { type filter hook %s priority "
+		     "filter%s; policy accept; }\n",
+		table, hooked, du ? "forward" : "output", du ? " - 10" : "");
+	fprintf(out, "flush chain inet %s %s\n", table, hooked);
+	if (du)
+		fprintf(out, "add chain inet %s %s\n"
+			     "flush chain inet %s %s\n",
+			table, egress_sandbox, table, egress_sandbox);
+	fprintf(out, "table inet %s {\n", table);
+	if (du) {
+		fprintf(out, "\tchain %s {\n", egress_forward);
+		for (size_t s = 0; s < du_n_sources(opt); s++) {
+			du_source(opt, s, true, src, sizeof(src));
+			fprintf(out, "\t\t%s jump %s\n", src, egress_sandbox);
+		}
+		fprintf(out, "\t}\n");
+	}
+	fprintf(out, "\tchain %s {\n"
+		     "\t\tct state established,related accept\n",
+		du ? egress_sandbox : egress_output);
+	if (!du)
+		fprintf(out, "\t\toifname \"lo\" accept\n");
+	fprintf(out, "\t\ticmpv6 type " DG_FW_ND_NFT " accept\n");
+	/* Forwarded, a wildcard listener's `oifname "lo"` never matches:
+	 * the sandbox reaches it on this host, where INPUT is not ours. */
+	nft_listener_rules(cfg, out, "accept");
+	if (!du && cfg->user != NULL)
+		fprintf(out, "\t\tmeta skuid \"%s\" accept\n", cfg->user);
+	/* --allow-user's forwarders still reach their upstreams. */
+	if (!du)
+		nft_exceptions(cfg, opt, out, "accept");
+	nft_egress_tail(cfg, opt, out);
+	fprintf(out, "\t}\n}\n");
 }
 
 int dg_firewall_write(const struct dg_config *cfg,
@@ -774,6 +1187,8 @@ int dg_firewall_write(const struct dg_config *cfg,
 		write_nft(cfg, opt, out);
 	else
 		write_ipt(cfg, opt, out);
+	if (opt->egress && opt->backend == DG_FW_NFT)
+		write_nft_egress(cfg, opt, out);
 	if (fflush(out) != 0 || ferror(out))
 		return -EIO;
 	return 0;

@@ -18,12 +18,24 @@
  *
  * Target `docker-user`, for the host's forward path (Docker's DOCKER-USER
  * chain; for nft a table of its own hooked on forward before Docker's
- * iptables filter): packets forwarded from the given sandbox subnets to
- * port 53, 853, 5353 or 5355 go only to the dnsgate listeners, address and
- * port. Only those subnets are touched; a family with no subnet gets no
- * DNS rules. And on prerouting, whatever the subnets: a packet from a Docker
- * bridge (docker0, br-*) whose source the host does not route back through
- * that bridge is forged and dropped (for iptables, a raw-table chain).
+ * iptables filter): packets forwarded from the given sandbox subnets, or
+ * with none given from every Docker bridge by interface (docker0, br-*:
+ * networks made later too), to port 53, 853, 5353 or 5355 go only to the
+ * dnsgate listeners, address and port. Only those sources are touched; a
+ * family with no subnet gets no DNS rules. And on prerouting, whatever
+ * the subnets: a packet from a Docker bridge (docker0, br-*) whose source
+ * the host does not route back through that bridge is forged and dropped
+ * (for iptables, a raw-table chain).
+ *
+ * With `egress` (nft only), a second part in the table of the nft sets
+ * dnsgate fills: default-deny for the sandbox's other egress (container
+ * and host: the output path; docker-user: forwarded from the sandbox),
+ * letting through established connections, loopback, ICMPv6 neighbour
+ * discovery, the listeners, dnsgate's own user, the addresses in the sets
+ * and [firewall] allow_cidrs; everything else rejected, admin-prohibited,
+ * so tools fail at once rather than time out. The sets are only declared
+ * (add): applying again keeps their addresses; the chains are flushed and
+ * refilled.
  *
  * Target `host`, for a plain host where dnsgate runs as a user of its own
  * ([server] user): the container rules on the host's output path, plus one
@@ -56,8 +68,9 @@ struct dg_firewall_options {
 	 * iptables-restore or ip6tables-restore; 0 prints both, the IPv6 half
 	 * after a `# ip6tables-restore` line. */
 	int family;
-	/* docker-user only: the sandbox subnets, IPv4 and IPv6 mixed. The
-	 * caller owns the array; it must outlive dg_firewall_write. */
+	/* docker-user only: the sandbox subnets, IPv4 and IPv6 mixed; none:
+	 * every Docker bridge, by interface. The caller owns the array; it
+	 * must outlive dg_firewall_write. */
 	const struct dg_prefix *subnets;
 	size_t n_subnets;
 	/* host and container: users (names or uids, checked by the caller)
@@ -68,11 +81,28 @@ struct dg_firewall_options {
 	/* host: systemd-resolved was found (the caller looked): the header
 	 * says what that means. */
 	bool systemd_resolved;
+	/* nft only: also a default-deny policy for the sandbox's other
+	 * egress, letting through the addresses dnsgate adds to its sets. */
+	bool egress;
+	/* --egress, container and host: the group whose sets this sandbox's
+	 * answers go to (NULL: none, [firewall]'s). */
+	const char *group;
 };
 
 /* "container", "docker-user" or "host"; @return 0, or DG_EMALFORMED for an unknown target. */
 DG_NODISCARD int dg_firewall_target_from_str(const char *s,
 					     enum dg_firewall_target *out);
+
+/*
+ * Can the rules opt asks for be made from cfg? For --egress: every nft set
+ * of cfg ([firewall]'s, each group's) in one inet table, not the one the
+ * DNS rules replace whole, and --group naming a group of cfg. What is
+ * wrong goes to err, one line, naming the file and line of the key.
+ * @return 0, or DG_EMALFORMED.
+ */
+DG_NODISCARD int dg_firewall_check(const struct dg_config *cfg,
+				   const struct dg_firewall_options *opt,
+				   FILE *err);
 
 /*
  * Write the rules for cfg's listeners to out, with a header naming the

@@ -38,8 +38,9 @@ static const char usage_text[] =
 	"       dnsgate [OPTIONS] firewall --nft|--iptables\n"
 	"                        [--target container|host] [--redirect] [--docker-dns]\n"
 	"                        [--allow-user USER...] [--family 4|6]\n"
+	"                        [--egress [--group NAME]]\n"
 	"       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
-	"                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
+	"                        [--subnet CIDR...] [--family 4|6] [--egress]\n"
 	"                                              print firewall rules that leave\n"
 	"                                              the listeners the only resolver\n"
 	"       dnsgate [OPTIONS] firewall --verify [--server ADDR[:PORT]]\n"
@@ -88,7 +89,8 @@ static const char usage_text[] =
 	"                        or --user, reaches port 53 and 853 elsewhere)\n"
 	"      --subnet CIDR     docker-user: a sandbox network (the whole subnet)\n"
 	"                        whose forwarded DNS may reach only dnsgate\n"
-	"                        (repeatable; required)\n"
+	"                        (repeatable; default: every Docker bridge,\n"
+	"                        docker0 and br-*, by interface)\n"
 	"      --redirect        DNAT stray port-53 traffic to dnsgate instead of\n"
 	"                        dropping it\n"
 	"      --docker-dns      container: let the container reach Docker's\n"
@@ -98,6 +100,12 @@ static const char usage_text[] =
 	"      --family 4|6      iptables: print only the IPv4 or the IPv6 half\n"
 	"                        (default both, the IPv6 half after a line\n"
 	"                        '# ip6tables-restore')\n"
+	"      --egress          nft: also default-deny the sandbox's other egress\n"
+	"                        but to the addresses dnsgate adds to its nft sets\n"
+	"                        and [firewall] allow_cidrs (rejected, ICMP\n"
+	"                        admin-prohibited), in the sets' table\n"
+	"      --group NAME      --egress, container or host: the sandbox uses the\n"
+	"                        sets of [group NAME] (default: [firewall]'s)\n"
 	"      --allow-user USER host and container: USER reaches port 53 and 853\n"
 	"                        anywhere too, as dnsgate's user does (a local\n"
 	"                        forwarder dnsgate uses: systemd-resolve, dnsmasq,\n"
@@ -163,16 +171,19 @@ static const struct command_help {
 	  "Usage: dnsgate [OPTIONS] firewall --nft|--iptables\n"
 	  "                        [--target container|host] [--redirect] [--docker-dns]\n"
 	  "                        [--allow-user USER...] [--family 4|6]\n"
+	  "                        [--egress [--group NAME]]\n"
 	  "       dnsgate [OPTIONS] firewall --nft|--iptables --target docker-user\n"
-	  "                        --subnet CIDR [--subnet CIDR...] [--family 4|6]\n"
+	  "                        [--subnet CIDR...] [--family 4|6] [--egress]\n"
 	  "       dnsgate [OPTIONS] firewall --verify [--server ADDR[:PORT]]\n"
 	  "                        [--allowed NAME] [--denied NAME]\n"
 	  "                        [--resolver ADDR[:PORT]...] [--outside ADDR:PORT...]\n"
 	  "                        [--timeout MS]\n"
 	  "\n"
 	  "Print firewall rules that leave the configured listeners the only\n"
-	  "resolver. 'dnsgate --help' describes each option; dnsgate(8) the\n"
-	  "targets.\n"
+	  "resolver; with --egress (nft), also a default-deny policy for the\n"
+	  "sandbox's other egress that lets through only the addresses dnsgate\n"
+	  "adds to its nft sets and [firewall] allow_cidrs. 'dnsgate --help'\n"
+	  "describes each option; dnsgate(8) the targets.\n"
 	  "\n"
 	  "With --verify, print no rules but check the ones in place, run from\n"
 	  "inside the sandbox's network namespace (nsenter -t PID -n dnsgate -c\n"
@@ -211,6 +222,8 @@ enum {
 	OPT_RESOLVER,
 	OPT_OUTSIDE,
 	OPT_TIMEOUT,
+	OPT_EGRESS,
+	OPT_GROUP,
 	OPT_FORMAT,
 	OPT_DEPTH,
 };
@@ -243,6 +256,8 @@ static const struct option options[] = {
 	{ "resolver", required_argument, NULL, OPT_RESOLVER },
 	{ "outside", required_argument, NULL, OPT_OUTSIDE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "egress", no_argument, NULL, OPT_EGRESS },
+	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "help", no_argument, NULL, 'h' },
@@ -351,6 +366,12 @@ static int firewall_option(struct args *a, int c, const char *v)
 	case OPT_DOCKER_DNS:
 		a->fw.docker_dns = true;
 		return 0;
+	case OPT_EGRESS:
+		a->fw.egress = true;
+		return 0;
+	case OPT_GROUP:
+		a->fw.group = v;
+		return 0;
 	case OPT_FAMILY:
 		if (strcmp(v, "4") != 0 && strcmp(v, "6") != 0) {
 			dg_log(DG_LOG_ERR, "firewall: --family is 4 or 6, not "
@@ -432,6 +453,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 		case OPT_SUBNET: case OPT_ALLOW_USER: case OPT_VERIFY:
 		case OPT_SERVER: case OPT_ALLOWED: case OPT_DENIED:
 		case OPT_RESOLVER: case OPT_OUTSIDE: case OPT_TIMEOUT:
+		case OPT_EGRESS: case OPT_GROUP:
 			if (firewall_option(a, c, optarg) != 0)
 				return DG_EXIT_USAGE;
 			break;
@@ -465,7 +487,8 @@ static bool firewall_options_ok(const struct args *a, bool extra_args)
 	if (a->fw_verify && (a->fw_backends != 0 || extra_args ||
 			     fw->target != DG_FW_CONTAINER || fw->redirect ||
 			     fw->docker_dns || fw->family != 0 ||
-			     fw->n_subnets > 0 || fw->n_allow_users > 0))
+			     fw->n_subnets > 0 || fw->n_allow_users > 0 ||
+			     fw->egress || fw->group != NULL))
 		wrong = "usage: dnsgate firewall --verify [--server ADDR[:PORT]] "
 			"[--allowed NAME] [--denied NAME] [--resolver "
 			"ADDR[:PORT]...] [--outside ADDR:PORT...] [--timeout MS]"
@@ -479,13 +502,21 @@ static bool firewall_options_ok(const struct args *a, bool extra_args)
 	else if (a->fw_backends != 1 || extra_args)
 		wrong = "usage: dnsgate firewall --nft|--iptables "
 			"[--target container|host] [--redirect] [--docker-dns] "
-			"[--allow-user USER...] [--family 4|6]\n"
+			"[--allow-user USER...] [--family 4|6] "
+			"[--egress [--group NAME]]\n"
 			"       dnsgate firewall --nft|--iptables --target "
-			"docker-user --subnet CIDR... [--family 4|6]\n"
+			"docker-user [--subnet CIDR...] [--family 4|6] "
+			"[--egress]\n"
 			"       dnsgate firewall --verify [OPTIONS]";
-	else if (fw->target == DG_FW_DOCKER_USER && fw->n_subnets == 0)
-		wrong = "firewall: --target docker-user needs --subnet CIDR "
-			"(the sandbox networks; repeatable)";
+	else if (fw->egress && fw->backend != DG_FW_NFT)
+		wrong = "firewall: --egress needs --nft: iptables cannot match "
+			"the nftables sets dnsgate fills";
+	else if (fw->group != NULL && !fw->egress)
+		wrong = "firewall: --group goes with --egress (whose sets the "
+			"sandbox uses)";
+	else if (fw->group != NULL && fw->target == DG_FW_DOCKER_USER)
+		wrong = "firewall: --group goes with --target container or "
+			"host (docker-user tells the groups by their clients)";
 	else if (fw->target == DG_FW_DOCKER_USER && fw->redirect)
 		wrong = "firewall: --redirect goes with --target container or "
 			"host";
@@ -524,9 +555,9 @@ static bool command_ok(const struct args *a, int n_args)
 	}
 	if (a->fw_options && !firewall) {
 		dg_log(DG_LOG_ERR, "--nft, --iptables, --target, --redirect, "
-				   "--docker-dns, --family, --subnet, --allow-user "
-				   "and --verify (and its options) go with the "
-				   "firewall command");
+				   "--docker-dns, --family, --subnet, --allow-user, "
+				   "--egress, --group and --verify (and its options) "
+				   "go with the firewall command");
 		return false;
 	}
 	if (firewall)

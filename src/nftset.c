@@ -5,6 +5,7 @@
 #include "nftset.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,37 +21,56 @@
 /* A set's errors are reported at most once a minute. */
 #define NFTSET_REPORT_MS 60000
 
+/* The sets of [firewall] (slot 0, group NULL) or of one group. */
+struct slot {
+	char *group;
+	/* [0] for A records, [1] for AAAA; table NULL: no set. */
+	struct dg_nftset_name sets[2];
+};
+
+/* A set's number in the sequence numbers and the reports. */
+static unsigned set_index(size_t slot, unsigned family6)
+{
+	return (unsigned)slot * 2 + family6;
+}
+
+/* Reports go at most once a minute for each set, and for sending. */
+#define REPORT_SEND DG_NFTSET_SEQ_SETS
+
 struct dg_nftset {
 	uv_poll_t poll;
 	struct mnl_socket *nl;
-	/* [0] for A records, [1] for AAAA; table NULL: no set. */
-	struct dg_nftset_name sets[2];
-	/* Reports, at most once a minute for each of: the A set, the AAAA
-	 * set, sending. */
-	uint64_t reported_ms[3];
-	uint64_t unreported[3]; /* problems since the last report */
+	struct slot *slots; /* [0]: [firewall]'s, then the groups' with sets */
+	size_t n_slots;
+	uint64_t reported_ms[DG_NFTSET_SEQ_SETS + 1];
+	uint64_t unreported[DG_NFTSET_SEQ_SETS + 1]; /* since the last report */
 	struct dg_nftset_stats stats;
 	struct dg_nftset_batch batch; /* the open one */
 };
 
 /*
- * which: 0 or 1, the set the kernel refused an element of; 2, sending.
- * At most one line a period per worker, and per process: every worker
- * meets a missing set at once, and one line says it. A worker kept
- * silent counts on and tells its count when its turn comes.
+ * which: the set the kernel refused an element of (set_index), or
+ * REPORT_SEND. At most one line a period per worker, and per process:
+ * every worker meets a missing set at once, and one line says it. A worker
+ * kept silent counts on and tells its count when its turn comes.
  */
-static void report(struct dg_nftset *s, int which, int err)
+static void report(struct dg_nftset *s, unsigned which, int err)
 {
-	static struct dg_log_once once[3];
+	static struct dg_log_once once[DG_NFTSET_SEQ_SETS + 1];
 	uint64_t now = uv_now(s->poll.loop);
 	char name[DG_NFTSET_NAME_STRLEN];
 	bool said;
 
+	/* The batch's own messages carry 0, which may be no set. */
+	if (which != REPORT_SEND &&
+	    (which / 2 >= s->n_slots ||
+	     s->slots[which / 2].sets[which % 2].table == NULL))
+		return;
 	s->unreported[which]++;
 	if (s->reported_ms[which] != 0 &&
 	    now - s->reported_ms[which] < NFTSET_REPORT_MS)
 		return;
-	if (which == 2)
+	if (which == REPORT_SEND)
 		said = dg_log_once(&once[which], now / NFTSET_REPORT_MS + 1,
 				   DG_LOG_WARN,
 				   "nft sets: a batch was not sent: %s (%llu "
@@ -62,7 +82,8 @@ static void report(struct dg_nftset *s, int which, int err)
 			&once[which], now / NFTSET_REPORT_MS + 1, DG_LOG_WARN,
 			"nft set %s: an element was refused: %s%s (%llu since "
 			"the last report)",
-			dg_nftset_name_format(&s->sets[which], name, sizeof(name)),
+			dg_nftset_name_format(&s->slots[which / 2].sets[which % 2],
+					      name, sizeof(name)),
 			strerror(err),
 			err == ENOENT ? "; create the set, with flags timeout" : "",
 			(unsigned long long)s->unreported[which]);
@@ -83,43 +104,65 @@ static void flush(struct dg_nftset *s)
 		return;
 	if (mnl_socket_sendto(s->nl, s->batch.buf, len) < 0) {
 		s->stats.dropped += n_elems;
-		report(s, 2, errno);
+		report(s, REPORT_SEND, errno);
 	} else {
 		s->stats.added += n_elems;
 	}
 }
 
-/* Queue addr (family AF_INET or AF_INET6) for ttl seconds; a full batch is
- * sent at once. */
-static void add(struct dg_nftset *s, int family, const uint8_t *addr,
-		uint32_t ttl)
+/* Queue addr (family AF_INET or AF_INET6) in slot's set for ttl seconds;
+ * a full batch is sent at once. */
+static void add(struct dg_nftset *s, size_t slot, int family,
+		const uint8_t *addr, uint32_t ttl)
 {
 	unsigned set = family == AF_INET6;
+	const struct dg_nftset_name *name = &s->slots[slot].sets[set];
 	uint64_t timeout_ms = (uint64_t)(ttl > 0 ? ttl : 1) * 1000;
 
-	if (s->sets[set].table == NULL)
+	if (name->table == NULL)
 		return;
 	/* Twice at most: a full batch is sent, and the element goes in the
 	 * next one. */
 	for (int i = 0; i < 2; i++) {
-		if (dg_nftset_batch_add(&s->batch, &s->sets[set], set, addr,
-					set ? 16 : 4, timeout_ms))
+		if (dg_nftset_batch_add(&s->batch, name, set_index(slot, set),
+					addr, set ? 16 : 4, timeout_ms))
 			return;
 		flush(s);
 	}
 	s->stats.dropped++;
 }
 
-void dg_nftset_add_answer(struct dg_nftset *s, const struct dg_answer *a)
+/* The slot of g's answers, or -1 for none: a group that had no sets at
+ * start takes [firewall]'s, unless it has sets now (a reload's, which wait
+ * for a restart): its answers are not another's. */
+static ptrdiff_t slot_of(const struct dg_nftset *s, const struct dg_group *g)
 {
+	if (g == NULL)
+		return 0;
+	for (size_t i = 1; i < s->n_slots; i++)
+		if (strcmp(s->slots[i].group, g->name) == 0)
+			return (ptrdiff_t)i;
+	if (g->nft_set[0].table != NULL || g->nft_set[1].table != NULL)
+		return -1;
+	return 0;
+}
+
+void dg_nftset_add_answer(struct dg_nftset *s, const struct dg_group *g,
+			  unsigned min_ttl, const struct dg_answer *a)
+{
+	ptrdiff_t slot = slot_of(s, g);
 	struct dg_rr rr;
 	size_t pos = 0;
 
+	if (slot < 0)
+		return;
 	while (dg_answer_next(a, &pos, &rr)) {
+		uint32_t ttl = rr.ttl > min_ttl ? rr.ttl : min_ttl;
+
 		if (rr.type == DG_RR_TYPE_A && rr.rdlen == 4)
-			add(s, AF_INET, rr.rdata, rr.ttl);
+			add(s, (size_t)slot, AF_INET, rr.rdata, ttl);
 		else if (rr.type == DG_RR_TYPE_AAAA && rr.rdlen == 16)
-			add(s, AF_INET6, rr.rdata, rr.ttl);
+			add(s, (size_t)slot, AF_INET6, rr.rdata, ttl);
 	}
 	flush(s);
 }
@@ -153,30 +196,72 @@ static void on_readable(uv_poll_t *poll, int status, int events)
 			    e->error == 0)
 				continue;
 			s->stats.errors++;
-			report(s, (int)dg_nftset_seq_set(e->msg.nlmsg_seq),
+			report(s, dg_nftset_seq_set(e->msg.nlmsg_seq),
 			       -e->error);
 		}
 	}
 }
 
-int dg_nftset_open(uv_loop_t *loop, const struct dg_nftset_name *v4,
-		   const struct dg_nftset_name *v6, struct dg_nftset **out)
+static void slots_free(struct dg_nftset *s)
 {
-	const struct dg_nftset_name *names[2] = { v4, v6 };
+	for (size_t i = 0; i < s->n_slots; i++) {
+		free(s->slots[i].group);
+		dg_nftset_name_clear(&s->slots[i].sets[0]);
+		dg_nftset_name_clear(&s->slots[i].sets[1]);
+	}
+	free(s->slots);
+}
+
+static int slot_copy(struct slot *dst, const char *group,
+		     const struct dg_nftset_name *sets)
+{
+	if (group != NULL && (dst->group = strdup(group)) == NULL)
+		return DG_ENOMEM;
+	for (int i = 0; i < 2; i++) {
+		if (sets[i].table == NULL)
+			continue;
+		dst->sets[i].family = sets[i].family;
+		dst->sets[i].table = strdup(sets[i].table);
+		dst->sets[i].set = strdup(sets[i].set);
+		if (dst->sets[i].table == NULL || dst->sets[i].set == NULL)
+			return DG_ENOMEM;
+	}
+	return 0;
+}
+
+/* [firewall]'s sets in slot 0, then each group's that has any. */
+static int slots_copy(struct dg_nftset *s, const struct dg_config *cfg)
+{
+	s->slots = calloc(cfg->n_groups + 1, sizeof(*s->slots));
+	if (s->slots == NULL)
+		return DG_ENOMEM;
+	s->n_slots = 1;
+	if (slot_copy(&s->slots[0], NULL, cfg->nft_set) != 0)
+		return DG_ENOMEM;
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const struct dg_group *g = &cfg->groups[i];
+
+		if (dg_config_nft_sets(cfg, g) == cfg->nft_set)
+			continue;
+		if (set_index(s->n_slots, 1) >= DG_NFTSET_SEQ_SETS)
+			return DG_EMALFORMED;
+		if (slot_copy(&s->slots[s->n_slots++], g->name, g->nft_set) != 0)
+			return DG_ENOMEM;
+	}
+	return 0;
+}
+
+int dg_nftset_open(uv_loop_t *loop, const struct dg_config *cfg,
+		   struct dg_nftset **out)
+{
 	struct dg_nftset *s = calloc(1, sizeof(*s));
-	int rc = DG_ENOMEM;
+	int rc;
 
 	if (s == NULL)
 		return DG_ENOMEM;
-	for (int i = 0; i < 2; i++) {
-		if (names[i] == NULL || names[i]->table == NULL)
-			continue;
-		s->sets[i].family = names[i]->family;
-		s->sets[i].table = strdup(names[i]->table);
-		s->sets[i].set = strdup(names[i]->set);
-		if (s->sets[i].table == NULL || s->sets[i].set == NULL)
-			goto fail;
-	}
+	rc = slots_copy(s, cfg);
+	if (rc != 0)
+		goto fail;
 	s->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (s->nl == NULL || mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		rc = -errno;
@@ -197,8 +282,7 @@ int dg_nftset_open(uv_loop_t *loop, const struct dg_nftset_name *v4,
 fail:
 	if (s->nl != NULL)
 		mnl_socket_close(s->nl);
-	dg_nftset_name_clear(&s->sets[0]);
-	dg_nftset_name_clear(&s->sets[1]);
+	slots_free(s);
 	free(s);
 	return rc;
 }
@@ -213,8 +297,7 @@ static void on_closed(uv_handle_t *h)
 	struct dg_nftset *s = h->data;
 
 	mnl_socket_close(s->nl);
-	dg_nftset_name_clear(&s->sets[0]);
-	dg_nftset_name_clear(&s->sets[1]);
+	slots_free(s);
 	free(s);
 }
 

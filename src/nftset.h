@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * nftset: the addresses dnsgate hands out, added to nftables sets
- * ([firewall] nft_set for A, nft_set6 for AAAA), each element with a
- * timeout of its record's TTL, so a host's egress rules can allow
- * connections only to addresses dnsgate answered with.
+ * ([firewall] nft_set for A, nft_set6 for AAAA; or a [group]'s own), each
+ * element with a timeout of its record's TTL, at least [firewall]
+ * nft_set_min_ttl, so a host's egress rules can allow connections only to
+ * addresses dnsgate answered with. A group with sets of its own gets its
+ * answers there and nowhere else: one group's answers never open egress
+ * for another's clients.
  *
  * This is the socket: a non-blocking netlink socket of its own, watched
  * on the loop. The addresses of one answer go in one batch (built by
@@ -20,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "nftset_msg.h"
 #include "wire.h"
 #include "util.h"
@@ -36,24 +40,30 @@ struct dg_nftset_stats {
 };
 
 /*
- * Open the netlink socket and watch it on loop. v4 and v6 may each be
- * NULL (no set for that family); the names are copied.
- * @return 0, or a negative errno (DG_ENOMEM included).
+ * Open the netlink socket and watch it on loop, for the sets cfg names
+ * ([firewall]'s and each group's; the names are copied: they are read at
+ * start only).
+ * @return 0, DG_EMALFORMED when more groups have sets than the sequence
+ * numbers tell apart, or a negative errno (DG_ENOMEM included).
  */
 DG_NODISCARD int dg_nftset_open(struct uv_loop_s *loop,
-				const struct dg_nftset_name *v4,
-				const struct dg_nftset_name *v6,
+				const struct dg_config *cfg,
 				struct dg_nftset **out);
 
 /*
- * The addresses of a fresh answer, scrubbed: the ones a client may now
- * connect to, each for its TTL (at least 1 s: an element without a timeout
- * would never expire), in one batch, one transaction. A family without a
- * set is skipped. Never blocks: when the socket buffer is full the batch
- * is dropped and counted. Cached copies need nothing: they expire with the
+ * The addresses of a fresh answer, scrubbed, for a client of group g (NULL:
+ * none; matched by name with the groups dnsgate started with): the ones
+ * that client may now connect to, each for its TTL but at least min_ttl
+ * seconds (and 1 s: an element without a timeout would never expire), in
+ * one batch, one transaction. They go to g's sets when it has any, else to
+ * [firewall]'s; a family without a set is skipped, and so is the whole
+ * answer of a group whose sets came with a reload (they wait for a
+ * restart). Never blocks: when the socket buffer is full the batch is
+ * dropped and counted. Cached copies need nothing: they expire with the
  * elements.
  */
-void dg_nftset_add_answer(struct dg_nftset *s, const struct dg_answer *a);
+void dg_nftset_add_answer(struct dg_nftset *s, const struct dg_group *g,
+			  unsigned min_ttl, const struct dg_answer *a);
 
 void dg_nftset_stats(const struct dg_nftset *s, struct dg_nftset_stats *out);
 

@@ -172,7 +172,7 @@ static size_t put_elem(uint8_t *buf, size_t size,
 
 static uint32_t next_seq(struct dg_nftset_batch *b, unsigned which)
 {
-	b->seq += 2;
+	b->seq += DG_NFTSET_SEQ_SETS;
 	return b->seq | which;
 }
 

@@ -49,11 +49,11 @@ const char *dg_nftset_name_format(const struct dg_nftset_name *n, char *buf,
 
 /*
  * A batch being built: begin, NEWSETELEM messages, end; one transaction.
- * A message's sequence number carries its set in the low bit, so the
+ * A message's sequence number carries its set in the low byte, so the
  * kernel's error about it names the set. Zeroed, it is an empty batch.
  */
 struct dg_nftset_batch {
-	uint32_t seq;    /* the last one given, low bit aside */
+	uint32_t seq;    /* the last one given, low byte aside */
 	size_t len;      /* bytes so far; 0: not begun */
 	size_t n_elems;
 	/* Netlink messages are read in place: aligned for any header. */
@@ -61,8 +61,8 @@ struct dg_nftset_batch {
 };
 
 /*
- * Add addr (4 or 16 bytes) to set, with a timeout of timeout_ms; which (0
- * or 1) is the set's number in the sequence numbers.
+ * Add addr (4 or 16 bytes) to set, with a timeout of timeout_ms; which
+ * (below DG_NFTSET_SEQ_SETS) is the set's number in the sequence numbers.
  * @return false, and nothing added, when the batch has no room left.
  */
 bool dg_nftset_batch_add(struct dg_nftset_batch *b,
@@ -77,9 +77,13 @@ bool dg_nftset_batch_add(struct dg_nftset_batch *b,
  */
 size_t dg_nftset_batch_end(struct dg_nftset_batch *b, size_t *n_elems);
 
+/* How many sets the sequence numbers tell apart: which, as given to
+ * dg_nftset_batch_add, is below this. */
+#define DG_NFTSET_SEQ_SETS 256
+
 /* The sequence number's set: which, as given to dg_nftset_batch_add, or 0
  * for the batch's own messages. */
 static inline unsigned dg_nftset_seq_set(uint32_t seq)
 {
-	return seq & 1;
+	return seq % DG_NFTSET_SEQ_SETS;
 }

@@ -49,7 +49,7 @@ struct dg_server {
 	size_t waiting; /* queries in forward(), at most max_waiting */
 	struct dg_hash_key hash_key; /* the caches' and the budget's */
 	unsigned n_workers;          /* running, whatever a reload says */
-	struct dg_nftset *nftset; /* NULL: no [firewall] nft_set */
+	struct dg_nftset *nftset; /* NULL: no nft_set anywhere */
 	uv_timer_t *qlog_tick;    /* summaries of held-back denial lines */
 	struct dg_metrics *metrics; /* NULL: no [metrics] listen */
 	struct dg_replier reply;    /* output buffer, counters, query log */
@@ -408,7 +408,8 @@ static void answer_waiting(struct dg_server *srv, struct dg_request *req,
 	}
 	if (req->snap == srv->snap && srv->nftset != NULL &&
 	    req->would_deny == DG_REASON_NONE)
-		dg_nftset_add_answer(srv->nftset, a);
+		dg_nftset_add_answer(srv->nftset, req->group,
+				     req->snap->cfg->nft_set_min_ttl, a);
 	/* Out of memory here only means this answer is not cached. */
 	if (cache != NULL && cacheable)
 		(void)dg_cache_store(cache, req->info.qname, req->info.qtype,
@@ -555,12 +556,17 @@ static int open_sinks(struct dg_server *srv, const struct dg_config *cfg)
 			      QLOG_TICK_MS, QLOG_TICK_MS)) != 0)
 		return rc;
 	/* Before dnsgate drops root: the kernel checks the socket's opener. */
-	if (cfg->nft_set[0].table != NULL || cfg->nft_set[1].table != NULL) {
-		rc = dg_nftset_open(srv->loop, &cfg->nft_set[0],
-				    &cfg->nft_set[1], &srv->nftset);
+	if (dg_config_has_nft_sets(cfg)) {
+		rc = dg_nftset_open(srv->loop, cfg, &srv->nftset);
+		if (rc == DG_EMALFORMED) {
+			dg_log(DG_LOG_ERR, "nft_set: more than %d groups have "
+					   "sets of their own",
+			       DG_NFTSET_SEQ_SETS / 2 - 1);
+			return UV_EINVAL;
+		}
 		if (rc != 0) {
 			dg_log(DG_LOG_ERR, "cannot open a netlink socket for "
-					   "[firewall] nft_set: %s",
+					   "the nft sets: %s",
 			       uv_strerror(rc));
 			return rc;
 		}

@@ -120,10 +120,41 @@ tap_match "$(out)" ":DNSGATE-USER - [0:0]" "and prints the DNSGATE-USER chain"
 tap_match "$(out)" "iptables -C DOCKER-USER -j DNSGATE-USER" \
 	"and the one-time jump from DOCKER-USER"
 run --listen 10.0.0.53:53 --allow x.example firewall --nft --target docker-user
-tap_status 2 "docker-user without --subnet exits 2"
-tap_match "$(err)" "--target docker-user needs --subnet CIDR" \
-	"naming the missing --subnet"
-tap_is "$(out)" "" "docker-user without --subnet prints no rules"
+tap_status 0 "docker-user without --subnet exits 0"
+tap_match "$(out)" 'iifname "br-*" meta l4proto { tcp, udp } th dport' \
+	"and matches every Docker bridge by interface"
+run --listen 10.0.0.53:53 --allow x.example firewall --iptables --target docker-user \
+	--family 4
+tap_status 0 "iptables docker-user without --subnet exits 0"
+tap_match "$(out)" "-A DNSGATE-USER -i br-+ -d 10.0.0.53/32 -p udp" \
+	"and matches the bridges with -i"
+
+# --egress: nft only, with sets in one inet table.
+cat >"$tmp/egress.conf" <<'EOC'
+[policy]
+allow = x.example
+[firewall]
+nft_set = inet eg allowed4
+EOC
+run -c "$tmp/egress.conf" --listen 127.0.0.1:53 firewall --iptables --egress
+tap_status 2 "--iptables --egress exits 2"
+tap_is "$(err)" "dnsgate: firewall: --egress needs --nft: iptables cannot match the nftables sets dnsgate fills" \
+	"in one line, pointing at --nft"
+tap_is "$(out)" "" "and prints no rules"
+run -c "$tmp/egress.conf" --listen 127.0.0.1:53 firewall --nft --egress
+tap_status 0 "--nft --egress exits 0"
+tap_match "$(out)" "add set inet eg allowed4 { type ipv4_addr; flags timeout; }" \
+	"and declares the set"
+run -c "$tmp/egress.conf" --listen 127.0.0.1:53 firewall --nft --group x
+tap_status 2 "--group without --egress exits 2"
+run -c "$tmp/egress.conf" --listen 127.0.0.1:53 firewall --nft --egress \
+	--target docker-user --group x
+tap_status 2 "--group with docker-user exits 2"
+printf '[group g]\nclients = 10.0.0.0/8\nallow = g.example\nnft_set = inet other g4\n' >>"$tmp/egress.conf"
+run -c "$tmp/egress.conf" --listen 127.0.0.1:53 firewall --nft --egress
+tap_status 2 "--egress with a group's set in another table exits 2"
+tap_is "$(err)" "dnsgate: firewall: $tmp/egress.conf:8: [group g] nft_set: 'inet other g4' is not in table inet eg (line 4): --egress needs every set in one table" \
+	"naming the file and line of the key"
 run --listen 10.0.0.53:53 --allow x.example firewall --nft --subnet 172.18.0.0/16
 tap_status 2 "--subnet with the container target exits 2"
 tap_match "$(err)" "--subnet goes with --target docker-user" \

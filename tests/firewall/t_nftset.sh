@@ -71,6 +71,8 @@ allow = ok.example.com, mixed.example.com
 [firewall]
 nft_set = inet egress allowed4
 nft_set6 = inet egress allowed6
+; no floor: the timeout is the TTL, seen to expire
+nft_set_min_ttl = 0
 EOC
 wait_until 5 bound "$OUT" t '*' 80 && wait_until 5 grep -q "Listening on port" "$tmp/up.log" || {
 	echo "# a server did not start:"; sed 's/^/#   /' "$tmp"/*.log; exit 99; }

@@ -89,6 +89,14 @@ static struct dg_config *check_load(const char *what, const char *text,
 	return cfg;
 }
 
+static const char *prefix_str(const struct dg_prefix *p)
+{
+	static char buf[DG_ADDR_STRLEN];
+
+	dg_prefix_format(p, buf, sizeof(buf));
+	return buf;
+}
+
 static const char *addr_str(const struct dg_addr *a)
 {
 	static char buf[4][DG_ADDR_STRLEN];
@@ -180,6 +188,8 @@ static void test_defaults(void)
 	is_int(cfg->max_ttl, 86400, "max_ttl default");
 	is_int(cfg->cache_max_entries, 100000, "cache max_entries default");
 	is_int(cfg->negative_ttl, 60, "negative_ttl default");
+	is_int(cfg->nft_set_min_ttl, 300, "nft_set_min_ttl default");
+	is_int(cfg->n_allow_cidrs, 0, "allow_cidrs default none");
 	ok(cfg->query_log == NULL, "query_log default (stderr) is NULL");
 	ok(cfg->log_allowed, "log_allowed default yes");
 	is_int(cfg->log_level, DG_LOG_INFO, "level default info");
@@ -253,8 +263,13 @@ static const char all_keys[] =
 	"[firewall]\n"
 	"nft_set = inet egress allowed4\n"
 	"nft_set6 = ip6 egress6 allowed6\n"
+	"nft_set_min_ttl = 60\n"
+	"allow_cidrs = 192.0.2.0/24, 2001:db8::/32\n"
+	"allow_cidrs = 198.51.100.7\n"
 	"[group lab]\n"
 	"clients = 10.0.0.0/8, fd00::/64\n"
+	"nft_set = inet egress lab4\n"
+	"nft_set6 = inet egress lab6\n"
 	"zones = all.zones\n"
 	"allow = e.example\n"
 	"new_names_per_minute_total = 5\n"
@@ -321,6 +336,15 @@ static void test_every_key(void)
 	is_int(cfg->client_rate_limit, 9, "client_rate_limit");
 	is_int(cfg->deny_log_rate, 3, "deny_log_rate");
 	is_str(cfg->nft_set[1].set, "allowed6", "nft_set6");
+	is_int(cfg->nft_set_min_ttl, 60, "nft_set_min_ttl");
+	is_int(cfg->n_allow_cidrs, 3, "allow_cidrs: the lines add up");
+	is_str(prefix_str(&cfg->allow_cidrs[2]), "198.51.100.7/32",
+	       "allow_cidrs: a bare address is a whole prefix");
+	is_str(cfg->groups[0].nft_set[0].set, "lab4", "[group] nft_set");
+	is_str(dg_config_nft_sets(cfg, &cfg->groups[0])[1].set, "lab6",
+	       "a group with sets: its answers go to its own");
+	ok(dg_config_nft_sets(cfg, &cfg->groups[1]) == cfg->nft_set,
+	   "a group without: to [firewall]'s");
 	is_str(entries_str(cfg->policy),
 	       "from.file.example|a.example|*.b.example depth=2|"
 	       "c.example types=A,AAAA|d.example",
@@ -358,6 +382,20 @@ static void test_key_errors(void)
 		    "[firewall]\nnft_set = inet t s;x\n",
 		    "t.conf:2: nft_set: 'inet t s;x' has a table or set name that "
 		    "is not 1 to 255 letters, digits or _ . - /", 1);
+	check_error("an allow_cidrs item that is not a prefix",
+		    "[policy]\nallow = x.example\n[firewall]\n"
+		    "allow_cidrs = 192.0.2.0/24, 192.0.2.1/24\n",
+		    "t.conf:4: allow_cidrs: '192.0.2.1/24' is not an address "
+		    "prefix (ADDR/LEN, host bits zero)", 1);
+	check_error("a group's nft_set6 in an ip table",
+		    "[policy]\nallow = x.example\n[group g]\n"
+		    "clients = 10.0.0.0/8\nnft_set6 = ip t s\n",
+		    "t.conf:5: nft_set6: 'ip t s' is an ip table, which cannot "
+		    "hold IPv6 addresses", 1);
+	check_error("an nft_set_min_ttl past a week",
+		    "[firewall]\nnft_set_min_ttl = 604801\n",
+		    "t.conf:2: nft_set_min_ttl: '604801' is not a number from "
+		    "0 to 604800", 1);
 	check_error("an unknown key", "[server]\nfrob = 1\n",
 		    "t.conf:2: frob: unknown key in [server]", 1);
 	check_error("a key of another section", "[server]\nservers = 1.2.3.4\n",
@@ -1394,6 +1432,8 @@ static void test_restart_only(void)
 		{ "firewall", "nft_set", "inet egress allowed4", "off" },
 		{ "firewall", "nft_set6", "inet egress allowed6", "off" },
 		{ "group", "listen", "127.0.0.1:5310", "127.0.0.1:5311" },
+		{ "group", "nft_set", "inet egress g4", "off" },
+		{ "group", "nft_set6", "inet egress g6", "off" },
 	};
 	/* Changes a reload applies, and listeners whose sockets stay. */
 	static const struct {
@@ -1426,7 +1466,9 @@ static void test_restart_only(void)
 		  "at the next start" },
 	};
 	static const char base_text[] = "[policy]\nallow = x.example\n";
-	static const char group_allow[] = "allow = g.example\n";
+	/* Clients too: a group's keys other than listen leave it none. */
+	static const char group_allow[] = "allow = g.example\n"
+					  "clients = 10.9.0.0/16\n";
 	struct dg_config_key k;
 	char *got;
 

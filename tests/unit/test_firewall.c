@@ -98,6 +98,206 @@ static int count(const char *text, const char *s)
 	return n;
 }
 
+
+/* A configuration loaded from text (written to a file of its own, so
+ * messages name it and its lines); NULL when it does not load. */
+static struct dg_config *load(const char *text)
+{
+	static char dir[] = "/tmp/test_firewall.XXXXXX";
+	static char path[sizeof(dir) + 16];
+	struct dg_config *cfg = NULL;
+	struct dg_diag d;
+	FILE *f;
+
+	if (path[0] == '\0' && mkdtemp(dir) == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/eg.conf", dir);
+	f = fopen(path, "w");
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+		return NULL;
+	dg_diag_init(&d, stderr);
+	if (dg_config_load(path, NULL, &d, &cfg) != 0)
+		return NULL;
+	remove(path);
+	return cfg;
+}
+
+/* dg_firewall_check then dg_firewall_write of cfg with opt: the rules, or
+ * (check refused) "ERR: " and what it said. */
+static char *gen_cfg(const struct dg_config *cfg,
+		     const struct dg_firewall_options *opt)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (out == NULL || cfg == NULL)
+		return NULL;
+	if (dg_firewall_check(cfg, opt, out) != 0) {
+		fclose(out);
+		/* Past "dnsgate: firewall: ", whatever the file's name. */
+		memmove(text, "ERR: ", 5);
+		return text;
+	}
+	if (dg_firewall_write(cfg, opt, out) != 0)
+		return NULL;
+	fclose(out);
+	return text;
+}
+
+#define EGRESS_BASE \
+	"[server]\nlisten = 127.0.0.1:53, [::1]:53\nuser = dg\n" \
+	"[upstream]\nservers = 127.0.0.1:5300\n" \
+	"[policy]\nallow = x.example\n"
+
+static void test_egress(void)
+{
+	static const char conf[] = EGRESS_BASE
+		"[firewall]\nnft_set = inet eg fw4\nnft_set6 = inet eg fw6\n"
+		"allow_cidrs = 192.0.2.0/24, 2001:db8::/32\n"
+		"[group a]\nclients = 10.1.0.0/16, fd00:a::/64\n"
+		"nft_set = inet eg a4\nallow = a.example\n"
+		"[group b]\nclients = 10.1.2.0/24\nallow = b.example\n"
+		"[group l]\nlisten = 127.0.0.2:53\nallow = l.example\n";
+	struct dg_config *cfg = load(conf);
+	struct dg_firewall_options opt = { .backend = DG_FW_NFT,
+					   .target = DG_FW_CONTAINER,
+					   .egress = true };
+	char *s;
+
+	ok(cfg != NULL, "egress: the configuration loads");
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL && has(s, "table inet dnsgate {\n") &&
+		   has(s, "add table inet eg\n"),
+	   "container: the DNS table, then the sets' table");
+	ok(s != NULL &&
+		   has(s, "add set inet eg fw4 { type ipv4_addr; flags timeout; }\n") &&
+		   has(s, "add set inet eg fw6 { type ipv6_addr; flags timeout; }\n") &&
+		   has(s, "add set inet eg a4 { type ipv4_addr; flags timeout; }\n"),
+	   "every set declared with add, its type and flags timeout");
+	ok(s != NULL &&
+		   has(s, "add chain inet eg egress_output { type filter hook "
+			  "output priority filter; policy accept; }\n"
+			  "flush chain inet eg egress_output\n"),
+	   "the chain added, then flushed: a re-apply replaces its rules");
+	ok(s != NULL &&
+		   has(s, "\t\tct state established,related accept\n"
+			  "\t\toifname \"lo\" accept\n"
+			  "\t\ticmpv6 type { nd-router-solicit, "
+			  "nd-neighbor-solicit, nd-neighbor-advert } accept\n"
+			  "\t\tip daddr 127.0.0.1 meta l4proto { tcp, udp } "
+			  "th dport 53 accept\n"
+			  "\t\tip6 daddr ::1 meta l4proto { tcp, udp } "
+			  "th dport 53 accept\n"
+			  "\t\tip daddr 127.0.0.2 meta l4proto { tcp, udp } "
+			  "th dport 53 accept\n"
+			  "\t\tmeta skuid \"dg\" accept\n"
+			  "\t\tip daddr @fw4 accept\n"
+			  "\t\tip6 daddr @fw6 accept\n"
+			  "\t\tip daddr { 192.0.2.0/24 } accept\n"
+			  "\t\tip6 daddr { 2001:db8::/32 } accept\n"
+			  "\t\treject with icmpx type admin-prohibited\n"),
+	   "container: replies, lo, ND, listeners, user, sets, CIDRs, reject");
+	ok(s != NULL && has(s, "# Egress (--egress), in table inet eg"),
+	   "the header says what the policy does");
+	free(s);
+
+	opt.group = "a";
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL && has(s, "\t\tip daddr @a4 accept\n") &&
+		   !has(s, "daddr @fw4") && !has(s, "daddr @fw6") &&
+		   has(s, "the sets of group a"),
+	   "--group a: its own set only");
+	free(s);
+	opt.group = "b";
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL && has(s, "\t\tip daddr @fw4 accept\n"),
+	   "--group b, without sets of its own: [firewall]'s");
+	free(s);
+	opt.group = "nosuch";
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL && has(s, "ERR: ") && has(s, "has no [group nosuch]"),
+	   "--group of no group: refused");
+	free(s);
+
+	opt.group = NULL;
+	opt.target = DG_FW_DOCKER_USER;
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL &&
+		   has(s, "add chain inet eg egress_forward { type filter hook "
+			  "forward priority filter - 10; policy accept; }\n") &&
+		   has(s, "\t\tiifname \"docker0\" jump egress_sandbox\n"
+			  "\t\tiifname \"br-*\" jump egress_sandbox\n"),
+	   "docker-user without --subnet: every Docker bridge, by interface");
+	ok(s != NULL && !has(s, "oifname \"lo\" accept\n\t\ticmpv6") &&
+		   !has(s, "skuid"),
+	   "docker-user: no loopback or user rule (forwarded packets)");
+	ok(s != NULL &&
+		   has(s, "\t\tip saddr { 10.1.0.0/16 } ip saddr != "
+			  "{ 10.1.2.0/24 } ip daddr @a4 accept\n"),
+	   "group a's set for its clients, but those a longer prefix takes");
+	ok(s != NULL && !has(s, "ip6 saddr { fd00:a::/64 }"),
+	   "no IPv6 rule for a group without an IPv6 set");
+	ok(s != NULL &&
+		   has(s, "\t\tip saddr { 10.1.2.0/24 } ip daddr @fw4 accept\n"),
+	   "group b, without sets: [firewall]'s, for its clients");
+	ok(s != NULL &&
+		   has(s, "\t\tip saddr != { 10.1.0.0/16, 10.1.2.0/24 } "
+			  "ip daddr @fw4 accept\n") &&
+		   has(s, "\t\tip6 saddr != { fd00:a::/64 } ip6 daddr @fw6 "
+			  "accept\n"),
+	   "[firewall]'s sets for the sources in no group");
+	ok(s != NULL && has(s, "# [group l] has no clients: not usable here"),
+	   "a group without clients is named as not usable there");
+	ok(s != NULL && has(s, "# Every other packet forwarded from any Docker "
+			       "bridge (docker0, br-*, by interface:"),
+	   "the header says the DNS rules match by interface");
+	ok(s != NULL && count(s, "\t\tiifname \"br-*\" meta l4proto { tcp, "
+				 "udp } th dport { 53, 853, 5353, 5355 } "
+				 "drop\n") == 1,
+	   "the DNS rules match by interface too");
+	free(s);
+	dg_config_free(cfg);
+
+	cfg = load(EGRESS_BASE "[firewall]\nnft_set = inet eg fw4\n"
+			       "[group a]\nclients = 10.0.0.0/8\n"
+			       "allow = a.example\n"
+			       "nft_set6 = inet other a6\n");
+	opt.target = DG_FW_CONTAINER;
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL && has(s, "ERR: ") &&
+		   has(s, "eg.conf:13: [group a] nft_set6: 'inet other a6' is "
+			  "not in table inet eg (line 9): --egress needs every "
+			  "set in one table\n"),
+	   "a set in another table: refused, naming the file and line");
+	free(s);
+	dg_config_free(cfg);
+	cfg = load(EGRESS_BASE "[firewall]\nnft_set = ip eg fw4\n");
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL && has(s, "eg.conf:9: [firewall] nft_set: --egress needs "
+			       "an inet table, not 'ip eg fw4'\n"),
+	   "a set in an ip table: refused");
+	free(s);
+	dg_config_free(cfg);
+	cfg = load(EGRESS_BASE "[firewall]\nnft_set = inet dnsgate fw4\n");
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL && has(s, "table inet dnsgate is the DNS rules'"),
+	   "the DNS rules' own table: refused (each apply deletes it)");
+	free(s);
+	dg_config_free(cfg);
+	cfg = load(EGRESS_BASE);
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL && has(s, "--egress needs nft sets"),
+	   "no set at all: refused");
+	free(s);
+	opt.egress = false;
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL && !has(s, "ERR: ") && !has(s, "egress"),
+	   "without --egress, no sets needed and no egress rules");
+	free(s);
+	dg_config_free(cfg);
+}
+
 int main(void)
 {
 	static const char *const v4[] = { "10.99.1.1", "10.99.1.2:5300" };
@@ -538,5 +738,6 @@ int main(void)
 		free(text);
 	}
 
+	test_egress();
 	return done_testing();
 }
