@@ -1,6 +1,7 @@
 #!/bin/sh
 # harden-docker-host.sh: make dnsgate the only resolver the containers of
-# some Docker networks can reach, on the Docker host's forward path.
+# every Docker network (or of some, by --subnet) can reach, on the Docker
+# host's forward path.
 #
 # It applies what `dnsgate firewall --iptables --target docker-user` prints,
 # exactly as that output's header says: the DNSGATE-USER chains (flushed and
@@ -8,19 +9,22 @@
 # raw PREROUTING (forged sources) and from Docker's DOCKER-USER chain (DNS),
 # for iptables and ip6tables. Run it as root,
 # after Docker has started (Docker creates DOCKER-USER), and again after
-# changing dnsgate's listeners or the networks. The rules do not survive a
-# reboot or a restart of the firewall service: run it from the same place
-# that starts dnsgate.
+# changing dnsgate's listeners (or, with --subnet, the networks). Without
+# --subnet the rules match every Docker bridge by interface (docker0,
+# br-*), so a network created later is covered with no second run. The
+# rules do not survive a reboot or a restart of the firewall service: for
+# that, contrib/dnsgate-firewall@.service applies the nft form at boot.
 
 usage() {
 	cat <<EOF
 Usage: $prog [--dry-run] [--config FILE] [--listen ADDR:PORT]...
-           --subnet CIDR [--subnet CIDR]...
+           [--subnet CIDR]...
        $prog [--dry-run] --remove
 
 Apply dnsgate's DOCKER-USER rules: DNS (port 53, and 853, 5353, 5355)
-forwarded from the sandbox networks CIDR... may reach only dnsgate's
-listeners; every other such packet from them is dropped, IPv4 and IPv6.
+forwarded from any Docker bridge (docker0, br-*: networks created later
+too), or only from the sandbox networks CIDR..., may reach only dnsgate's
+listeners; every other such packet is dropped, IPv4 and IPv6.
 And from every Docker bridge (docker0, br-*), a packet whose source is not
 routed back through that bridge (forged) is dropped before routing.
 Running it again replaces the rules; it never adds a second copy.
@@ -29,8 +33,8 @@ Running it again replaces the rules; it never adds a second copy.
                         dnsgate's embedded default
       --listen ADDR:PORT  dnsgate listens here (repeatable; replaces the
                         configuration's listen)
-      --subnet CIDR     a Docker network of sandboxes, IPv4 or IPv6
-                        (repeatable; required unless --remove)
+      --subnet CIDR     only this Docker network's sandboxes, IPv4 or IPv6
+                        (repeatable; default: every Docker bridge)
       --remove          delete the rules and the jump to them (both families;
                         nothing to do when they are absent)
       --dry-run         print the commands and rules, change nothing
@@ -85,7 +89,6 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ $remove = 1 ] || [ -n "$subnet_args" ] || usage_error "--subnet CIDR is required"
 
 # run COMMAND...: run it, or print it under --dry-run.
 run() {

@@ -132,7 +132,7 @@ usage_error() {
 	is "$rc:$out" 2: "harden-docker-host.sh $*: exit 2, nothing on stdout"
 	like "$err" "$want" "harden-docker-host.sh $*: says why on stderr"
 }
-usage_error '--subnet CIDR is required' --config "$tmp/test.conf"
+usage_error '--subnet needs an argument' --config "$tmp/test.conf" --subnet
 usage_error 'unknown argument: --bogus' --subnet 10.0.0.0/8 --bogus
 usage_error '--listen needs an argument' --subnet 10.0.0.0/8 --listen
 

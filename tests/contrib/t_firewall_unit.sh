@@ -82,6 +82,12 @@ ip netns exec "$NS" nft list table inet dnsgate | grep -q 'skuid 0\|skuid "root"
 ok $? "... and the rules hold what it asked for"
 run ExecStop host
 
+run ExecStart docker-user
+ok $? "ExecStart (docker-user) succeeds, with no --subnet: every Docker bridge"
+is "$(tables)" "table inet dnsgate_docker" "ExecStart (docker-user) loads its table"
+run ExecStop docker-user
+is "$(tables)" "" "ExecStop (docker-user) removes its table"
+
 printf '[server]\nlisten = nowhere\n' >"$tmp/dnsgate.conf"
 run ExecStart host
 [ $? != 0 ]
