@@ -81,12 +81,13 @@ docker_outside() {
 	wait_until 5 bound "$OUT" u "$ROGUE" 53 || { echo "# the rogue did not start"; exit 99; }
 }
 
-# host_upstream: ldns-testns (basic.testns) on port 5300 of every address
-# of $HOSTNS: dnsgate on the host reaches it on 127.0.0.1, a dnsgate
-# container through its network's gateway.
+# host_upstream [DATA]: ldns-testns (DATA, default basic.testns, in
+# tests/integration/data) on port 5300 of every address of $HOSTNS: dnsgate
+# on the host reaches it on 127.0.0.1, a dnsgate container through its
+# network's gateway.
 host_upstream() {
 	nsbg "$HOSTNS" "$tmp/up.log" stdbuf -oL "$LDNS_TESTNS" -v -p 5300 \
-		"$srcdir/tests/integration/data/basic.testns"
+		"$srcdir/tests/integration/data/${1:-basic.testns}"
 	wait_until 5 grep -q "Listening on port" "$tmp/up.log" || { echo "# the upstream did not start"; exit 99; }
 }
 
