@@ -32,10 +32,15 @@ docker_setup() {
 	trap cleanup_docker EXIT
 }
 
+# The test's own containers first: one attached to a compose network would
+# keep `down` from removing it.
 cleanup_docker() {
-	[ -n "${compose_project:-}" ] &&
-		docker-compose -p "$compose_project" "${compose_files[@]}" down -v -t 1 >/dev/null 2>&1
 	docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null 2>&1
+	if [ -n "${compose_project:-}" ]; then
+		docker-compose -p "$compose_project" "${compose_files[@]}" down -v -t 1 >/dev/null 2>&1
+		docker network ls -q --filter "label=com.docker.compose.project=$compose_project" |
+			xargs -r docker network rm >/dev/null 2>&1
+	fi
 	docker network ls -q --filter "label=$label" | xargs -r docker network rm >/dev/null 2>&1
 	cleanup_ns
 }
