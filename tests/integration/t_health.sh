@@ -30,22 +30,8 @@ listen = 127.0.0.1:$mport
 ready_window = $window
 EOC
 
-# get PATH: "STATUS BODY" of GET PATH on the metrics listener, or
-# "timeout" when nothing answers within 2 s (times time_scale). Plain
-# bash: cheap enough to poll with.
-get() {
-	local resp rc
-	resp=$(exec 3<>"/dev/tcp/127.0.0.1/$mport" || exit 1
-		printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&3
-		timeout $((2 * time_scale)) cat <&3)
-	rc=$?
-	if [ "$rc" = 124 ]; then
-		echo timeout
-		return
-	fi
-	resp=${resp//$'\r'/}
-	printf '%s %s\n' "$(sed -n '1s/^HTTP\/1\.1 \([0-9]*\) .*/\1/p' <<<"$resp")" \
-		"${resp#*$'\n\n'}"
+get() { # get PATH: http_get on the metrics listener
+	http_get "$mport" "$1"
 }
 # is_get PATH WANT: get's output is WANT (with wait_until).
 is_get() {
