@@ -192,8 +192,9 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		  "answered within [metrics] ready_window.",
 		  v->ready },
 		{ "dnsgate_upstream_probes_total", "counter",
-		  "Health probes (. NS) sent because no upstream had "
-		  "answered for half of [metrics] ready_window.",
+		  "Health probes (. NS) sent, while GET /ready was asked, "
+		  "because no upstream had answered for half of [metrics] "
+		  "ready_window.",
 		  v->probes },
 	};
 

@@ -62,10 +62,11 @@ struct dg_server {
 	struct dg_board *board; /* NULL: the only worker */
 	unsigned worker;        /* its index on the board */
 	uv_timer_t *publish;    /* workers but the first */
-	uv_timer_t *health;     /* the first, with metrics: the probes */
+	uv_timer_t *health;     /* the first, with metrics: maybe_probe() */
 	struct dg_fetch_waiter probe;
 	bool probing; /* probe is waiting */
 	uint64_t probes;
+	uint64_t ready_asked_ms; /* the last GET /ready; 0: none yet */
 	/* Read for each use: what a worker publishes, or for the first
 	 * one, a scrape's totals. */
 	struct dg_figures figures;
@@ -507,11 +508,56 @@ static bool is_ready(struct dg_server *srv, uint64_t age, char *why,
 	return false;
 }
 
+static void on_probe_done(struct dg_fetch_waiter *w, int status,
+			  const struct dg_response *resp)
+{
+	struct dg_server *srv = dg_container_of(w, struct dg_server, probe);
+
+	/* An answer was counted as the upstream took it. */
+	srv->probing = false;
+}
+
+/*
+ * As CoreDNS's forward plugin does: when no upstream has answered for
+ * half the window, ". NS" goes to them through the usual fetch, so that
+ * an idle dnsgate stays ready while they are there, with no client's
+ * query needed. Only while someone asks GET /ready (within the window):
+ * no one else reads what a probe learns, and the upstreams' counters
+ * stay the clients' alone where no one does. Its question is fixed:
+ * nothing a client chose goes into it, and its answer is neither cached
+ * nor put in the sets. Another worker's answers are seen a publication
+ * late (PUBLISH_MS): at worst a probe goes out that one of them made
+ * needless.
+ */
+static void maybe_probe(struct dg_server *srv)
+{
+	static const uint8_t root[] = { 0 };
+	uint64_t now = uv_hrtime() / 1000000;
+	uint64_t window = (uint64_t)srv->snap->cfg->ready_window * 1000;
+
+	if (srv->probing || srv->ready_asked_ms == 0 ||
+	    now - srv->ready_asked_ms >= window ||
+	    answer_age(srv, now) < window / 2)
+		return;
+	srv->probe.cb = on_probe_done;
+	if (dg_fetch_start(srv->upstream, root, DG_RR_TYPE_NS, 1 /* IN */,
+			   &srv->probe) != 0)
+		return;
+	srv->probing = true;
+	srv->probes++;
+}
+
+static void on_health_tick(uv_timer_t *t)
+{
+	maybe_probe(t->data);
+}
+
 /*
  * GET /healthz asks whether every loop turns: this one does, as it
  * answers; each other worker's shows it by publishing on the board. The
  * upstreams play no part: a pod restarted for their silence would come
- * back to the same silence.
+ * back to the same silence. GET /ready also sends a probe at once when
+ * one is due, so that the first asker waits for no tick.
  */
 static bool check(void *arg, enum dg_metrics_check which, char *why,
 		  size_t size)
@@ -521,8 +567,11 @@ static bool check(void *arg, enum dg_metrics_check which, char *why,
 	uint64_t silent = 0;
 	unsigned stalled;
 
-	if (which == DG_METRICS_READY)
+	if (which == DG_METRICS_READY) {
+		srv->ready_asked_ms = now;
+		maybe_probe(srv);
 		return is_ready(srv, answer_age(srv, now), why, size);
+	}
 	stalled = srv->board != NULL
 			  ? dg_board_stalled(srv->board, now, STALL_MS, &silent)
 			  : 0;
@@ -548,40 +597,6 @@ static void metrics_view(void *arg, struct dg_metrics_view *v)
 	v->last_answer_age_ms = answer_age(srv, uv_hrtime() / 1000000);
 	v->ready = is_ready(srv, v->last_answer_age_ms, why, sizeof(why));
 	v->probes = srv->probes;
-}
-
-static void on_probe_done(struct dg_fetch_waiter *w, int status,
-			  const struct dg_response *resp)
-{
-	struct dg_server *srv = dg_container_of(w, struct dg_server, probe);
-
-	/* An answer was counted as the upstream took it. */
-	srv->probing = false;
-}
-
-/*
- * As CoreDNS's forward plugin does: when no upstream has answered for
- * half the window, ". NS" goes to them through the usual fetch, so that
- * an idle dnsgate stays ready while they are there, with no client's
- * query needed. Its question is fixed: nothing a client chose goes into
- * it, and its answer is neither cached nor put in the sets. Another
- * worker's answers are seen a publication late (PUBLISH_MS): at worst
- * a probe goes out that one of them made needless.
- */
-static void on_health_tick(uv_timer_t *t)
-{
-	static const uint8_t root[] = { 0 };
-	struct dg_server *srv = t->data;
-	uint64_t half = (uint64_t)srv->snap->cfg->ready_window * 500;
-
-	if (srv->probing || answer_age(srv, uv_hrtime() / 1000000) < half)
-		return;
-	srv->probe.cb = on_probe_done;
-	if (dg_fetch_start(srv->upstream, root, DG_RR_TYPE_NS, 1 /* IN */,
-			   &srv->probe) != 0)
-		return;
-	srv->probing = true;
-	srv->probes++;
 }
 
 static void free_handle(uv_handle_t *h)
@@ -685,9 +700,8 @@ static int open_sinks(struct dg_server *srv, const struct dg_config *cfg)
 			       text, uv_strerror(rc));
 			return rc;
 		}
-		/* Only /ready reads what the probes learn. */
-		rc = timer_start(srv, &srv->health, on_health_tick, 0,
-				 HEALTH_TICK_MS);
+		rc = timer_start(srv, &srv->health, on_health_tick,
+				 HEALTH_TICK_MS, HEALTH_TICK_MS);
 		if (rc != 0)
 			return rc;
 	}

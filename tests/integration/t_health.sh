@@ -2,10 +2,11 @@
 # t_health: the probes on the metrics listener. GET /healthz answers 200
 # while the event loops run (two workers here) and not at all from a
 # stopped process, and again once it continues; the upstream plays no part
-# in it. GET /ready turns 200 with no client query at all (the health
-# probe, ". NS", gets the upstream's answer), 503 with its reason within
-# [metrics] ready_window once the upstream is gone, and 200 again when it
-# is back. A client's answers spare the upstream the probe. Other paths
+# in it. No probe goes out before GET /ready is asked; then it turns 200
+# with no client query at all (asking sends the health probe, ". NS",
+# whose answer counts), 503 with its reason within [metrics] ready_window
+# once the upstream is gone, and 200 again when it is back. While /ready
+# is asked, clients' answers spare the upstream the probe. Other paths
 # still get 404. HTTP through bash's /dev/tcp: curl is not installed
 # everywhere the tests run.
 . "$srcdir/tests/integration/lib.sh"
@@ -45,7 +46,9 @@ start_dnsgate -c "$tmp/dnsgate.conf"
 is "$(get /healthz)" "200 ok" "/healthz: 200 ok while the loops run"
 
 # No client asks anything: the probe alone makes dnsgate ready, at once
-# (it goes out at start), well within a second times time_scale.
+# (the first GET /ready sends it), well within a second times time_scale.
+# Nothing was probed before anyone asked.
+is "$(probes)" 0 "no probe before /ready is asked"
 wait_until 1 is_get /ready "200 ok"
 ok $? "/ready turns 200 with no client query: $(get /ready)"
 [ "$(probes)" -ge 1 ]
@@ -60,14 +63,16 @@ dnsgate_upstream_last_answer_seconds [0-9]+\.[0-9]{3}$' \
 	"/metrics shows ready, the probes and the last answer's age"
 
 # While clients' queries are answered (no cache: each one goes
-# upstream), no probe: one every 0.5 s for twice the half window after
-# which an idle dnsgate would probe. The other worker's answers reach the
-# first one's count within a publication (1 s): counted after that.
+# upstream), no probe though /ready is asked: a query every 0.5 s for
+# twice the half window after which an idle dnsgate would probe. The
+# other worker's answers reach the first one's count within a publication
+# (1 s): counted after that.
 q www.example.com A >/dev/null
 sleep 1.5
 before=$(probes)
 for _ in $(seq $((2 * window))); do
 	q www.example.com A >/dev/null
+	get /ready >/dev/null
 	sleep 0.5
 done
 is "$(probes)" "$before" "a client's answers spare the upstream the probe"
