@@ -102,7 +102,7 @@ struct dg_board *dg_board_new(size_t n_workers, size_t n_upstreams)
 	/* A worker is given until its first publication, as if it had
 	 * published now. */
 	for (size_t i = 0; i < n_workers; i++)
-		b->alive_ms[i] = uv_hrtime() / 1000000;
+		b->alive_ms[i] = dg_clock_ms();
 	for (; b->n_workers < n_workers; b->n_workers++) {
 		if (dg_figures_init(&b->slots[b->n_workers], n_upstreams) != 0) {
 			dg_board_free(b);
@@ -138,7 +138,7 @@ void dg_board_publish(struct dg_board *b, unsigned worker,
 	memcpy(upstream, f->upstream, f->n_upstreams * sizeof(*upstream));
 	/* Every worker reloads with the others: the first counts them. */
 	slot->queries.reloads = slot->queries.reload_failures = 0;
-	b->alive_ms[worker] = uv_hrtime() / 1000000;
+	b->alive_ms[worker] = dg_clock_ms();
 	uv_mutex_unlock(&b->lock);
 }
 

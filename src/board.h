@@ -69,7 +69,7 @@ uint64_t dg_board_last_answer(struct dg_board *b);
 
 /*
  * A worker (1..n_workers-1) that has not published in the stall_ms before
- * now_ms (ms of uv_hrtime()'s clock, which publishing stamps): its loop is
+ * now_ms (dg_clock_ms(), which publishing stamps): its loop is
  * stuck. @return the first such worker, *silent_ms how long it has been
  * silent; 0 when every one published in time.
  */

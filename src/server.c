@@ -41,7 +41,6 @@
 #define STALL_MS (10 * PUBLISH_MS)
 /* How often worker 0 weighs whether to probe the upstreams. */
 #define HEALTH_TICK_MS 1000
-#define DG_RR_TYPE_NS 2
 
 struct dg_server {
 	uv_loop_t *loop;
@@ -532,7 +531,7 @@ static void on_probe_done(struct dg_fetch_waiter *w, int status,
 static void maybe_probe(struct dg_server *srv)
 {
 	static const uint8_t root[] = { 0 };
-	uint64_t now = uv_hrtime() / 1000000;
+	uint64_t now = dg_clock_ms();
 	uint64_t window = (uint64_t)srv->snap->cfg->ready_window * 1000;
 
 	if (srv->probing || srv->ready_asked_ms == 0 ||
@@ -563,7 +562,7 @@ static bool check(void *arg, enum dg_metrics_check which, char *why,
 		  size_t size)
 {
 	struct dg_server *srv = arg;
-	uint64_t now = uv_hrtime() / 1000000;
+	uint64_t now = dg_clock_ms();
 	uint64_t silent = 0;
 	unsigned stalled;
 
@@ -594,7 +593,7 @@ static void metrics_view(void *arg, struct dg_metrics_view *v)
 		dg_board_add_others(srv->board, f);
 	dg_figures_view(f, srv->start->servers.v, v);
 	v->audit_policies = dg_config_audit_count(srv->snap->cfg);
-	v->last_answer_age_ms = answer_age(srv, uv_hrtime() / 1000000);
+	v->last_answer_age_ms = answer_age(srv, dg_clock_ms());
 	v->ready = is_ready(srv, v->last_answer_age_ms, why, sizeof(why));
 	v->probes = srv->probes;
 }

@@ -216,7 +216,7 @@ static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 {
 	struct dg_response resp;
 
-	f->up->last_answer_ms = uv_hrtime() / 1000000;
+	f->up->last_answer_ms = dg_clock_ms();
 	if (!f->att->tcp && dg_wire_truncated(pkt, len)) {
 		/* RFC 7766 5: the same server, over TCP. */
 		attempt_end(f->att);

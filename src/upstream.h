@@ -94,8 +94,7 @@ const struct dg_upstream_counters *dg_upstream_counters(
 size_t dg_upstream_inflight(const struct dg_upstream *up);
 /*
  * When a server last answered (any response that matched its query, even
- * SERVFAIL: the server is there), in ms of uv_hrtime()'s clock, which
- * every worker's loop shares (uv_now() is each loop's own); 0: never.
+ * SERVFAIL: the server is there), in dg_clock_ms(); 0: never.
  */
 uint64_t dg_upstream_last_answer(const struct dg_upstream *up);
 

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uv.h>
-
 #include "board.h"
 #include "metrics_text.h"
 #include "tap.h"
@@ -63,7 +61,7 @@ static void test_board(void)
 {
 	struct dg_board *b = dg_board_new(3, 1);
 	struct dg_figures f;
-	uint64_t now = uv_hrtime() / 1000000, silent = 0;
+	uint64_t now = dg_clock_ms(), silent = 0;
 
 	if (!ok(b != NULL && dg_figures_init(&f, 1) == 0, "a board"))
 		return;
@@ -76,7 +74,7 @@ static void test_board(void)
 	dg_board_publish(b, 1, &f);
 	f.last_answer_ms = 7;
 	dg_board_publish(b, 2, &f);
-	is_int(dg_board_stalled(b, uv_hrtime() / 1000000 + 5000, 10000,
+	is_int(dg_board_stalled(b, dg_clock_ms() + 5000, 10000,
 				&silent),
 	       0, "publishing is a sign of life");
 	is_int(dg_board_last_answer(b), 7, "the last answer: the latest");
@@ -185,6 +183,15 @@ int main(void)
 	has(text, "dnsgate_build_info{version=\"" PACKAGE_VERSION "\"} 1",
 	    "the version running");
 	ok(len > 0 && text[len - 1] == '\n', "the text ends with a newline");
+	free(text);
+	text = NULL;
+	v.last_answer_age_ms = UINT64_MAX;
+	f = open_memstream(&text, &len);
+	if (f == NULL || dg_metrics_write(&v, f) != 0)
+		return 1;
+	fclose(f);
+	has(text, "dnsgate_upstream_last_answer_seconds +Inf",
+	    "no upstream has answered yet: +Inf");
 	free(text);
 	return done_testing();
 }
