@@ -41,6 +41,15 @@ is_get() {
 probes() { # the probes the upstream received
 	upstream_count_type up . NS
 }
+# forget PID: a process this test stopped and reaped leaves pids, so
+# that the cleanup never signals another process given its number.
+forget() {
+	local p keep=()
+	for p in "${pids[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	pids=("${keep[@]}")
+}
 
 start_dnsgate -c "$tmp/dnsgate.conf"
 is "$(get /healthz)" "200 ok" "/healthz: 200 ok while the loops run"
@@ -81,6 +90,7 @@ is "$(probes)" "$before" "a client's answers spare the upstream the probe"
 # probe's timeout), /healthz does not care.
 kill "$up_pid"
 wait "$up_pid" 2>/dev/null
+forget "$up_pid"
 t0=$(now_ms)
 wait_until $((window + 2)) is_get /ready "503 no upstream answered in the last $window s"
 ok $? "the upstream gone: /ready 503 with its reason: $(get /ready)"
