@@ -116,6 +116,7 @@ ok $? "SIGCONT: /healthz 200 again: $(get /healthz)"
 
 like "$(get /nope)" '^404 ' "another path: still 404"
 like "$(get /healthz/x)" '^404 ' "a path that only starts like a probe: 404"
-like "$(get '/ready?verbose=1')" '^200 ok$' "a query string is fine"
+wait_until 3 is_get '/ready?verbose=1' "200 ok"
+ok $? "a query string is fine (and the probe found the upstream again after the stop)"
 check_alive_and_stop
 done_testing
