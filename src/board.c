@@ -14,6 +14,7 @@ struct dg_board {
 	uv_mutex_t lock;
 	size_t n_workers, n_upstreams;
 	struct dg_figures *slots; /* [0] unused: the first one's are live */
+	uint64_t *alive_ms;       /* each slot's last publication */
 };
 
 int dg_figures_init(struct dg_figures *f, size_t n_upstreams)
@@ -89,12 +90,19 @@ struct dg_board *dg_board_new(size_t n_workers, size_t n_upstreams)
 	if (b == NULL)
 		return NULL;
 	b->slots = calloc(n_workers, sizeof(*b->slots));
-	if (b->slots == NULL || uv_mutex_init(&b->lock) != 0) {
+	b->alive_ms = calloc(n_workers, sizeof(*b->alive_ms));
+	if (b->slots == NULL || b->alive_ms == NULL ||
+	    uv_mutex_init(&b->lock) != 0) {
 		free(b->slots);
+		free(b->alive_ms);
 		free(b);
 		return NULL;
 	}
 	b->n_upstreams = n_upstreams;
+	/* A worker is given until its first publication, as if it had
+	 * published now. */
+	for (size_t i = 0; i < n_workers; i++)
+		b->alive_ms[i] = dg_clock_ms();
 	for (; b->n_workers < n_workers; b->n_workers++) {
 		if (dg_figures_init(&b->slots[b->n_workers], n_upstreams) != 0) {
 			dg_board_free(b);
@@ -111,6 +119,7 @@ void dg_board_free(struct dg_board *b)
 	for (size_t i = 0; i < b->n_workers; i++)
 		dg_figures_fini(&b->slots[i]);
 	free(b->slots);
+	free(b->alive_ms);
 	uv_mutex_destroy(&b->lock);
 	free(b);
 }
@@ -129,6 +138,7 @@ void dg_board_publish(struct dg_board *b, unsigned worker,
 	memcpy(upstream, f->upstream, f->n_upstreams * sizeof(*upstream));
 	/* Every worker reloads with the others: the first counts them. */
 	slot->queries.reloads = slot->queries.reload_failures = 0;
+	b->alive_ms[worker] = dg_clock_ms();
 	uv_mutex_unlock(&b->lock);
 }
 
@@ -138,4 +148,34 @@ void dg_board_add_others(struct dg_board *b, struct dg_figures *f)
 	for (size_t i = 1; i < b->n_workers; i++)
 		dg_figures_add(f, &b->slots[i]);
 	uv_mutex_unlock(&b->lock);
+}
+
+uint64_t dg_board_last_answer(struct dg_board *b)
+{
+	uint64_t last = 0;
+
+	uv_mutex_lock(&b->lock);
+	for (size_t i = 1; i < b->n_workers; i++)
+		if (b->slots[i].last_answer_ms > last)
+			last = b->slots[i].last_answer_ms;
+	uv_mutex_unlock(&b->lock);
+	return last;
+}
+
+unsigned dg_board_stalled(struct dg_board *b, uint64_t now_ms,
+			  uint64_t stall_ms, uint64_t *silent_ms)
+{
+	unsigned stalled = 0;
+
+	uv_mutex_lock(&b->lock);
+	for (size_t i = 1; i < b->n_workers && stalled == 0; i++) {
+		uint64_t last = b->alive_ms[i];
+
+		if (now_ms > last && now_ms - last > stall_ms) {
+			stalled = (unsigned)i;
+			*silent_ms = now_ms - last;
+		}
+	}
+	uv_mutex_unlock(&b->lock);
+	return stalled;
 }

@@ -7,6 +7,10 @@
  * copy of its figures on the board now and then; the first one, which
  * serves the metrics, adds them to its live figures at each scrape. The
  * board's lock is all the workers share but the configuration.
+ *
+ * Each publication is also a worker's sign of life: it comes from a timer
+ * on the worker's loop, so a worker that stops publishing has a loop
+ * that stopped turning, and /healthz says so.
  */
 #pragma once
 
@@ -26,6 +30,9 @@ struct dg_figures {
 	size_t cache_entries, inflight, waiting, tcp_connections;
 	uint64_t tcp_unknown_peers;
 	struct dg_nftset_stats nftset;
+	/* dg_upstream_last_answer(): never summed, see
+	 * dg_board_last_answer(). */
+	uint64_t last_answer_ms;
 };
 
 /* Zeroed figures with room for n_upstreams servers. @return 0 or
@@ -56,3 +63,15 @@ void dg_board_publish(struct dg_board *b, unsigned worker,
 
 /* f += what every worker but the first last published. */
 void dg_board_add_others(struct dg_board *b, struct dg_figures *f);
+
+/* The latest last_answer_ms every worker but the first published. */
+uint64_t dg_board_last_answer(struct dg_board *b);
+
+/*
+ * A worker (1..n_workers-1) that has not published in the stall_ms before
+ * now_ms (dg_clock_ms(), which publishing stamps): its loop is
+ * stuck. @return the first such worker, *silent_ms how long it has been
+ * silent; 0 when every one published in time.
+ */
+unsigned dg_board_stalled(struct dg_board *b, uint64_t now_ms,
+			  uint64_t stall_ms, uint64_t *silent_ms);

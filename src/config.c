@@ -882,6 +882,8 @@ static const struct key keys[] = {
 	  0, 0, 0, false, APPLIED, NULL },
 	{ "metrics", "listen", set_metrics_listen, print_metrics_listen,
 	  0, 0, 0, false, AT_START, NULL },
+	{ "metrics", "ready_window", set_uint, print_uint,
+	  CFG(ready_window), 2, 86400, false, APPLIED, NULL },
 	{ "firewall", "nft_set", set_nft_set, print_nft_set,
 	  CFG(nft_set[0]), 0, 0, false, AT_START, NULL },
 	{ "firewall", "nft_set6", set_nft_set, print_nft_set,
@@ -938,6 +940,9 @@ static void config_init_defaults(struct dg_config *cfg)
 	cfg->deny_log_rate = 20;
 	cfg->log_level = DG_LOG_INFO;
 	cfg->metrics_enabled = false;
+	/* An idle dnsgate probes once each half window: a trickle; and a
+	 * pod whose upstreams are gone leaves its Service within a minute. */
+	cfg->ready_window = 30;
 	/* An element outlives a short TTL (like Cilium's tofqdns-min-ttl):
 	 * applications reconnect to an address long after its record
 	 * expired in their resolver. */

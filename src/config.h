@@ -127,6 +127,7 @@ struct dg_config {
 	/* [metrics] */
 	bool metrics_enabled;
 	struct dg_addr metrics_listen;
+	unsigned ready_window; /* s: /ready wants an upstream answer within */
 
 	/* [firewall]: the sets A ([0]) and AAAA ([1]) answers are added to;
 	 * table NULL: none. */

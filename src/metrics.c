@@ -14,6 +14,7 @@
 #define REQUEST_MAX 4096
 #define REQUEST_TIMEOUT_MS 5000
 #define CONNS_MAX 64
+#define REASON_MAX 200
 
 struct conn {
 	uv_tcp_t tcp;
@@ -33,8 +34,7 @@ struct conn {
 
 struct dg_metrics {
 	uv_tcp_t listener;
-	dg_metrics_view_cb view;
-	void *arg;
+	struct dg_metrics_hooks hooks;
 	struct dg_list conns; /* the newest first */
 	bool closing;
 	int open_handles; /* the listener and each connection */
@@ -121,7 +121,7 @@ static void serve_metrics(struct conn *c)
 		respond_text(c, "500 Internal Server Error", "out of memory\n");
 		return;
 	}
-	c->m->view(c->m->arg, &v);
+	c->m->hooks.view(c->m->hooks.arg, &v);
 	rc = dg_metrics_write(&v, f);
 	if (fclose(f) != 0 || rc != 0)
 		respond_text(c, "500 Internal Server Error", "out of memory\n");
@@ -130,6 +130,28 @@ static void serve_metrics(struct conn *c)
 			"Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n",
 			body, len);
 	free(body);
+}
+
+/* Probes read the status alone; the body is for the one who looks. */
+static void serve_check(struct conn *c, enum dg_metrics_check check)
+{
+	char why[REASON_MAX + 2] = "";
+	size_t len;
+
+	if (c->m->hooks.check(c->m->hooks.arg, check, why, REASON_MAX)) {
+		respond_text(c, "200 OK", "ok\n");
+		return;
+	}
+	len = strlen(why);
+	why[len] = '\n';
+	why[len + 1] = '\0';
+	respond_text(c, "503 Service Unavailable", why);
+}
+
+/* Is the request's path (len bytes) path? */
+static bool path_is(const char *req, size_t len, const char *path)
+{
+	return len == strlen(path) && strncmp(req, path, len) == 0;
 }
 
 /* The request head is complete: its first line decides. */
@@ -158,11 +180,15 @@ static void handle_request(struct conn *c)
 	}
 	/* A query string is allowed: Prometheus may add one. */
 	path_len = strcspn(sp1 + 1, " ?");
-	if (path_len != 8 || strncmp(sp1 + 1, "/metrics", 8) != 0) {
-		respond_text(c, "404 Not Found", "not found: try /metrics\n");
-		return;
-	}
-	serve_metrics(c);
+	if (path_is(sp1 + 1, path_len, "/metrics"))
+		serve_metrics(c);
+	else if (path_is(sp1 + 1, path_len, "/healthz"))
+		serve_check(c, DG_METRICS_LIVE);
+	else if (path_is(sp1 + 1, path_len, "/ready"))
+		serve_check(c, DG_METRICS_READY);
+	else
+		respond_text(c, "404 Not Found",
+			     "not found: try /metrics, /healthz or /ready\n");
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -258,15 +284,14 @@ static void on_listener_closed(uv_handle_t *h)
 }
 
 int dg_metrics_open(uv_loop_t *loop, const struct dg_addr *addr,
-		    dg_metrics_view_cb view, void *arg, struct dg_metrics **out)
+		    const struct dg_metrics_hooks *hooks, struct dg_metrics **out)
 {
 	struct dg_metrics *m = calloc(1, sizeof(*m));
 	int rc;
 
 	if (m == NULL)
 		return UV_ENOMEM;
-	m->view = view;
-	m->arg = arg;
+	m->hooks = *hooks;
 	rc = uv_tcp_init(loop, &m->listener);
 	if (rc != 0) {
 		free(m);

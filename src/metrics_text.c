@@ -187,6 +187,15 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		  v->nftset_dropped },
 		{ "dnsgate_nftset_errors_total", "counter",
 		  "Addresses the kernel refused.", v->nftset_errors },
+		{ "dnsgate_ready", "gauge",
+		  "1 when GET /ready answers 200: listening, and an upstream "
+		  "answered within [metrics] ready_window.",
+		  v->ready },
+		{ "dnsgate_upstream_probes_total", "counter",
+		  "Health probes (. NS) sent, while GET /ready was asked, "
+		  "because no upstream had answered for half of [metrics] "
+		  "ready_window.",
+		  v->probes },
 	};
 
 	for (size_t i = 0; i < DG_ARRAY_SIZE(scalars); i++) {
@@ -194,6 +203,14 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		fprintf(out, "%s %llu\n", scalars[i].name,
 			(unsigned long long)scalars[i].value);
 	}
+	head(out, "dnsgate_upstream_last_answer_seconds", "gauge",
+	     "Seconds since an upstream last answered anything (+Inf: none "
+	     "has yet).");
+	if (v->last_answer_age_ms == UINT64_MAX)
+		fputs("dnsgate_upstream_last_answer_seconds +Inf\n", out);
+	else
+		fprintf(out, "dnsgate_upstream_last_answer_seconds %.3f\n",
+			v->last_answer_age_ms / 1000.0);
 	write_upstreams(v, out);
 	head(out, "dnsgate_build_info", "gauge", "The version running.");
 	fprintf(out, "dnsgate_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);

@@ -68,6 +68,11 @@ struct dg_metrics_view {
 	uint64_t tcp_unknown_peers;
 	uint64_t nftset_added, nftset_dropped, nftset_errors;
 	size_t audit_policies; /* global and groups' in audit mode */
+	/* Readiness (GET /ready): the verdict, the probes sent, and how
+	 * long ago an upstream last answered; UINT64_MAX: never. */
+	bool ready;
+	uint64_t probes;
+	uint64_t last_answer_age_ms;
 };
 
 /* The exposition text into out. @return 0, or -EIO when writing failed. */

@@ -36,6 +36,11 @@
 #define QLOG_TICK_MS 10000
 /* How stale another worker's figures may be in a scrape. */
 #define PUBLISH_MS 1000
+/* A worker silent for ten publications has a loop that stopped turning
+ * (/healthz); a busy loop still runs its timers far more often. */
+#define STALL_MS (10 * PUBLISH_MS)
+/* How often worker 0 weighs whether to probe the upstreams. */
+#define HEALTH_TICK_MS 1000
 
 struct dg_server {
 	uv_loop_t *loop;
@@ -56,6 +61,11 @@ struct dg_server {
 	struct dg_board *board; /* NULL: the only worker */
 	unsigned worker;        /* its index on the board */
 	uv_timer_t *publish;    /* workers but the first */
+	uv_timer_t *health;     /* the first, with metrics: maybe_probe() */
+	struct dg_fetch_waiter probe;
+	bool probing; /* probe is waiting */
+	uint64_t probes;
+	uint64_t ready_asked_ms; /* the last GET /ready; 0: none yet */
 	/* Read for each use: what a worker publishes, or for the first
 	 * one, a scrape's totals. */
 	struct dg_figures figures;
@@ -450,6 +460,7 @@ static struct dg_figures *figures_read(struct dg_server *srv)
 	f->waiting = srv->waiting;
 	f->tcp_connections = dg_listener_tcp_count(srv->listener);
 	f->tcp_unknown_peers = dg_listener_unknown_peers(srv->listener);
+	f->last_answer_ms = dg_upstream_last_answer(srv->upstream);
 	memset(&f->nftset, 0, sizeof(f->nftset));
 	if (srv->nftset != NULL)
 		dg_nftset_stats(srv->nftset, &f->nftset);
@@ -463,17 +474,129 @@ static void on_publish(uv_timer_t *t)
 	dg_board_publish(srv->board, srv->worker, figures_read(srv));
 }
 
+/* ms since any worker's upstream last answered; UINT64_MAX: never. */
+static uint64_t answer_age(struct dg_server *srv, uint64_t now)
+{
+	uint64_t last = dg_upstream_last_answer(srv->upstream);
+
+	if (srv->board != NULL) {
+		uint64_t others = dg_board_last_answer(srv->board);
+
+		if (others > last)
+			last = others;
+	}
+	if (last == 0)
+		return UINT64_MAX;
+	return now > last ? now - last : 0;
+}
+
+/* GET /ready: listening, and an upstream answered within the window. */
+static bool is_ready(struct dg_server *srv, uint64_t age, char *why,
+		     size_t size)
+{
+	unsigned window = srv->snap->cfg->ready_window;
+
+	if (srv->listener == NULL)
+		snprintf(why, size, "not listening yet");
+	else if (age == UINT64_MAX)
+		snprintf(why, size, "no upstream has answered yet");
+	else if (age >= (uint64_t)window * 1000)
+		snprintf(why, size, "no upstream answered in the last %u s",
+			 window);
+	else
+		return true;
+	return false;
+}
+
+static void on_probe_done(struct dg_fetch_waiter *w, int status,
+			  const struct dg_response *resp)
+{
+	struct dg_server *srv = dg_container_of(w, struct dg_server, probe);
+
+	/* An answer was counted as the upstream took it. */
+	srv->probing = false;
+}
+
+/*
+ * As CoreDNS's forward plugin does: when no upstream has answered for
+ * half the window, ". NS" goes to them through the usual fetch, so that
+ * an idle dnsgate stays ready while they are there, with no client's
+ * query needed. Only while someone asks GET /ready (within the window):
+ * no one else reads what a probe learns, and the upstreams' counters
+ * stay the clients' alone where no one does. Its question is fixed:
+ * nothing a client chose goes into it, and its answer is neither cached
+ * nor put in the sets. Another worker's answers are seen a publication
+ * late (PUBLISH_MS): at worst a probe goes out that one of them made
+ * needless.
+ */
+static void maybe_probe(struct dg_server *srv)
+{
+	static const uint8_t root[] = { 0 };
+	uint64_t now = dg_clock_ms();
+	uint64_t window = (uint64_t)srv->snap->cfg->ready_window * 1000;
+
+	if (srv->probing || srv->ready_asked_ms == 0 ||
+	    now - srv->ready_asked_ms >= window ||
+	    answer_age(srv, now) < window / 2)
+		return;
+	srv->probe.cb = on_probe_done;
+	if (dg_fetch_start(srv->upstream, root, DG_RR_TYPE_NS, 1 /* IN */,
+			   &srv->probe) != 0)
+		return;
+	srv->probing = true;
+	srv->probes++;
+}
+
+static void on_health_tick(uv_timer_t *t)
+{
+	maybe_probe(t->data);
+}
+
+/*
+ * GET /healthz asks whether every loop turns: this one does, as it
+ * answers; each other worker's shows it by publishing on the board. The
+ * upstreams play no part: a pod restarted for their silence would come
+ * back to the same silence. GET /ready also sends a probe at once when
+ * one is due, so that the first asker waits for no tick.
+ */
+static bool check(void *arg, enum dg_metrics_check which, char *why,
+		  size_t size)
+{
+	struct dg_server *srv = arg;
+	uint64_t now = dg_clock_ms();
+	uint64_t silent = 0;
+	unsigned stalled;
+
+	if (which == DG_METRICS_READY) {
+		srv->ready_asked_ms = now;
+		maybe_probe(srv);
+		return is_ready(srv, answer_age(srv, now), why, size);
+	}
+	stalled = srv->board != NULL
+			  ? dg_board_stalled(srv->board, now, STALL_MS, &silent)
+			  : 0;
+	if (stalled == 0)
+		return true;
+	snprintf(why, size, "worker %u has not run for %llu ms", stalled,
+		 (unsigned long long)silent);
+	return false;
+}
+
 /* The figures of a scrape: this server's as they are now, plus the other
  * workers' as they last published them. */
 static void metrics_view(void *arg, struct dg_metrics_view *v)
 {
 	struct dg_server *srv = arg;
 	struct dg_figures *f = figures_read(srv);
+	char why[128];
 
 	if (srv->board != NULL)
 		dg_board_add_others(srv->board, f);
 	dg_figures_view(f, srv->start->servers.v, v);
 	v->audit_policies = dg_config_audit_count(srv->snap->cfg);
+	v->last_answer_age_ms = answer_age(srv, dg_clock_ms());
+	v->ready = is_ready(srv, v->last_answer_age_ms, why, sizeof(why));
+	v->probes = srv->probes;
 }
 
 static void free_handle(uv_handle_t *h)
@@ -572,14 +695,20 @@ static int open_sinks(struct dg_server *srv, const struct dg_config *cfg)
 		}
 	}
 	if (cfg->metrics_enabled && srv->worker == 0) {
-		rc = dg_metrics_open(srv->loop, &cfg->metrics_listen,
-				     metrics_view, srv, &srv->metrics);
+		struct dg_metrics_hooks hooks = { metrics_view, check, srv };
+
+		rc = dg_metrics_open(srv->loop, &cfg->metrics_listen, &hooks,
+				     &srv->metrics);
 		if (rc != 0) {
 			dg_addr_format(&cfg->metrics_listen, text, sizeof(text));
 			dg_log(DG_LOG_ERR, "cannot serve metrics on %s: %s",
 			       text, uv_strerror(rc));
 			return rc;
 		}
+		rc = timer_start(srv, &srv->health, on_health_tick,
+				 HEALTH_TICK_MS, HEALTH_TICK_MS);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -658,6 +787,7 @@ void dg_server_stop(struct dg_server *srv)
 		dg_upstream_close(srv->upstream);
 	timer_close(srv->qlog_tick);
 	timer_close(srv->publish);
+	timer_close(srv->health);
 	dg_figures_fini(&srv->figures);
 	dg_metrics_close(srv->metrics);
 	dg_nftset_close(srv->nftset);

@@ -63,6 +63,7 @@ struct dg_upstream {
 	size_t mask;
 	struct dg_hash_key key; /* the table's: clients choose its names */
 	size_t inflight;
+	uint64_t last_answer_ms; /* see dg_upstream_last_answer() */
 	uint8_t ids[ID_POOL];
 	size_t ids_left;
 	uint8_t udp_buf[DG_WIRE_MAX];
@@ -208,12 +209,14 @@ static void attempt_failed(struct fetch *f, int error)
 
 /*
  * An answer that matched: check it. A malformed one, or one that refuses
- * (SERVFAIL, REFUSED, …), counts as this server failing.
+ * (SERVFAIL, REFUSED, …), counts as this server failing; whatever it
+ * says, the server is there, which is all readiness asks.
  */
 static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 {
 	struct dg_response resp;
 
+	f->up->last_answer_ms = dg_clock_ms();
 	if (!f->att->tcp && dg_wire_truncated(pkt, len)) {
 		/* RFC 7766 5: the same server, over TCP. */
 		attempt_end(f->att);
@@ -497,6 +500,11 @@ const struct dg_upstream_counters *dg_upstream_counters(
 size_t dg_upstream_inflight(const struct dg_upstream *up)
 {
 	return up->inflight;
+}
+
+uint64_t dg_upstream_last_answer(const struct dg_upstream *up)
+{
+	return up->last_answer_ms;
 }
 
 void dg_upstream_close(struct dg_upstream *up)

@@ -92,6 +92,11 @@ const struct dg_upstream_counters *dg_upstream_counters(
 	const struct dg_upstream *up);
 /* Fetches in flight. */
 size_t dg_upstream_inflight(const struct dg_upstream *up);
+/*
+ * When a server last answered (any response that matched its query, even
+ * SERVFAIL: the server is there), in dg_clock_ms(); 0: never.
+ */
+uint64_t dg_upstream_last_answer(const struct dg_upstream *up);
 
 /*
  * Cancel every fetch (waiters get UV_ECANCELED), close every handle and

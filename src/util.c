@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -102,4 +103,13 @@ FILE *dg_open_for_writing(const char *path, bool append)
 		errno = err;
 	}
 	return f;
+}
+
+uint64_t dg_clock_ms(void)
+{
+	struct timespec ts;
+
+	/* Never fails for CLOCK_MONOTONIC with a valid pointer (POSIX). */
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

@@ -2,8 +2,8 @@
 /*
  * util: the small pieces every module shares. Error codes and their names,
  * attribute macros, container_of and overflow-checked sizes, and the one
- * way dnsgate opens a file it writes. Owns no state; that open is its only
- * I/O.
+ * way dnsgate opens a file it writes, and the clock workers compare. Owns
+ * no state; that open is its only I/O.
  *
  * Error convention (as libuv and Knot): 0 is success, a negative value is a
  * failure. Negative errno values (which on Linux are also libuv's UV_E*
@@ -69,6 +69,12 @@ DG_NODISCARD int dg_grow(void *arr, size_t *cap, size_t need, size_t size);
  */
 bool dg_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		    unsigned long *out);
+
+/*
+ * Milliseconds of the monotonic clock, which every thread shares: what
+ * workers compare across their loops (uv_now() is each loop's own).
+ */
+uint64_t dg_clock_ms(void);
 
 /*
  * Open a file dnsgate writes (the query log, the pid file): appended to,

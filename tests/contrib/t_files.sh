@@ -11,11 +11,15 @@
 #                             --check and listens there
 #   kubernetes/*.yaml         the agent pod's nameserver is the Service IP;
 #                             only dnsgate's pods get the agents' port 53;
-#                             the ConfigMap passes --check; non-root pod
+#                             the ConfigMap passes --check; non-root pod;
+#                             NET_RAW dropped in both pods; ClientIP
+#                             affinity; the probes are paths the
+#                             ConfigMap's dnsgate answers 200, run here on
+#                             loopback, on its metrics port
 #   Dockerfile                two bookworm stages, a runtime library for each
 #                             -dev package, a non-root USER
 . "$srcdir/tests/integration/lib.sh"
-need python3 dash shellcheck systemd-analyze
+need python3 dash shellcheck systemd-analyze timeout
 python3 -c 'import yaml' 2>/dev/null || skip_all "python3 has no yaml module"
 DNSGATE=${DNSGATE:-$srcdir/src/dnsgate}
 c=$srcdir/contrib
@@ -266,10 +270,10 @@ like "$pod_sc" '"name": "net.ipv4.ip_unprivileged_port_start", "value": "53"' \
 	"kubernetes: port 53 is unprivileged in dnsgate's pod"
 like "$ctr_sc" '"readOnlyRootFilesystem": true' "kubernetes: dnsgate's root filesystem is read-only"
 like "$ctr_sc" '"allowPrivilegeEscalation": false' "kubernetes: dnsgate cannot escalate privileges"
-like "$ctr_sc" '"capabilities": \{"add": \["NET_BIND_SERVICE"\], "drop": \["ALL"\]\}' \
-	"kubernetes: dnsgate drops every capability but NET_BIND_SERVICE"
-is "$(y "$k/dnsgate.yaml" "[(c[p]['tcpSocket']['port']) for c in kind('Deployment')${deploy}['containers'][:1] for p in ('readinessProbe', 'livenessProbe')]")" \
-	"53 53" "kubernetes: readiness and liveness probe TCP port 53"
+like "$ctr_sc" '"capabilities": \{"add": \["NET_BIND_SERVICE"\], "drop": \["ALL", "NET_RAW"\]\}' \
+	"kubernetes: dnsgate drops every capability but NET_BIND_SERVICE, NET_RAW named"
+is "$(y "$k/dnsgate.yaml" "kind('Service')['spec']['sessionAffinity']")" ClientIP \
+	"kubernetes: the Service keeps each client on one replica (one budget)"
 is "$(y "$k/dnsgate.yaml" "[m['mountPath'] + '/' + k for m in kind('Deployment')${deploy}['containers'][0]['volumeMounts'] for k in kind('ConfigMap')['data']]")" \
 	"$(y "$k/dnsgate.yaml" "kind('Deployment')${deploy}['containers'][0]['args'][1]")" \
 	"kubernetes: dnsgate reads the ConfigMap's file"
@@ -279,6 +283,37 @@ y "$k/dnsgate.yaml" "kind('ConfigMap')['data']['dnsgate.conf']" |
 	sed "s|/usr/share/dnsgate/zones/|$srcdir/zones/|g" >"$tmp/k8s.conf"
 check_conf "$tmp/k8s.conf" "kubernetes: the ConfigMap's dnsgate.conf passes --check"
 like "$(conf_value server listen)" '(^|, )0\.0\.0\.0:53(,|$)' "kubernetes: dnsgate listens on the pod's port 53"
+
+# The probes: HTTP GET on the port the ConfigMap's [metrics] listen names
+# (a named port resolved through the container's ports), on paths that
+# dnsgate answers 200.
+metrics_listen=$(conf_value metrics listen)
+ctr="kind('Deployment')${deploy}['containers'][0]"
+probe_get() { # probe_get PROBE: "PORT PATH" of its httpGet
+	y "$k/dnsgate.yaml" "(lambda g: [next((p['containerPort'] for p in ${ctr}['ports'] if p.get('name') == g['port']), g['port']), g['path']])(${ctr}['$1']['httpGet'])"
+}
+live=$(probe_get livenessProbe)
+ready=$(probe_get readinessProbe)
+is "${live% *} ${ready% *}" "${metrics_listen##*:} ${metrics_listen##*:}" \
+	"kubernetes: both probes go to the metrics port ($metrics_listen)"
+is "$(y "$k/dnsgate.yaml" "[p['containerPort'] for p in ${ctr}['ports'] if p['containerPort'] == ${metrics_listen##*:}]")" \
+	"${metrics_listen##*:}" "kubernetes: the metrics port is a containerPort"
+is "$(y "$k/dnsgate.yaml" "[p['targetPort'] for s in d if s['kind'] == 'Service' for p in s['spec']['ports'] if p['name'] == 'metrics']")" \
+	metrics "kubernetes: a Service exposes the metrics port"
+# The ConfigMap's dnsgate here: its listeners moved to loopback, its
+# upstreams to a local ldns-testns (nothing leaves this machine).
+if command -v "$LDNS_TESTNS" >/dev/null 2>&1; then
+	start_upstream up "$srcdir/tests/integration/data/health.testns"
+	mport=$(free_port) || exit 99
+	sed "/^listen = /s|$metrics_listen|127.0.0.1:$mport|" "$tmp/k8s.conf" >"$tmp/k8s-here.conf"
+	start_dnsgate -c "$tmp/k8s-here.conf" --upstream "127.0.0.1:$up_port"
+	is "$(http_get "$mport" "${live#* }")" "200 ok" \
+		"kubernetes: dnsgate answers the liveness probe's ${live#* } with 200"
+	wait_until 3 eval '[ "$(http_get "$mport" "${ready#* }")" = "200 ok" ]'
+	ok $? "kubernetes: and the readiness probe's ${ready#* } with 200, once its upstream answered"
+else
+	echo "# $LDNS_TESTNS is not installed: the probes are not played"
+fi
 
 # NetworkPolicy: what each policy selecting the agent pod lets out on a
 # DNS port, in words; "" when it is only dnsgate's pods, UDP and TCP 53.

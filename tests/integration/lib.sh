@@ -280,6 +280,24 @@ upstream_idle() { # upstream_idle NAME
 	[ "$queries" -le "$done_" ]
 }
 
+# http_get PORT PATH: "STATUS BODY" of GET PATH on 127.0.0.1:PORT (the
+# metrics listener), or "timeout" when nothing answers within 2 s (times
+# time_scale). Plain bash, no curl: cheap enough to poll with.
+http_get() {
+	local resp rc
+	resp=$(exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+		timeout $((2 * time_scale)) cat <&3)
+	rc=$?
+	if [ "$rc" = 124 ]; then
+		echo timeout
+		return
+	fi
+	resp=${resp//$'\r'/}
+	printf '%s %s\n' "$(sed -n '1s/^HTTP\/1\.1 \([0-9]*\) .*/\1/p' <<<"$resp")" \
+		"${resp#*$'\n\n'}"
+}
+
 # hup: one SIGHUP to the dnsgate started with --pidfile "$tmp/dnsgate.pid",
 # and wait until it has said how the reload went.
 hup() {

@@ -2,13 +2,16 @@
 /*
  * test_metrics: the exposition text written from a view with a few
  * counters set: each family has its HELP and TYPE, the values land on the
- * labels they belong to, and the latency histogram is cumulative. What
- * the HTTP server adds is tests/integration/t_metrics.sh's.
+ * labels they belong to, and the latency histogram is cumulative; the
+ * readiness figures; and the board's signs of life, which /healthz reads.
+ * What the HTTP server adds is tests/integration/t_metrics.sh's and
+ * t_health.sh's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "board.h"
 #include "metrics_text.h"
 #include "tap.h"
 
@@ -52,6 +55,33 @@ static void test_counting(void)
 	is_int(u.latency_sum_ms, 5004, "and add up");
 }
 
+/* A worker that stops publishing is named; the last answer is the
+ * latest any worker published, never a sum. */
+static void test_board(void)
+{
+	struct dg_board *b = dg_board_new(3, 1);
+	struct dg_figures f;
+	uint64_t now = dg_clock_ms(), silent = 0;
+
+	if (!ok(b != NULL && dg_figures_init(&f, 1) == 0, "a board"))
+		return;
+	is_int(dg_board_stalled(b, now, 10000, &silent), 0,
+	       "a new board: every worker is given time to publish");
+	is_int(dg_board_stalled(b, now + 20000, 10000, &silent), 1,
+	       "silent past the bound: the first such worker is named");
+	ok(silent >= 20000, "with how long it has been silent");
+	f.last_answer_ms = 5;
+	dg_board_publish(b, 1, &f);
+	f.last_answer_ms = 7;
+	dg_board_publish(b, 2, &f);
+	is_int(dg_board_stalled(b, dg_clock_ms() + 5000, 10000,
+				&silent),
+	       0, "publishing is a sign of life");
+	is_int(dg_board_last_answer(b), 7, "the last answer: the latest");
+	dg_figures_fini(&f);
+	dg_board_free(b);
+}
+
 int main(void)
 {
 	struct dg_query_counters q = { 0 };
@@ -66,12 +96,16 @@ int main(void)
 		.tcp_connections = 3,
 		.nftset_added = 9,
 		.audit_policies = 2,
+		.ready = true,
+		.probes = 3,
+		.last_answer_age_ms = 1500,
 	};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
 	test_counting();
+	test_board();
 	if (f == NULL || dg_addr_parse("192.0.2.53", 53, &addrs[0]) != 0 ||
 	    dg_addr_parse("[2001:db8::53]:5353", 53, &addrs[1]) != 0)
 		return 1;
@@ -142,9 +176,22 @@ int main(void)
 	has(text, "dnsgate_upstream_latency_seconds_count"
 		  "{upstream=\"192.0.2.53:53\"} 2",
 	    "and the count");
+	has(text, "dnsgate_ready 1", "ready, from the view");
+	has(text, "dnsgate_upstream_probes_total 3", "the probes sent");
+	has(text, "dnsgate_upstream_last_answer_seconds 1.500",
+	    "the last answer's age, in seconds");
 	has(text, "dnsgate_build_info{version=\"" PACKAGE_VERSION "\"} 1",
 	    "the version running");
 	ok(len > 0 && text[len - 1] == '\n', "the text ends with a newline");
+	free(text);
+	text = NULL;
+	v.last_answer_age_ms = UINT64_MAX;
+	f = open_memstream(&text, &len);
+	if (f == NULL || dg_metrics_write(&v, f) != 0)
+		return 1;
+	fclose(f);
+	has(text, "dnsgate_upstream_last_answer_seconds +Inf",
+	    "no upstream has answered yet: +Inf");
 	free(text);
 	return done_testing();
 }
