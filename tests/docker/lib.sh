@@ -99,6 +99,22 @@ host_upstream() {
 	wait_until 5 grep -q "Listening on port" "$tmp/up.log" || { echo "# the upstream did not start"; exit 99; }
 }
 
+# host_config ENTRY [MORE]: $tmp/dnsgate.conf for a dnsgate on the Docker
+# host: on the bridge address (172.17.0.1:53), forwarding to host_upstream,
+# allowing ENTRY; MORE (sections) appended.
+host_config() {
+	printf '[server]\nlisten = 172.17.0.1:53\n[upstream]\nservers = 127.0.0.1:5300\n[policy]\nallow = %s\n%s' \
+		"$1" "${2:-}" >"$tmp/dnsgate.conf"
+}
+
+# ct_dig NAME DIG-ARGS...: the container NAME's own dig (through its own
+# resolv.conf unless told otherwise); its dig_result.
+ct_dig() {
+	local name=$1
+	shift
+	docker exec "$name-$$" dig +time=$((2 * time_scale)) +tries=1 "$@" 2>&1 | dig_result
+}
+
 # host_dnsgate ARGS...: dnsgate on the Docker host (its log $tmp/dnsgate.log).
 host_dnsgate() {
 	nsbg "$HOSTNS" "$tmp/dnsgate.log" "$DNSGATE" "$@"

@@ -19,14 +19,6 @@ docker_outside 1
 host_upstream
 host_dnsgate --listen 172.17.0.1:53 --upstream 127.0.0.1:5300 --allow www.example.com
 
-# ct_dig NAME DIG-ARGS...: the container's own dig, through its own
-# resolv.conf unless told otherwise; its dig_result.
-ct_dig() {
-	local name=$1
-	shift
-	docker exec "$name-$$" dig +time=$((2 * time_scale)) +tries=1 "$@" 2>&1 | dig_result
-}
-
 # --- dns: and the nft container rules ---
 agent nft --cap-drop NET_RAW --dns 172.17.0.1
 is "$(docker exec "nft-$$" cat /etc/resolv.conf | awk '$1 == "nameserver" { print $2 }')" \

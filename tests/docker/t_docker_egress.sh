@@ -23,17 +23,10 @@ ip -n "$OUT" addr add 192.0.2.80/32 dev eth0 && ip -n "$OUT" addr add 192.0.2.81
 start_tcp_listener "$OUT" 80
 wait_until 5 bound "$OUT" t '*' 80 || { echo "# the destination does not listen"; exit 99; }
 host_upstream egress.testns
-cat >"$tmp/dnsgate.conf" <<EOC
-[server]
-listen = 172.17.0.1:53
-[upstream]
-servers = 127.0.0.1:5300
-[policy]
-allow = allowed.example
-[firewall]
+host_config allowed.example '[firewall]
 nft_set = inet dnsgate_egress allowed4
 nft_set6 = inet dnsgate_egress allowed6
-EOC
+'
 
 agent ag --cap-drop NET_RAW --dns 172.17.0.1
 # reach NAME ADDR: NAME's container connects to ADDR port 80 (its status);
@@ -69,7 +62,7 @@ host_dnsgate -c "$tmp/dnsgate.conf"
 ok $? "before any answer: 192.0.2.80 is refused ($how)"
 [ "$how" = EHOSTUNREACH ]
 ok $? "... at once, by ICMP admin-prohibited (EHOSTUNREACH), not dropped into a timeout"
-is "$(docker exec "ag-$$" dig +time=$((2 * time_scale)) +tries=1 allowed.example 2>&1 | dig_result)" \
+is "$(ct_dig ag allowed.example)" \
 	192.0.2.80 "the container resolves allowed.example through dnsgate"
 hostns nft list set inet dnsgate_egress allowed4 | grep -q '192.0.2.80'
 ok $? "dnsgate added the answer to the set on the Docker host"

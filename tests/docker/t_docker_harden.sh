@@ -15,21 +15,9 @@ need ip ss python3 dnsmasq nft iptables sh "$DIG" "$LDNS_TESTNS"
 docker_setup
 docker_outside 2
 host_upstream
-cat >"$tmp/dnsgate.conf" <<EOC
-[server]
-listen = 172.17.0.1:53
-[upstream]
-servers = 127.0.0.1:5300
-[policy]
-allow = www.example.com
-EOC
+host_config www.example.com
 host_dnsgate -c "$tmp/dnsgate.conf"
 
-ct_dig() { # ct_dig NAME DIG-ARGS...: the container's own dig (its resolv.conf)
-	local name=$1
-	shift
-	docker exec "$name-$$" dig +time=$((2 * time_scale)) +tries=1 "$@" 2>&1 | dig_result
-}
 # hardened LABEL NAME: NAME's container resolves through dnsgate alone.
 hardened() {
 	wait_until 5 eval '[ "$(ct_dig "$2" www.example.com)" = "$allowed" ]'
