@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# t_dot: DNS over TLS to the upstream (RFC 7858). Unbound serves TLS on
+# loopback with a certificate from a CA made here; dnsgate asks it through
+# `servers = tls://ADDR:PORT#NAME` and `tls_ca_file`. An answer comes
+# through when the certificate chains to that CA and carries NAME; a wrong
+# NAME or another CA gets SERVFAIL, the log says why, and no question
+# reaches Unbound at all (it listens for plain DNS on UDP on the same port,
+# so a fallback to clear text would show in its query log). Several
+# queries share one connection; a dead tls:// server fails over to the
+# next.
+. "$srcdir/tests/integration/lib.sh"
+need "$DIG" unbound unbound-checkconf openssl ss
+
+sp='[[:space:]]+'
+name=upstream.dnsgate.test
+
+# A test CA, a server certificate it signs for $name, and another CA.
+make_ca() { # make_ca BASENAME
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$tmp/$1.key" -out "$tmp/$1.pem" -days 2 \
+		-subj "/CN=dnsgate $1" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+make_ca ca && make_ca other-ca || skip_all "openssl cannot make a CA"
+printf '%s\n' "subjectAltName=DNS:$name" "basicConstraints=CA:FALSE" \
+	"extendedKeyUsage=serverAuth" >"$tmp/server.ext"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$tmp/server.key" -out "$tmp/server.csr" -subj "/CN=$name" \
+	2>/dev/null &&
+	openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" \
+		-CAkey "$tmp/ca.key" -CAcreateserial -days 2 \
+		-extfile "$tmp/server.ext" -out "$tmp/server.pem" 2>/dev/null ||
+	skip_all "openssl cannot sign a server certificate"
+
+# Unbound: TLS on TCP, plain DNS on UDP, the same port; local data only
+# (no root hints, no trust anchor), every query logged.
+up_port=$(free_port) || exit 99
+cat >"$tmp/unbound.conf" <<CONF
+server:
+	interface: 127.0.0.1@$up_port
+	tls-port: $up_port
+	tls-service-key: "$tmp/server.key"
+	tls-service-pem: "$tmp/server.pem"
+	do-ip6: no
+	do-daemonize: no
+	chroot: ""
+	username: ""
+	directory: "$tmp"
+	pidfile: ""
+	use-syslog: no
+	logfile: ""
+	log-queries: yes
+	verbosity: 1
+	do-not-query-localhost: no
+	module-config: "iterator"
+	tcp-idle-timeout: 60000
+	local-zone: "example.com." static
+	local-data: "www.example.com. 300 IN A 192.0.2.1"
+	local-data: "wrongname.example.com. 300 IN A 192.0.2.2"
+	local-data: "wrongca.example.com. 300 IN A 192.0.2.3"
+	local-data: "failover.example.com. 300 IN A 192.0.2.4"
+$(for i in 1 2 3 4 5 6; do
+	printf '\tlocal-data: "n%s.example.com. 300 IN A 192.0.2.1%s"\n' "$i" "$i"
+done)
+remote-control:
+	control-enable: no
+CONF
+out=$(unbound-checkconf "$tmp/unbound.conf" 2>&1)
+like "$out" "no errors" "unbound-checkconf accepts the test's Unbound config"
+unbound -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
+pids+=($!)
+wait_until 5 eval "ss -Htln 'sport = :$up_port' | grep -q ." ||
+	{ sed 's/^/#   /' "$tmp/unbound.log"; exit 99; }
+
+# Unbound's "info: 127.0.0.1 NAME A IN" lines for NAME.
+unbound_count() { # unbound_count NAME
+	grep -c "info: 127\.0\.0\.1 ${1//./\\.}\. A IN" "$tmp/unbound.log"
+}
+
+dot_conf() { # dot_conf SERVERS CA_FILE
+	cat >"$tmp/dot.conf" <<CONF
+[upstream]
+servers = $1
+tls_ca_file = $2
+timeout_ms = 1000
+CONF
+}
+
+# Part 1: the right name and CA.
+dot_conf "tls://127.0.0.1:$up_port#$name" "$tmp/ca.pem"
+start_dnsgate -c "$tmp/dot.conf" --allow '*.example.com'
+out=$(q "$(dig_time 4)" www.example.com A)
+like "$out" "^www\.example\.com\.${sp}[0-9]+${sp}IN${sp}A${sp}192\.0\.2\.1\$" "a name allowed: answered over TLS"
+is "$(unbound_count www.example.com)" 1 "Unbound was asked once"
+for i in 1 2 3 4 5 6; do
+	out=$(q "$(dig_time 4)" "n$i.example.com" A)
+	like "$out" "IN${sp}A${sp}192\.0\.2\.1$i\$" "query $i more answered"
+done
+conns=$(ss -Htn state established "( dport = :$up_port )" | wc -l)
+is "$conns" 1 "seven queries, one TLS connection open to Unbound"
+closed=$(ss -Htn state time-wait "( dport = :$up_port )" | wc -l)
+is "$closed" 0 "and none closed by dnsgate along the way"
+check_alive_and_stop
+
+# Part 2: a name the certificate does not carry.
+dot_conf "tls://127.0.0.1:$up_port#wrong.dnsgate.test" "$tmp/ca.pem"
+start_dnsgate -c "$tmp/dot.conf" --allow '*.example.com'
+out=$(q "$(dig_time 4)" wrongname.example.com A)
+like "$out" "status: SERVFAIL" "a wrong #NAME: SERVFAIL"
+like "$(cat "$tmp/dnsgate.log")" "tls://127\.0\.0\.1:$up_port#wrong\.dnsgate\.test: certificate refused:.*does not match" "the log says the certificate does not match the name"
+is "$(unbound_count wrongname.example.com)" 0 "the question never reached Unbound, over TLS or in clear text"
+check_alive_and_stop
+
+# Part 3: a CA that did not sign the server's certificate.
+dot_conf "tls://127.0.0.1:$up_port#$name" "$tmp/other-ca.pem"
+start_dnsgate -c "$tmp/dot.conf" --allow '*.example.com'
+out=$(q "$(dig_time 4)" wrongca.example.com A)
+like "$out" "status: SERVFAIL" "another CA: SERVFAIL"
+like "$(cat "$tmp/dnsgate.log")" "tls://127\.0\.0\.1:$up_port#$name: certificate refused:.*(NOT trusted|issuer is unknown)" "the log says the certificate is not trusted"
+is "$(unbound_count wrongca.example.com)" 0 "the question never reached Unbound"
+check_alive_and_stop
+
+# Part 4: a dead tls:// server first, then the live one.
+dead_port=$(free_port) || exit 99
+dot_conf "tls://127.0.0.1:$dead_port#$name, tls://127.0.0.1:$up_port#$name" "$tmp/ca.pem"
+start_dnsgate -c "$tmp/dot.conf" --allow '*.example.com'
+out=$(q "$(dig_time 4)" failover.example.com A)
+like "$out" "^failover\.example\.com\.${sp}[0-9]+${sp}IN${sp}A${sp}192\.0\.2\.4\$" "a dead first tls:// server: the second answers"
+is "$(unbound_count failover.example.com)" 1 "Unbound was asked once"
+check_alive_and_stop
+
+done_testing
