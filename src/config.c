@@ -388,21 +388,34 @@ static void set_servers(struct load *l, const struct key *k, const char *v)
 	for_each_item(l, k, v, add_server);
 }
 
-/* Loaded once here, so a file that holds no CA is an error at its line,
- * not at the first query. */
+static char *resolve_path(const char *config_path, const char *path);
+
+/* Relative to the file's folder, as zones are. Loaded once here, so a
+ * file that holds no CA is an error at its line, not at the first query. */
 static void set_tls_ca_file(struct load *l, const struct key *k,
 			    const char *v)
 {
 	gnutls_certificate_credentials_t creds;
 	const char *why;
+	char *path;
 
-	if (*v != '\0' && dg_dot_creds_new(v, &creds, &why) != 0) {
-		key_error(l, k, "%s: %s", v, why);
+	if (*v == '\0') {
+		set_string(l, k, v);
 		return;
 	}
-	if (*v != '\0')
-		dg_dot_creds_free(creds);
-	set_string(l, k, v);
+	path = resolve_path(l->file, v);
+	if (path == NULL) {
+		oom(l);
+		return;
+	}
+	if (dg_dot_creds_new(path, &creds, &why) != 0) {
+		key_error(l, k, "%s: %s", path, why);
+		free(path);
+		return;
+	}
+	dg_dot_creds_free(creds);
+	free(l->cfg->tls_ca_file);
+	l->cfg->tls_ca_file = path;
 }
 
 static void add_string(struct load *l, const struct key *k, const char *item)
