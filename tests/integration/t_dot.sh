@@ -84,6 +84,9 @@ dot_conf() { # dot_conf SERVERS CA_FILE
 servers = $1
 tls_ca_file = $2
 timeout_ms = 1000
+[policy]
+new_names_per_minute = 1000
+new_names_per_minute_total = 1000
 CONF
 }
 
@@ -97,10 +100,40 @@ for i in 1 2 3 4 5 6; do
 	out=$(q "$(dig_time 4)" "n$i.example.com" A)
 	like "$out" "IN${sp}A${sp}192\.0\.2\.1$i\$" "query $i more answered"
 done
+# A burst past the 64 a connection has in flight: the rest wait their
+# turn on it. Unbound's static zone answers NXDOMAIN for each at once.
+cat >"$tmp/burst.py" <<'PY'
+import os, select, socket, struct, sys, time
+port, count = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("127.0.0.1", port))
+for i in range(count):
+    name = b"".join(bytes([len(l)]) + l
+                    for l in (b"burst%d" % i, b"example", b"com")) + b"\0"
+    s.send(struct.pack(">HHHHHH", i, 0x0100, 1, 0, 0, 0) + name +
+           struct.pack(">HH", 1, 1))
+rcodes, deadline = {}, time.time() + 5 * float(os.environ["DG_TIME_SCALE"])
+while len(rcodes) < count and time.time() < deadline:
+    if select.select([s], [], [], 0.2)[0]:
+        pkt = s.recv(4096)
+        rcodes[struct.unpack(">H", pkt[:2])[0]] = pkt[3] & 15
+print(" ".join("%d:%d" % (r, list(rcodes.values()).count(r))
+               for r in sorted(set(rcodes.values()))))
+PY
+is "$(python3 "$tmp/burst.py" "$DG_PORT" 150)" "3:150" "150 queries at once: each gets Unbound's NXDOMAIN"
+is "$(grep -c 'info: 127\.0\.0\.1 burst[0-9]*\.example\.com\. A IN' "$tmp/unbound.log")" 150 "Unbound was asked each"
 conns=$(ss -Htn state established "( dport = :$up_port )" | wc -l)
-is "$conns" 1 "seven queries, one TLS connection open to Unbound"
+is "$conns" 1 "157 queries, one TLS connection open to Unbound"
 closed=$(ss -Htn state time-wait "( dport = :$up_port )" | wc -l)
 is "$closed" 0 "and none closed by dnsgate along the way"
+
+# Idle for 10 s, the connection closes; the next query opens another.
+wait_until 15 eval "[ \$(ss -Htn state established '( dport = :$up_port )' | wc -l) = 0 ]"
+ok $? "idle, the connection is closed"
+out=$(q "$(dig_time 4)" www.example.com A)
+like "$out" "status: NOERROR" "the next query (from the cache) still answers"
+out=$(q "$(dig_time 4)" n1.example.com AAAA)
+like "$out" "status: NOERROR" "and one that needs Unbound, on a new connection"
 check_alive_and_stop
 
 # Part 2: a name the certificate does not carry.
