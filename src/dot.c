@@ -427,21 +427,13 @@ static int session_init(struct conn *c, const struct dg_dot *dot)
 static int conn_open(struct dg_dot *dot)
 {
 	struct conn *c = calloc(1, sizeof(*c));
-	int rc;
+	int rc = DG_ENOMEM;
 
-	if (c == NULL)
-		return DG_ENOMEM;
-	c->frame = malloc(FRAME_MAX);
-	if (c->frame == NULL) {
-		free(c);
-		return DG_ENOMEM;
-	}
+	if (c == NULL || (c->frame = malloc(FRAME_MAX)) == NULL)
+		goto fail;
 	rc = uv_tcp_init_ex(dot->loop, &c->tcp, dot->addr.u.sa.sa_family);
-	if (rc != 0) {
-		free(c->frame);
-		free(c);
-		return rc;
-	}
+	if (rc != 0)
+		goto fail;
 	uv_timer_init(dot->loop, &c->timer);
 	c->tcp.data = c;
 	c->timer.data = c;
@@ -456,7 +448,12 @@ static int conn_open(struct dg_dot *dot)
 	if (rc == 0)
 		rc = uv_timer_start(&c->timer, on_timer, IDLE_MS, 0);
 	if (rc != 0)
-		conn_detach(c);
+		conn_detach(c); /* its handles' callbacks free it */
+	return rc;
+fail:
+	if (c != NULL)
+		free(c->frame);
+	free(c);
 	return rc;
 }
 

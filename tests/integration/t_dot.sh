@@ -136,23 +136,25 @@ out=$(q "$(dig_time 4)" n1.example.com AAAA)
 like "$out" "status: NOERROR" "and one that needs Unbound, on a new connection"
 check_alive_and_stop
 
+# refused SERVERS CA_FILE QNAME LOG_REGEX WHAT: a certificate dnsgate must
+# refuse: SERVFAIL, the log says why, and nothing reaches Unbound.
+refused() {
+	dot_conf "$1" "$2"
+	start_dnsgate -c "$tmp/dot.conf" --allow '*.example.com'
+	out=$(q "$(dig_time 4)" "$3" A)
+	like "$out" "status: SERVFAIL" "$5: SERVFAIL"
+	like "$(cat "$tmp/dnsgate.log")" "certificate refused:.*$4" "$5: the log says why"
+	is "$(unbound_count "$3")" 0 "$5: the question never reached Unbound, over TLS or in clear text"
+	check_alive_and_stop
+}
+
 # Part 2: a name the certificate does not carry.
-dot_conf "tls://127.0.0.1:$up_port#wrong.dnsgate.test" "$tmp/ca.pem"
-start_dnsgate -c "$tmp/dot.conf" --allow '*.example.com'
-out=$(q "$(dig_time 4)" wrongname.example.com A)
-like "$out" "status: SERVFAIL" "a wrong #NAME: SERVFAIL"
-like "$(cat "$tmp/dnsgate.log")" "tls://127\.0\.0\.1:$up_port#wrong\.dnsgate\.test: certificate refused:.*does not match" "the log says the certificate does not match the name"
-is "$(unbound_count wrongname.example.com)" 0 "the question never reached Unbound, over TLS or in clear text"
-check_alive_and_stop
+refused "tls://127.0.0.1:$up_port#wrong.dnsgate.test" "$tmp/ca.pem" \
+	wrongname.example.com "does not match" "a wrong #NAME"
 
 # Part 3: a CA that did not sign the server's certificate.
-dot_conf "tls://127.0.0.1:$up_port#$name" "$tmp/other-ca.pem"
-start_dnsgate -c "$tmp/dot.conf" --allow '*.example.com'
-out=$(q "$(dig_time 4)" wrongca.example.com A)
-like "$out" "status: SERVFAIL" "another CA: SERVFAIL"
-like "$(cat "$tmp/dnsgate.log")" "tls://127\.0\.0\.1:$up_port#$name: certificate refused:.*(NOT trusted|issuer is unknown)" "the log says the certificate is not trusted"
-is "$(unbound_count wrongca.example.com)" 0 "the question never reached Unbound"
-check_alive_and_stop
+refused "tls://127.0.0.1:$up_port#$name" "$tmp/other-ca.pem" \
+	wrongca.example.com "(NOT trusted|issuer is unknown)" "another CA"
 
 # Part 4: a dead tls:// server first, then the live one.
 dead_port=$(free_port) || exit 99
