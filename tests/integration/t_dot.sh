@@ -83,7 +83,7 @@ dot_conf() { # dot_conf SERVERS CA_FILE
 [upstream]
 servers = $1
 tls_ca_file = $2
-timeout_ms = 1000
+timeout_ms = $((1000 * time_scale))
 [policy]
 new_names_per_minute = 1000
 new_names_per_minute_total = 1000
