@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dot.h"
 #include "name.h"
 #include "zones.h"
 
@@ -33,6 +35,9 @@
 
 #define EMBEDDED_NAME "<embedded default>"
 #define DEFAULT_LISTEN_PORT 53
+/* RFC 7858's, for a tls:// server without a port. */
+#define DEFAULT_DOT_PORT 853
+#define NOT_AN_ADDRESS "is not an address (ADDR, ADDR:PORT or [IPV6]:PORT)"
 #define DEFAULT_METRICS_PORT 9153
 
 /* The configuration dnsgate runs on without -c. */
@@ -165,6 +170,101 @@ static int addrs_push(struct dg_addrs *a, const struct dg_addr *v)
 	return 0;
 }
 
+/* Empty the list, and forget its TLS names with their array. */
+static void addrs_clear(struct dg_addrs *a)
+{
+	for (size_t i = 0; a->tls_names != NULL && i < a->n; i++)
+		free(a->tls_names[i]);
+	free(a->tls_names);
+	a->tls_names = NULL;
+	a->tls_cap = 0;
+	a->n = 0;
+}
+
+static void addrs_free(struct dg_addrs *a)
+{
+	addrs_clear(a);
+	free(a->v);
+	a->v = NULL;
+	a->cap = 0;
+}
+
+/* Letters, digits, hyphens and dots: a name a certificate can carry. */
+static bool tls_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 253 || name[0] == '.')
+		return false;
+	for (const char *c = name; *c != '\0'; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.')
+			return false;
+	return true;
+}
+
+/*
+ * An upstream server: ADDR[:PORT], or tls://ADDR[:PORT]#NAME. *tls_name
+ * is NULL for a plain one, else a copy of NAME, the caller's.
+ * @return NULL, or what is wrong with item.
+ */
+static const char *parse_server(const char *item, uint16_t port,
+				struct dg_addr *a, char **tls_name)
+{
+	const char *hash;
+	char *addr;
+	int rc;
+
+	*tls_name = NULL;
+	if (strncasecmp(item, "tls://", 6) != 0)
+		return dg_addr_parse(item, port, a) == 0 ? NULL : NOT_AN_ADDRESS;
+	item += 6;
+	hash = strchr(item, '#');
+	/* Any certificate from any CA would do without a name to check:
+	 * no better than clear text. */
+	if (hash == NULL)
+		return "has no #NAME: a tls:// server needs the name its "
+		       "certificate must carry (tls://ADDR[:PORT]#NAME)";
+	if (!tls_name_valid(hash + 1))
+		return "has no host name after # (tls://ADDR[:PORT]#NAME)";
+	addr = strndup(item, (size_t)(hash - item));
+	if (addr == NULL)
+		return "out of memory";
+	rc = dg_addr_parse(addr, DEFAULT_DOT_PORT, a);
+	free(addr);
+	if (rc != 0)
+		return "is not an address (tls://ADDR[:PORT]#NAME)";
+	*tls_name = strdup(hash + 1);
+	return *tls_name == NULL ? "out of memory" : NULL;
+}
+
+/*
+ * Append a server (tls_name: parse_server's, taken). Plain and tls://
+ * servers never share a list: failover would carry the questions a TLS
+ * server failed to answer to the next one in clear text.
+ * @return NULL, or what is wrong.
+ */
+static const char *servers_push(struct dg_addrs *a, const struct dg_addr *v,
+				char *tls_name)
+{
+	bool tls = a->n > 0 && a->tls_names != NULL;
+
+	if (a->n > 0 && tls != (tls_name != NULL)) {
+		free(tls_name);
+		return "mixes plain and tls:// servers: a failed TLS server's "
+		       "questions would go to the next in clear text";
+	}
+	if ((tls_name != NULL &&
+	     dg_grow(&a->tls_names, &a->tls_cap, a->n + 1,
+		     sizeof(*a->tls_names)) != 0) ||
+	    addrs_push(a, v) != 0) {
+		free(tls_name);
+		return "out of memory";
+	}
+	if (tls_name != NULL)
+		a->tls_names[a->n - 1] = tls_name;
+	return NULL;
+}
+
 bool dg_addrs_has(const struct dg_addrs *a, const struct dg_addr *x)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -254,9 +354,7 @@ static bool parse_addr(struct load *l, const struct key *k, const char *item,
 {
 	if (dg_addr_parse(item, (uint16_t)k->min, a) == 0)
 		return true;
-	key_error(l, k,
-		  "'%s' is not an address (ADDR, ADDR:PORT or [IPV6]:PORT)",
-		  item);
+	key_error(l, k, "'%s' " NOT_AN_ADDRESS, item);
 	return false;
 }
 
@@ -271,6 +369,53 @@ static void add_addr(struct load *l, const struct key *k, const char *item)
 static void set_addrs(struct load *l, const struct key *k, const char *v)
 {
 	for_each_item(l, k, v, add_addr);
+}
+
+static void add_server(struct load *l, const struct key *k, const char *item)
+{
+	struct dg_addr a;
+	char *name;
+	const char *why = parse_server(item, (uint16_t)k->min, &a, &name);
+
+	if (why == NULL)
+		why = servers_push(field(l, k), &a, name);
+	if (why != NULL)
+		key_error(l, k, "'%s' %s", item, why);
+}
+
+static void set_servers(struct load *l, const struct key *k, const char *v)
+{
+	for_each_item(l, k, v, add_server);
+}
+
+static char *resolve_path(const char *config_path, const char *path);
+
+/* Relative to the file's folder, as zones are. Loaded once here, so a
+ * file that holds no CA is an error at its line, not at the first query. */
+static void set_tls_ca_file(struct load *l, const struct key *k,
+			    const char *v)
+{
+	gnutls_certificate_credentials_t creds;
+	const char *why;
+	char *path;
+
+	if (*v == '\0') {
+		set_string(l, k, v);
+		return;
+	}
+	path = resolve_path(l->file, v);
+	if (path == NULL) {
+		oom(l);
+		return;
+	}
+	if (dg_dot_creds_new(path, &creds, &why) != 0) {
+		key_error(l, k, "%s: %s", path, why);
+		free(path);
+		return;
+	}
+	dg_dot_creds_free(creds);
+	free(l->cfg->tls_ca_file);
+	l->cfg->tls_ca_file = path;
 }
 
 static void add_string(struct load *l, const struct key *k, const char *item)
@@ -600,10 +745,22 @@ static void put_addrs(FILE *out, const struct dg_addrs *a)
 	}
 }
 
-static void print_addrs(FILE *out, const struct dg_config *cfg,
-			const struct dg_group *g, const struct key *k)
+static void print_servers(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const struct key *k)
 {
-	put_addrs(out, value(cfg, g, k));
+	const struct dg_addrs *a = value(cfg, g, k);
+
+	if (a->tls_names == NULL) {
+		put_addrs(out, a);
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		char text[DG_ADDR_STRLEN];
+
+		dg_addr_format(&a->v[i], text, sizeof(text));
+		fprintf(out, "%s tls://%s#%s", i > 0 ? "," : "", text,
+			a->tls_names[i]);
+	}
 }
 
 /* [server] listen (g NULL) or a group's: cfg->listen is every socket,
@@ -832,8 +989,10 @@ static const struct key keys[] = {
 	  CFG(workers), 1, DG_MAX_WORKERS, false, AT_START, NULL },
 	{ "server", "client_rate_limit", set_uint, print_uint,
 	  CFG(client_rate_limit), 0, 1000000, false, APPLIED, NULL },
-	{ "upstream", "servers", set_addrs, print_addrs,
+	{ "upstream", "servers", set_servers, print_servers,
 	  CFG(servers), DEFAULT_LISTEN_PORT, 0, true, AT_START, note_servers },
+	{ "upstream", "tls_ca_file", set_tls_ca_file, print_string,
+	  CFG(tls_ca_file), 0, 0, false, AT_START, NULL },
 	{ "upstream", "timeout_ms", set_uint, print_uint,
 	  CFG(upstream_timeout_ms), 10, 60000, false, AT_START, NULL },
 	{ "upstream", "max_inflight", set_uint, print_uint,
@@ -1188,7 +1347,7 @@ static int load_stream(struct dg_config *cfg, FILE *f, const char *file,
 static void config_free_lists(struct dg_config *cfg)
 {
 	free(cfg->listen.v);
-	free(cfg->servers.v);
+	addrs_free(&cfg->servers);
 	strings_free(&cfg->zones);
 	strings_free(&cfg->allow);
 	for (size_t i = 0; i < cfg->n_groups; i++) {
@@ -1223,29 +1382,36 @@ void dg_config_free(struct dg_config *cfg)
 	dg_nftset_name_clear(&cfg->nft_set[0]);
 	dg_nftset_name_clear(&cfg->nft_set[1]);
 	free(cfg->query_log);
+	free(cfg->tls_ca_file);
 	free(cfg);
 }
 
-/* Command-line addresses replace the file's list. */
+/* Command-line addresses replace the file's list; servers (tls:// too)
+ * when `servers`. */
 static void override_addrs(struct dg_addrs *dst, const char *flag,
 			   const char **v, size_t n, uint16_t port,
-			   struct dg_diag *d)
+			   bool servers, struct dg_diag *d)
 {
 	if (n == 0)
 		return;
-	dst->n = 0;
+	addrs_clear(dst);
 	for (size_t i = 0; i < n; i++) {
 		struct dg_addr a;
+		char *name = NULL;
+		const char *why;
 
-		if (dg_addr_parse(v[i], port, &a) != 0) {
-			dg_diag_error(d, "command line", 0,
-				      "%s: '%s' is not an address (ADDR, "
-				      "ADDR:PORT or [IPV6]:PORT)",
-				      flag, v[i]);
-			continue;
-		}
-		if (addrs_push(dst, &a) != 0)
-			dg_diag_error(d, "command line", 0, "out of memory");
+		if (servers)
+			why = parse_server(v[i], port, &a, &name);
+		else
+			why = dg_addr_parse(v[i], port, &a) != 0 ? NOT_AN_ADDRESS
+								 : NULL;
+		if (why == NULL && servers)
+			why = servers_push(dst, &a, name);
+		else if (why == NULL && addrs_push(dst, &a) != 0)
+			why = "out of memory";
+		if (why != NULL)
+			dg_diag_error(d, "command line", 0, "%s: '%s' %s",
+				      flag, v[i], why);
 	}
 }
 
@@ -1264,9 +1430,9 @@ static int apply_overrides(struct dg_config *cfg, const struct dg_overrides *ov,
 			   struct dg_diag *d)
 {
 	override_addrs(&cfg->listen, "--listen", ov->listen, ov->n_listen,
-		       DEFAULT_LISTEN_PORT, d);
+		       DEFAULT_LISTEN_PORT, false, d);
 	override_addrs(&cfg->servers, "--upstream", ov->upstream,
-		       ov->n_upstream, DEFAULT_LISTEN_PORT, d);
+		       ov->n_upstream, DEFAULT_LISTEN_PORT, true, d);
 	if (ov->n_zones > 0 || ov->n_allow > 0) {
 		strings_clear(&cfg->zones);
 		strings_clear(&cfg->allow);

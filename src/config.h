@@ -37,6 +37,11 @@ enum dg_mode { DG_MODE_INHERIT, DG_MODE_ENFORCE, DG_MODE_AUDIT };
 struct dg_addrs {
 	struct dg_addr *v;
 	size_t n, cap;
+	/* Upstream servers only: NULL while every one is plain, else one
+	 * per address, the name a tls:// server's certificate must carry
+	 * (NULL for a plain one). Owned. */
+	char **tls_names;
+	size_t tls_cap;
 };
 
 /* Strings with the line each came from (0: the command line). */
@@ -96,8 +101,9 @@ struct dg_config {
 	unsigned client_rate_limit; /* UDP queries a second a client; 0: off */
 
 	/* [upstream] */
-	struct dg_addrs servers;
+	struct dg_addrs servers; /* all plain or all tls:// */
 	bool servers_from_resolv_conf;
+	char *tls_ca_file; /* NULL: the system's CAs */
 	unsigned upstream_timeout_ms;
 	unsigned max_inflight;
 	unsigned max_waiting; /* client queries waiting on upstreams */

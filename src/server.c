@@ -721,6 +721,8 @@ int dg_server_start(uv_loop_t *loop, struct dg_config *cfg,
 	struct dg_upstream_config ucfg = {
 		.servers = cfg->servers.v,
 		.n_servers = cfg->servers.n,
+		.tls_names = cfg->servers.tls_names,
+		.tls_ca_file = cfg->tls_ca_file,
 		.timeout_ms = cfg->upstream_timeout_ms,
 		.max_inflight = cfg->max_inflight,
 	};

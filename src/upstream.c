@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dot.h"
+#include "log.h"
 #include "name.h"
 
 #define QUERY_MAX (DG_WIRE_HEADER + DG_NAME_MAXLEN + 4 + 11)
@@ -23,6 +25,7 @@ struct fetch;
 struct attempt {
 	struct fetch *fetch; /* NULL once detached */
 	bool tcp;
+	bool tls; /* on the server's dg_dot: h is unused, dq linked */
 	union {
 		uv_handle_t handle;
 		uv_udp_t udp;
@@ -38,6 +41,7 @@ struct attempt {
 	uint64_t sent_ms;
 	uint8_t *reply; /* TCP: the length-prefixed answer as it arrives */
 	size_t reply_len, reply_cap;
+	struct dg_dot_query dq;
 };
 
 struct fetch {
@@ -59,6 +63,8 @@ struct dg_upstream {
 	struct dg_upstream_config cfg;
 	struct dg_addr *servers;
 	struct dg_upstream_counters *counters; /* one per server */
+	struct dg_dot **dots; /* one per server; NULL: a plain one */
+	gnutls_certificate_credentials_t creds; /* NULL: no tls:// server */
 	struct fetch **table;
 	size_t mask;
 	struct dg_hash_key key; /* the table's: clients choose its names */
@@ -82,6 +88,34 @@ static uint16_t next_id(struct dg_upstream *up)
 	}
 	up->ids_left -= 2;
 	return (uint16_t)(up->ids[up->ids_left] << 8 | up->ids[up->ids_left + 1]);
+}
+
+/* A dg_dot for each tls:// server, all trusting the same CAs. */
+static int dots_new(struct dg_upstream *up,
+		    const struct dg_upstream_config *cfg)
+{
+	const char *why = NULL;
+
+	up->dots = calloc(cfg->n_servers ? cfg->n_servers : 1,
+			  sizeof(*up->dots));
+	if (up->dots == NULL)
+		return DG_ENOMEM;
+	for (size_t i = 0; cfg->tls_names != NULL && i < cfg->n_servers; i++) {
+		if (cfg->tls_names[i] == NULL)
+			continue;
+		if (up->creds == NULL &&
+		    dg_dot_creds_new(cfg->tls_ca_file, &up->creds, &why) != 0) {
+			dg_log(DG_LOG_ERR, "upstream: TLS CAs (%s): %s",
+			       cfg->tls_ca_file ? cfg->tls_ca_file : "system",
+			       why);
+			return DG_ECONFIG;
+		}
+		up->dots[i] = dg_dot_new(up->loop, &cfg->servers[i],
+					 cfg->tls_names[i], up->creds);
+		if (up->dots[i] == NULL)
+			return DG_ENOMEM;
+	}
+	return 0;
 }
 
 struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
@@ -110,8 +144,14 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 	}
 	memcpy(up->servers, cfg->servers, cfg->n_servers * sizeof(*up->servers));
 	up->cfg.servers = up->servers;
+	up->cfg.tls_names = NULL;
+	up->cfg.tls_ca_file = NULL;
 	up->mask = n - 1;
 	dg_hash_key_random(&up->key);
+	if (dots_new(up, cfg) != 0) {
+		dg_upstream_close(up);
+		return NULL;
+	}
 	return up;
 }
 
@@ -147,7 +187,10 @@ static void attempt_end(struct attempt *a)
 	a->fetch = NULL;
 	uv_timer_stop(&a->timer);
 	uv_close((uv_handle_t *)&a->timer, on_attempt_closed);
-	uv_close(&a->h.handle, on_attempt_closed);
+	if (a->tls)
+		dg_dot_cancel(&a->dq);
+	else
+		uv_close(&a->h.handle, on_attempt_closed);
 }
 
 /* Hand the result to every waiter, then forget the fetch. resp (NULL on
@@ -217,7 +260,7 @@ static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 	struct dg_response resp;
 
 	f->up->last_answer_ms = dg_clock_ms();
-	if (!f->att->tcp && dg_wire_truncated(pkt, len)) {
+	if (!f->att->tcp && !f->att->tls && dg_wire_truncated(pkt, len)) {
 		/* RFC 7766 5: the same server, over TCP. */
 		attempt_end(f->att);
 		if (attempt_start(f, true) != 0) {
@@ -362,6 +405,34 @@ static void on_tcp_connected(uv_connect_t *req, int status)
 	}
 }
 
+static void on_dot_answer(struct dg_dot_query *q, int status,
+			  const uint8_t *pkt, size_t len)
+{
+	struct attempt *a = dg_container_of(q, struct attempt, dq);
+
+	if (a->fetch == NULL)
+		return;
+	if (status != 0)
+		attempt_failed(a->fetch, status);
+	else
+		attempt_answered(a->fetch, pkt, len);
+}
+
+/* The query, on the server's TLS connection (opened if need be). */
+static int dot_send(struct attempt *a, struct dg_dot *dot)
+{
+	struct fetch *f = a->fetch;
+
+	a->dq.msg = a->query;
+	a->dq.len = a->query_len + 2;
+	a->dq.qname = f->qname;
+	a->dq.id = f->id;
+	a->dq.qtype = f->qtype;
+	a->dq.qclass = f->qclass;
+	a->dq.cb = on_dot_answer;
+	return dg_dot_send(dot, &a->dq);
+}
+
 /* The wildcard address of the server's family, port 0: the kernel picks. */
 static void any_address(const struct dg_addr *server, struct dg_addr *any)
 {
@@ -387,6 +458,7 @@ static int attempt_start(struct fetch *f, bool tcp)
 {
 	struct dg_upstream *up = f->up;
 	const struct dg_addr *server = &up->servers[f->server];
+	struct dg_dot *dot = up->dots[f->server];
 	struct attempt *a = calloc(1, sizeof(*a));
 	struct dg_addr any;
 	int rc;
@@ -404,7 +476,10 @@ static int attempt_start(struct fetch *f, bool tcp)
 	uv_timer_init(up->loop, &a->timer);
 	a->timer.data = a;
 	a->open_handles = 1;
-	if (tcp)
+	a->tls = dot != NULL;
+	if (a->tls)
+		rc = 0;
+	else if (tcp)
 		rc = uv_tcp_init_ex(up->loop, &a->h.tcp, server->u.sa.sa_family);
 	else
 		rc = uv_udp_init_ex(up->loop, &a->h.udp, server->u.sa.sa_family);
@@ -412,11 +487,15 @@ static int attempt_start(struct fetch *f, bool tcp)
 		uv_close((uv_handle_t *)&a->timer, on_attempt_closed);
 		return rc;
 	}
-	a->h.handle.data = a;
-	a->open_handles = 2;
+	if (!a->tls) {
+		a->h.handle.data = a;
+		a->open_handles = 2;
+	}
 	a->fetch = f;
 	f->att = a;
-	if (tcp) {
+	if (a->tls) {
+		rc = dot_send(a, dot);
+	} else if (tcp) {
 		rc = uv_tcp_connect(&a->connect, &a->h.tcp, &server->u.sa,
 				    on_tcp_connected);
 	} else {
@@ -513,6 +592,10 @@ void dg_upstream_close(struct dg_upstream *up)
 	for (size_t i = 0; i <= up->mask; i++)
 		while (up->table[i] != NULL)
 			fetch_finish(up->table[i], UV_ECANCELED, NULL);
+	for (size_t i = 0; up->dots != NULL && i < up->cfg.n_servers; i++)
+		dg_dot_close(up->dots[i]);
+	dg_dot_creds_free(up->creds);
+	free(up->dots);
 	free(up->table);
 	free(up->servers);
 	free(up->counters);

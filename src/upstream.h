@@ -10,14 +10,18 @@
  *   attempt  one socket and one timer for one try at one server (Unbound's
  *            pending): a fresh UDP socket bound to port 0 and connected to
  *            the server, so the kernel picks a random source port and drops
- *            datagrams from anyone else; or a TCP connection after TC;
+ *            datagrams from anyone else; or a TCP connection after TC; or,
+ *            for a tls:// server, a query on its kept TLS connection
+ *            (dot.h), with a timer of its own;
  *   waiter   a client query waiting on a fetch; embedded in that query.
  *
  * Each attempt sends our own query (random ID, lowercased name, EDNS 1232)
  * and waits for an answer that matches ID and question; anything else is
  * ignored and the wait goes on. A timeout, a socket error, a malformed
  * answer, or SERVFAIL/REFUSED/NOTIMP/FORMERR moves to the next server; TC
- * retries the same server over TCP; when every server failed, the waiters
+ * retries the same server over TCP (over TLS it is taken as it is, as over
+ * TCP); a TLS or certificate failure is a failure of that server, never a
+ * reason to ask it in clear text; when every server failed, the waiters
  * get DG_ETIMEOUT or DG_EMISMATCH. Identical questions in flight share one
  * fetch. At most max_inflight fetches run; past that dg_fetch_start()
  * returns DG_EBUSY at once.
@@ -43,6 +47,10 @@
 struct dg_upstream_config {
 	const struct dg_addr *servers; /* tried in order; copied */
 	size_t n_servers;
+	/* NULL, or one per server: the name a DNS-over-TLS server's
+	 * certificate must carry (dot.h); NULL for a plain one. Copied. */
+	char *const *tls_names;
+	const char *tls_ca_file; /* NULL: the system's CAs */
 	unsigned timeout_ms;           /* per attempt */
 	unsigned max_inflight;
 };

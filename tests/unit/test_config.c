@@ -1084,6 +1084,144 @@ static void test_resolv_conf(void)
 	cap_close(&c);
 }
 
+/* A CA certificate (made for this test, any will do) for tls_ca_file. */
+static const char test_ca[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBlDCCATugAwIBAgIUb4CEqD1L0ZtCRZNr/4jOylhIxGcwCgYIKoZIzj0EAwIw\n"
+	"HzEdMBsGA1UEAwwUZG5zZ2F0ZSB1bml0IHRlc3QgQ0EwIBcNMjYxMjA2MTE0ODUw\n"
+	"WhgPMjEyNjExMTIxMTQ4NTBaMB8xHTAbBgNVBAMMFGRuc2dhdGUgdW5pdCB0ZXN0\n"
+	"IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAECP6mkDFgInSEl5ib4Iq4s41Y\n"
+	"fPHrJsjvJfQaGZc95Y1/B1w7KJ4gvTh6p2dSXmQnfy9ISHJJjpSFye+wNIig6qNT\n"
+	"MFEwHQYDVR0OBBYEFJ9ptqzbt16swr2Kuvg799wEOxaGMB8GA1UdIwQYMBaAFJ9p\n"
+	"tqzbt16swr2Kuvg799wEOxaGMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwID\n"
+	"RwAwRAIgXc11MmJTJyv4gSXDa4KfC8wAT7PnCfqErnERQ/J3spECICcCBNM9A49I\n"
+	"ItaA34cBn4b4Ivjy3Gxa9wchkgi94dcb\n"
+	"-----END CERTIFICATE-----\n";
+
+/* [upstream] servers = tls://ADDR[:PORT]#NAME and tls_ca_file. */
+static void test_dot(void)
+{
+	const char *upstream[] = { "tls://[::1]:8853#b.example" };
+	const char *mixed[] = { "192.0.2.9", "tls://192.0.2.1#a.example" };
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+	struct capture c;
+
+	put("ca.pem", test_ca);
+	cfg = check_load("tls:// servers",
+			 "[upstream]\nservers = tls://192.0.2.1#dns.example, "
+			 "tls://[2001:db8::1]:8853#Other-1.example\n"
+			 "tls_ca_file = ca.pem\n[policy]\nallow = x.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_str(addrs_str(&cfg->servers),
+		       "192.0.2.1:853, [2001:db8::1]:8853",
+		       "port 853 unless given");
+		ok(cfg->servers.tls_names != NULL, "with their names");
+		if (cfg->servers.tls_names != NULL) {
+			is_str(cfg->servers.tls_names[0], "dns.example",
+			       "the first's name");
+			is_str(cfg->servers.tls_names[1], "Other-1.example",
+			       "the second's name");
+		}
+		is_str(cfg->tls_ca_file, "ca.pem", "tls_ca_file");
+		cap_open(&c);
+		dg_config_print(cfg, c.f);
+		ok(strstr(cap_text(&c),
+			  "servers = tls://192.0.2.1:853#dns.example, "
+			  "tls://[2001:db8::1]:8853#Other-1.example\n") != NULL,
+		   "--check prints them as tls://ADDR:PORT#NAME");
+		cap_close(&c);
+		dg_config_free(cfg);
+	}
+	cfg = check_load("plain servers",
+			 "[upstream]\nservers = 192.0.2.1\n"
+			 "[policy]\nallow = x.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		ok(cfg->servers.tls_names == NULL, "plain servers: no names");
+		ok(cfg->tls_ca_file == NULL, "no tls_ca_file: the system's");
+		dg_config_free(cfg);
+	}
+
+	check_error("tls:// without #NAME",
+		    "[upstream]\nservers = tls://192.0.2.1:853\n",
+		    "t.conf:2: servers: 'tls://192.0.2.1:853' has no #NAME: a "
+		    "tls:// server needs the name its certificate must carry "
+		    "(tls://ADDR[:PORT]#NAME)",
+		    1);
+	check_error("tls:// with an empty NAME",
+		    "[upstream]\nservers = tls://192.0.2.1#\n",
+		    "t.conf:2: servers: 'tls://192.0.2.1#' has no host name "
+		    "after # (tls://ADDR[:PORT]#NAME)",
+		    1);
+	check_error("tls:// with a NAME no certificate carries",
+		    "[upstream]\nservers = tls://192.0.2.1#a/b\n",
+		    "t.conf:2: servers: 'tls://192.0.2.1#a/b' has no host name "
+		    "after # (tls://ADDR[:PORT]#NAME)",
+		    1);
+	check_error("tls:// with a host name for ADDR",
+		    "[upstream]\nservers = tls://dns.example#dns.example\n",
+		    "t.conf:2: servers: 'tls://dns.example#dns.example' is not "
+		    "an address (tls://ADDR[:PORT]#NAME)",
+		    1);
+	check_error("plain after tls://",
+		    "[upstream]\nservers = tls://192.0.2.1#a.example, "
+		    "192.0.2.2\n",
+		    "t.conf:2: servers: '192.0.2.2' mixes plain and tls:// "
+		    "servers: a failed TLS server's questions would go to the "
+		    "next in clear text",
+		    1);
+	check_error("tls:// after plain, on another line",
+		    "[upstream]\nservers = 192.0.2.2\n"
+		    "servers = tls://192.0.2.1#a.example\n",
+		    "t.conf:3: servers: 'tls://192.0.2.1#a.example' mixes plain "
+		    "and tls:// servers: a failed TLS server's questions would "
+		    "go to the next in clear text",
+		    1);
+	check_error("a tls_ca_file that does not exist",
+		    "[upstream]\ntls_ca_file = nothere.pem\n",
+		    "t.conf:2: tls_ca_file: nothere.pem: Error while reading "
+		    "file.",
+		    1);
+	put("empty.pem", "no certificate here\n");
+	check_error("a tls_ca_file without a certificate",
+		    "[upstream]\ntls_ca_file = empty.pem\n",
+		    "t.conf:2: tls_ca_file: empty.pem: no CA certificate found "
+		    "in it",
+		    1);
+
+	ov.upstream = upstream;
+	ov.n_upstream = 1;
+	cfg = check_load("--upstream tls://",
+			 "[upstream]\nservers = 192.0.2.1\n"
+			 "[policy]\nallow = x.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_str(addrs_str(&cfg->servers), "[::1]:8853",
+		       "--upstream tls:// replaces the file's plain servers");
+		ok(cfg->servers.tls_names != NULL &&
+			   strcmp(cfg->servers.tls_names[0], "b.example") == 0,
+		   "with its name");
+		dg_config_free(cfg);
+	}
+	ov.upstream = mixed;
+	ov.n_upstream = 2;
+	cfg = &sentinel;
+	cap_open(&c);
+	is_int(dg_config_load("t.conf", &ov, &c.d, &cfg), DG_ECONFIG,
+	       "--upstream mixing plain and tls://: refused");
+	ok(strstr(cap_text(&c),
+		  "command line: --upstream: 'tls://192.0.2.1#a.example' mixes "
+		  "plain and tls:// servers") != NULL,
+	   "and said so");
+	if (cfg != &sentinel)
+		dg_config_free(cfg);
+	cap_close(&c);
+	unlink("ca.pem");
+	unlink("empty.pem");
+}
+
 static void test_overrides(void)
 {
 	const char *listen[] = { "127.0.0.1:5301", "[::1]:5302" };
@@ -1424,6 +1562,7 @@ static void test_restart_only(void)
 		{ "server", "max_tcp_clients", "10", "20" },
 		{ "server", "workers", "1", "2" },
 		{ "upstream", "servers", "192.0.2.1", "192.0.2.2" },
+		{ "upstream", "tls_ca_file", "ca1.pem", "ca2.pem" },
 		{ "upstream", "timeout_ms", "100", "200" },
 		{ "upstream", "max_inflight", "10", "20" },
 		{ "log", "query_log", "off", "stderr" },
@@ -1473,6 +1612,8 @@ static void test_restart_only(void)
 	char *got;
 
 	put("resolv.conf", "nameserver 192.0.2.53\n");
+	put("ca1.pem", test_ca);
+	put("ca2.pem", test_ca);
 	for (size_t i = 0; dg_config_key(i, &k); i++) {
 		bool group = strcmp(k.section, "group") == 0;
 		size_t j = 0;
@@ -1521,6 +1662,7 @@ static void cleanup(void)
 		"e.conf",        "sub/rel.zones", "sub/d/a.zones",
 		"sub/d/b.zones", "sub/d/c.txt",   "sub/s.conf",
 		"sub/m.conf",    "sub/b.conf",    "sub/bad.zones",
+		"ca1.pem",       "ca2.pem",
 	};
 	static const char *const dirs[] = { "sub/d", "sub/empty", "sub" };
 
@@ -1551,6 +1693,7 @@ int main(void)
 	test_group_listen();
 	test_resolv_conf();
 	test_overrides();
+	test_dot();
 	test_embedded_and_missing();
 	test_print_every_key();
 	test_print_round_trip();
