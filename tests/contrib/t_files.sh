@@ -227,7 +227,7 @@ runtime_pkgs=$(apt_packages 1)
 declare -A runtime_of=(
 	[libuv1-dev]=libuv1 [libldns-dev]=libldns3 [libinih-dev]=libinih1
 	[libidn2-dev]=libidn2-0
-	[libmnl-dev]=libmnl0
+	[libmnl-dev]=libmnl0 [libgnutls28-dev]=libgnutls30
 )
 for dev in "${!runtime_of[@]}"; do
 	grep -qx "$dev" <<<"$build_pkgs"

@@ -7,7 +7,7 @@
 #                                   and state; the image's tarball stays cached
 #
 # The daemon is Debian's docker.io with the vfs storage driver, and it runs
-# in a network namespace of its own (dgdocker): docker0, every network the
+# in a network namespace of its own (dgdocker-HASH): docker0, every network the
 # tests create, Docker's iptables rules and the "host" side of each recipe
 # live there, so nothing of it touches this machine's own network, and
 # every address a test reaches is inside a namespace the tests made. Its
@@ -24,14 +24,16 @@
 set -uo pipefail
 
 dir=${DG_DOCKER_DIR:-/tmp/dnsgate-test-docker}
-netns=dgdocker
+# One namespace a state folder: a developer's daemon and CI's may run at
+# once on one machine.
+netns=dgdocker-$(printf '%s' "$dir" | md5sum | cut -c1-8)
 cache=${DG_DOCKER_CACHE:-/var/cache/dnsgate-test}
 base=dnsgate-test-base
 # The runtime libraries contrib/Dockerfile installs, and what the tests run
 # inside containers: DNS clients, nft and iptables for the container rules,
 # dnsmasq as a rogue resolver, python3 for TCP probes, the sanitizers'
 # runtimes for the ASan/UBSan build of dnsgate.
-packages=libuv1,libldns3,libinih1,libidn2-0,libmnl0,passwd,dnsutils,iproute2,nftables,iptables,dnsmasq-base,python3-minimal,procps,libasan8,libubsan1
+packages=libuv1,libldns3,libinih1,libidn2-0,libmnl0,libgnutls30,ca-certificates,passwd,dnsutils,iproute2,nftables,iptables,dnsmasq-base,python3-minimal,procps,libasan8,libubsan1
 
 say() { printf 'dockerd.sh: %s\n' "$*" >&2; }
 
@@ -82,6 +84,8 @@ base_tarball() {
 			return 1
 		}
 		mv "$tar.part" "$tar" || return 1
+		# An older package list's image is of no more use.
+		find "$cache" -maxdepth 1 -name "$base-*.tar" ! -name "${tar##*/}" -delete
 	fi
 	printf '%s\n' "$tar"
 }
