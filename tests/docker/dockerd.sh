@@ -7,13 +7,13 @@
 #                                   and state; the image's tarball stays cached
 #
 # The daemon is Debian's docker.io with the vfs storage driver, and it runs
-# in a network namespace of its own (dgdocker-HASH): docker0, every network the
-# tests create, Docker's iptables rules and the "host" side of each recipe
-# live there, so nothing of it touches this machine's own network, and
-# every address a test reaches is inside a namespace the tests made. Its
+# in a network namespace of its own (dgdocker-HASH): docker0, every network
+# the tests create, Docker's iptables rules and the "host" side of each
+# recipe live there, so nothing of it touches this machine's own network,
+# and every address a test reaches is inside a namespace the tests made. Its
 # state is under $DG_DOCKER_DIR (default /tmp/dnsgate-test-docker); the
-# tests read $DG_DOCKER_DIR/env. No registry is used: the image is a
-# minimal Debian 12 made by mmdebstrap from Debian's packages, imported as
+# tests read $DG_DOCKER_DIR/env. No registry is used: the image is a minimal
+# Debian 12 made by mmdebstrap from Debian's packages, imported as
 # dnsgate-test-base, and tagged as the names the recipes use
 # (debian:bookworm-slim); tests/docker/lib.sh adds dnsgate itself.
 #
