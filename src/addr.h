@@ -69,6 +69,12 @@ bool dg_addr_is_self(const struct dg_addr *listen, const struct dg_addr *server)
 bool dg_addr4_is_private(const uint8_t a[4]);
 bool dg_addr6_is_private(const uint8_t a[16]);
 
+/* A list of addresses, grown with dg_grow; the owner frees v. */
+struct dg_addrs {
+	struct dg_addr *v;
+	size_t n, cap;
+};
+
 /* An address prefix as in `172.18.0.0/16` or `fd00:18::/64`. */
 struct dg_prefix {
 	sa_family_t family;

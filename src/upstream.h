@@ -36,13 +36,18 @@
 #include <uv.h>
 
 #include "addr.h"
+#include "forward.h"
 #include "metrics_text.h"
 #include "util.h"
 #include "wire.h"
 
 struct dg_upstream_config {
-	const struct dg_addr *servers; /* tried in order; copied */
+	/* Every server once, and the sets a fetch tries in order (one per
+	 * [upstream] and [forward ZONE], forward.h): servers copied, sets
+	 * borrowed, so they must outlive the upstream. */
+	const struct dg_addr *servers;
 	size_t n_servers;
+	const struct dg_server_sets *sets;
 	unsigned timeout_ms;           /* per attempt */
 	unsigned max_inflight;
 };
@@ -77,15 +82,17 @@ DG_NODISCARD struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 				const struct dg_upstream_config *cfg);
 
 /*
- * Wait for the answer to (qname, qtype, qclass), joining a fetch in flight
- * for the same question or starting one. w->cb must be set; it is called
+ * Wait for the answer to (qname, qtype, qclass) from server set `set`,
+ * joining a fetch in flight for the same question or starting one. A
+ * question has one set (the caller picks it from the name alone), so a
+ * fetch joined is one of the same set. w->cb must be set; it is called
  * exactly once, never from within this call.
- * @return 0, DG_EBUSY (max_inflight reached) or DG_ENOMEM; on error the
- * callback is not called.
+ * @return 0, DG_EBUSY (max_inflight reached, or the set is empty) or
+ * DG_ENOMEM; on error the callback is not called.
  */
-DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
-				uint16_t qtype, uint16_t qclass,
-				struct dg_fetch_waiter *w);
+DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, size_t set,
+				const uint8_t *qname, uint16_t qtype,
+				uint16_t qclass, struct dg_fetch_waiter *w);
 
 /* One dg_upstream_counters per configured server, in their order. */
 const struct dg_upstream_counters *dg_upstream_counters(
