@@ -223,8 +223,9 @@ int dg_localdata_response(const struct dg_localdata *ld, const uint8_t *qname,
 			  uint16_t qtype, uint8_t **out, size_t *len)
 {
 	/* ID 0 (never matched: the response goes no further than us), QR
-	 * AA RD RA, NOERROR, one question; ANCOUNT written at the end. */
-	static const uint8_t header[DG_WIRE_HEADER] = { 0, 0, 0x85, 0x80,
+	 * RD RA, NOERROR, one question; ANCOUNT written at the end. The
+	 * client's flags are dnsgate's own, as for any answer. */
+	static const uint8_t header[DG_WIRE_HEADER] = { 0, 0, 0x81, 0x80,
 							0, 1 };
 	struct out o = { 0 };
 	const uint8_t *name = qname;

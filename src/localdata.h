@@ -64,7 +64,7 @@ bool dg_localdata_has(const struct dg_localdata *ld, const uint8_t *name);
 
 /*
  * The response of local data to (qname, qtype, class IN), qname having
- * local records: a header (QR, AA, RD, RA, NOERROR), the question as
+ * local records: a header (QR, RD, RA, NOERROR), the question as
  * asked, and the records of the answer, uncompressed.
  * @return 0 and *out, *len (the caller frees *out with free()), or
  * DG_ENOMEM.
