@@ -1749,7 +1749,8 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 		print_section(out, cfg, &cfg->groups[i], "group");
 	}
 	for (size_t i = 0; i < cfg->n_forwards; i++) {
-		fprintf(out, "\n[forward %s]\nservers =", cfg->forwards[i].name);
+		fprintf(out, "\n[forward %s]\nservers =",
+			cfg->forwards[i].name);
 		put_addrs(out, &cfg->forwards[i].servers);
 		fputc('\n', out);
 	}
@@ -1877,8 +1878,8 @@ static void warn_forwards(const struct dg_config *old,
 			const struct dg_forward *o = forward_of(other, f->zone);
 
 			/* A zone in both is named once, from the new side. */
-			if ((o != NULL && (s == 1 || addrs_equal(&f->servers,
-								 &o->servers))))
+			if (o != NULL &&
+			    (s == 1 || addrs_equal(&f->servers, &o->servers)))
 				continue;
 			fprintf(out, "dnsgate: reload: [forward %s] servers "
 				     "changed; it takes effect at the next "

@@ -28,8 +28,8 @@
 #include "diag.h"
 #include "name.h"
 #include "util.h"
+#include "wire.h"
 
-#define DG_RR_TYPE_CNAME 5  /* RFC 1035 */
 #define DG_LOCAL_TTL 3600   /* a record's TTL when its line gives none */
 #define DG_LOCAL_CHAIN 8    /* CNAME links followed in one answer */
 

@@ -71,8 +71,8 @@ void dg_reply_deny(struct dg_replier *rp, const struct dg_request *req,
 		   const struct dg_verdict *v);
 
 /* An answer, from the cache (w NULL, `elapsed` seconds old), just
- * fetched (w) or from local records (req->local, w NULL); one that is a denial (a->reason) explains itself as
- * dg_reply_deny's do. */
+ * fetched (w) or from local records (req->local, w NULL); one that is a
+ * denial (a->reason) explains itself as dg_reply_deny's do. */
 void dg_reply_answer(struct dg_replier *rp, const struct dg_request *req,
 		     const struct dg_answer *a, uint32_t elapsed,
 		     const struct dg_fetch_waiter *w);

@@ -17,10 +17,10 @@
  * and waits for an answer that matches ID and question; anything else is
  * ignored and the wait goes on. A timeout, a socket error, a malformed
  * answer, or SERVFAIL/REFUSED/NOTIMP/FORMERR moves to the next server; TC
- * retries the same server over TCP; when every server failed, the waiters
- * get DG_ETIMEOUT or DG_EMISMATCH. Identical questions in flight share one
- * fetch. At most max_inflight fetches run; past that dg_fetch_start()
- * returns DG_EBUSY at once.
+ * retries the same server over TCP; when every server of the fetch's set
+ * (forward.h) failed, the waiters get DG_ETIMEOUT or DG_EMISMATCH.
+ * Identical questions in flight share one fetch. At most max_inflight
+ * fetches run; past that dg_fetch_start() returns DG_EBUSY at once.
  *
  * The upstream knows nothing of policy: it judges an answer only by the
  * wire (it matches, it parses, its rcode is one to keep) and hands the

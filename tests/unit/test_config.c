@@ -759,7 +759,8 @@ static void test_forward_and_local(void)
 		dg_config_free(cfg);
 	}
 	check_error("a forward zone without a name",
-		    "[policy]\nallow = x.example\n[forward]\nservers = 10.0.0.1\n",
+		    "[policy]\nallow = x.example\n[forward]\n"
+		    "servers = 10.0.0.1\n",
 		    "t.conf:3: [forward]: a forward zone needs one name, as "
 		    "[forward ZONE]", 1);
 	check_error("a forward zone that is no name",

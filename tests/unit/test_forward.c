@@ -37,7 +37,8 @@ static void test_match(void)
 	zone(&f[0], "corp.example");
 	zone(&f[1], "lab.corp.example");
 	zone(&f[2], "10.in-addr.arpa");
-	is_int(set_of(f, 3, "www.example.com"), 0, "a name under no zone: [upstream]");
+	is_int(set_of(f, 3, "www.example.com"), 0,
+	       "a name under no zone: [upstream]");
 	is_int(set_of(f, 3, "corp.example"), 1, "the zone's own name is in it");
 	is_int(set_of(f, 3, "git.corp.example"), 1, "a name under the zone");
 	is_int(set_of(f, 3, "GIT.Corp.Example."), 1, "case does not matter");
@@ -55,11 +56,14 @@ static void test_match(void)
 
 		is_int(set_of(g, 2, "a.lab.corp.example"), 1,
 		       "the longest wins whatever the order");
-		is_int(set_of(g, 2, "a.corp.example"), 2, "and the shorter still");
+		is_int(set_of(g, 2, "a.corp.example"), 2,
+		       "and the shorter still");
 	}
 	zone(&f[0], ".");
-	is_int(set_of(f, 2, "anything.example"), 1, "the root holds every name");
-	is_int(set_of(f, 2, "x.lab.corp.example"), 2, "and loses to any longer");
+	is_int(set_of(f, 2, "anything.example"), 1,
+	       "the root holds every name");
+	is_int(set_of(f, 2, "x.lab.corp.example"), 2,
+	       "and loses to any longer");
 }
 
 static struct dg_addr addr(const char *text)
