@@ -1595,7 +1595,7 @@ static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
 		dg_diag_error(d, where, 0,
 			      "servers: no upstream: set [upstream] servers or "
 			      "--upstream (%s lists none usable)", resolv);
-	if (dg_server_sets_add(&cfg->sets, cfg->servers.v, cfg->servers.n))
+	if (dg_server_sets_add(&cfg->sets, cfg->servers.v, cfg->servers.n) != 0)
 		return DG_ENOMEM;
 	for (size_t i = 0; i < cfg->n_forwards; i++) {
 		const struct dg_forward *f = &cfg->forwards[i];
