@@ -69,6 +69,17 @@ bool dg_addr_is_self(const struct dg_addr *listen, const struct dg_addr *server)
 bool dg_addr4_is_private(const uint8_t a[4]);
 bool dg_addr6_is_private(const uint8_t a[16]);
 
+/* A list of addresses, grown with dg_grow; the owner frees v. */
+struct dg_addrs {
+	struct dg_addr *v;
+	size_t n, cap;
+	/* Upstream servers only: NULL while every one is plain, else one
+	 * per address, the name a tls:// server's certificate must carry
+	 * (NULL for a plain one). Owned. */
+	char **tls_names;
+	size_t tls_cap;
+};
+
 /* An address prefix as in `172.18.0.0/16` or `fd00:18::/64`. */
 struct dg_prefix {
 	sa_family_t family;

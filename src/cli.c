@@ -48,6 +48,7 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 	struct dg_question q = { .name = wire, .qtype = 1, .qclass = 1 };
 	struct dg_verdict v;
 	char entry[DG_ENTRY_STRLEN];
+	size_t fz;
 
 	if (dg_zones_name_from_str(name, wire, &why) != 0) {
 		fprintf(err, "dnsgate: explain: bad name '%s': %s\n", name, why);
@@ -90,6 +91,13 @@ int dg_cli_explain(const struct dg_config *cfg, const char *name,
 	if (client != NULL || listener != NULL)
 		fprintf(out, group != NULL ? " [group %s]" : " [no group]",
 			group != NULL ? group->name : "");
+	/* Where an allowed question is answered from, as the daemon
+	 * picks it: local records first, else the longest forward zone. */
+	fz = dg_forward_set(cfg->forwards, cfg->n_forwards, wire);
+	if (v.allow && dg_localdata_has(&cfg->local, wire))
+		fprintf(out, " [local]");
+	else if (v.allow && fz > 0)
+		fprintf(out, " [forward %s]", cfg->forwards[fz - 1].name);
 	fputc('\n', out);
 	return v.allow ? DG_EXIT_OK : DG_EXIT_DENY;
 }

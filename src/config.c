@@ -71,6 +71,7 @@ struct load {
 	unsigned line;
 	bool section_known;     /* the current section is one we know */
 	struct dg_group *group; /* the current [group NAME], if any */
+	struct dg_forward *forward; /* the current [forward ZONE], if any */
 	unsigned *seen;         /* line where each scalar key was set */
 };
 
@@ -110,6 +111,8 @@ static void *field(struct load *l, const struct key *k)
 {
 	if (strcmp(k->section, "group") == 0)
 		return (char *)l->group + k->off;
+	if (strcmp(k->section, "forward") == 0)
+		return (char *)l->forward + k->off;
 	return (char *)l->cfg + k->off;
 }
 
@@ -745,11 +748,9 @@ static void put_addrs(FILE *out, const struct dg_addrs *a)
 	}
 }
 
-static void print_servers(FILE *out, const struct dg_config *cfg,
-			  const struct dg_group *g, const struct key *k)
+/* Upstream servers, a tls:// one with its name, as servers = reads them. */
+static void put_servers(FILE *out, const struct dg_addrs *a)
 {
-	const struct dg_addrs *a = value(cfg, g, k);
-
 	if (a->tls_names == NULL) {
 		put_addrs(out, a);
 		return;
@@ -761,6 +762,12 @@ static void print_servers(FILE *out, const struct dg_config *cfg,
 		fprintf(out, "%s tls://%s#%s", i > 0 ? "," : "", text,
 			a->tls_names[i]);
 	}
+}
+
+static void print_servers(FILE *out, const struct dg_config *cfg,
+			  const struct dg_group *g, const struct key *k)
+{
+	put_servers(out, value(cfg, g, k));
 }
 
 /* [server] listen (g NULL) or a group's: cfg->listen is every socket,
@@ -973,6 +980,7 @@ static void note_mode(FILE *out, const struct dg_config *cfg,
 #define CFG(member) offsetof(struct dg_config, member)
 #define GROUP(member) offsetof(struct dg_group, member)
 #define LIMIT(member) offsetof(struct dg_limits, member)
+#define FORWARD(member) offsetof(struct dg_forward, member)
 
 static const struct key keys[] = {
 	{ "server", "listen", set_addrs, print_listen,
@@ -1067,11 +1075,18 @@ static const struct key keys[] = {
 	  GROUP(nft_set[0]), 0, 0, false, AT_START, NULL },
 	{ "group", "nft_set6", set_nft_set, print_nft_set,
 	  GROUP(nft_set[1]), 0, 0, false, AT_START, NULL },
+	/* A comma separates records, as --check prints them. */
+	{ "local", "local", set_strings, print_strings,
+	  CFG(local_lines), 0, 0, true, APPLIED, NULL },
+	/* Printed by dg_config_print() and compared by warn_forwards(): a
+	 * zone is no group, so the printers' g cannot name it. */
+	{ "forward", "servers", set_servers, NULL,
+	  FORWARD(servers), DEFAULT_LISTEN_PORT, 0, true, AT_START, NULL },
 };
 
-static const char *const sections[] = { "server", "upstream", "policy",
-					"cache",  "log",      "metrics",
-					"firewall" };
+static const char *const sections[] = { "server",  "upstream", "policy",
+					"cache",   "log",      "metrics",
+					"firewall", "local" };
 
 /* The defaults of everything but the policy's limits (dg_policy_new). */
 static void config_init_defaults(struct dg_config *cfg)
@@ -1124,11 +1139,69 @@ const struct dg_group *dg_config_group(const struct dg_config *cfg,
 	return NULL;
 }
 
-/* "group NAME", and a bare "group" too so that it is told to name one. */
+/* "KIND NAME", and a bare "KIND" too so that it is told to name one. */
+static bool is_named_section(const char *section, const char *kind)
+{
+	size_t n = strlen(kind);
+
+	return strncmp(section, kind, n) == 0 &&
+	       (section[n] == ' ' || section[n] == '\0');
+}
+
 static bool is_group_section(const char *section)
 {
-	return strncmp(section, "group", 5) == 0 &&
-	       (section[5] == ' ' || section[5] == '\0');
+	return is_named_section(section, "group");
+}
+
+/* A [forward ZONE] header: its zone checked, and once in the file. */
+static void open_forward(struct load *l, const char *header)
+{
+	struct dg_config *cfg = l->cfg;
+	const char *name = header + strlen("forward");
+	const char *why = "";
+	uint8_t zone[DG_NAME_MAXLEN];
+	struct dg_forward *f;
+
+	while (*name == ' ')
+		name++;
+	if (*name == '\0' || strpbrk(name, " \t") != NULL) {
+		dg_diag_error(l->d, l->file, l->line,
+			      "[%s]: a forward zone needs one name, as "
+			      "[forward ZONE]", header);
+		return;
+	}
+	if (dg_zones_name_from_str(name, zone, &why) != 0) {
+		dg_diag_error(l->d, l->file, l->line,
+			      "[%s]: '%s' is not a zone name: %s", header, name,
+			      why);
+		return;
+	}
+	dg_name_lower(zone, zone);
+	for (size_t i = 0; i < cfg->n_forwards; i++) {
+		if (dg_name_equal(cfg->forwards[i].zone, zone)) {
+			dg_diag_error(l->d, l->file, l->line,
+				      "[%s]: repeated zone (first at line %u)",
+				      header, cfg->forwards[i].line);
+			return;
+		}
+	}
+	if (dg_grow(&cfg->forwards, &cfg->cap_forwards, cfg->n_forwards + 1,
+		    sizeof(*cfg->forwards)) != 0) {
+		oom(l);
+		return;
+	}
+	f = &cfg->forwards[cfg->n_forwards];
+	memset(f, 0, sizeof(*f));
+	f->name = strdup(name);
+	if (f->name == NULL) {
+		oom(l);
+		return;
+	}
+	memcpy(f->zone, zone, dg_name_length(zone));
+	f->line = l->line;
+	cfg->n_forwards++;
+	l->forward = f;
+	l->section_known = true;
 }
 
 /* A section header seen by the reader: check it, open a group. */
@@ -1141,8 +1214,14 @@ static void on_section(struct load *l, const char *name, size_t len)
 
 	l->section_known = false;
 	l->group = NULL;
+	l->forward = NULL;
 	if (copy == NULL) {
 		oom(l);
+		return;
+	}
+	if (is_named_section(copy, "forward")) {
+		open_forward(l, copy);
+		free(copy);
 		return;
 	}
 	for (size_t i = 0; i < DG_ARRAY_SIZE(sections); i++)
@@ -1153,7 +1232,8 @@ static void on_section(struct load *l, const char *name, size_t len)
 			dg_diag_error(l->d, l->file, l->line,
 				      "[%s]: unknown section (expected server, "
 				      "upstream, policy, cache, log, metrics, "
-				      "firewall or group NAME)",
+				      "firewall, local, group NAME or forward "
+				      "ZONE)",
 				      copy);
 		free(copy);
 		return;
@@ -1259,6 +1339,9 @@ static int on_key(void *user, const char *section, const char *name,
 {
 	struct load *l = user;
 	bool group = is_group_section(section);
+	const char *kind = group ? "group"
+			   : is_named_section(section, "forward") ? "forward"
+								  : section;
 
 	if (*section == '\0') {
 		dg_diag_error(l->d, l->file, l->line,
@@ -1270,8 +1353,7 @@ static int on_key(void *user, const char *section, const char *name,
 	for (size_t i = 0; i < DG_ARRAY_SIZE(keys); i++) {
 		const struct key *k = &keys[i];
 
-		if (strcmp(k->name, name) != 0 ||
-		    strcmp(k->section, group ? "group" : section) != 0)
+		if (strcmp(k->name, name) != 0 || strcmp(k->section, kind) != 0)
 			continue;
 		/* on_section clears the group keys' lines at each group. */
 		if (!k->list) {
@@ -1286,7 +1368,7 @@ static int on_key(void *user, const char *section, const char *name,
 		return 1;
 	}
 	dg_diag_error(l->d, l->file, l->line, "%s: unknown key in [%s]", name,
-		      group ? "group" : section);
+		      kind);
 	return 1;
 }
 
@@ -1362,6 +1444,14 @@ static void config_free_lists(struct dg_config *cfg)
 	}
 	free(cfg->groups);
 	free(cfg->allow_cidrs);
+	for (size_t i = 0; i < cfg->n_forwards; i++) {
+		free(cfg->forwards[i].name);
+		addrs_free(&cfg->forwards[i].servers);
+	}
+	free(cfg->forwards);
+	dg_server_sets_free(&cfg->sets);
+	strings_free(&cfg->local_lines);
+	dg_localdata_free(&cfg->local);
 }
 
 void dg_config_ref(struct dg_config *cfg)
@@ -1675,6 +1765,17 @@ static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
 		dg_diag_error(d, where, 0,
 			      "servers: no upstream: set [upstream] servers or "
 			      "--upstream (%s lists none usable)", resolv);
+	if (dg_server_sets_add(&cfg->sets, &cfg->servers) != 0)
+		return DG_ENOMEM;
+	for (size_t i = 0; i < cfg->n_forwards; i++) {
+		const struct dg_forward *f = &cfg->forwards[i];
+
+		if (f->servers.n == 0)
+			dg_diag_error(d, where, f->line,
+				      "[forward %s]: no servers", f->name);
+		if (dg_server_sets_add(&cfg->sets, &f->servers) != 0)
+			return DG_ENOMEM;
+	}
 	for (size_t i = 0; i < cfg->zones.n; i++)
 		if (load_zones_pattern(cfg, cfg->policy, cfg->zones.v[i],
 				       cfg->zones.lines[i], d) == DG_ENOMEM)
@@ -1686,6 +1787,11 @@ static int finish(struct dg_config *cfg, const struct dg_overrides *ov,
 					cfg->allow.lines[i], d) == DG_ENOMEM)
 			return DG_ENOMEM;
 	}
+	for (size_t i = 0; i < cfg->local_lines.n; i++)
+		if (dg_localdata_add(&cfg->local, cfg->local_lines.v[i], where,
+				     cfg->local_lines.lines[i],
+				     d) == DG_ENOMEM)
+			return DG_ENOMEM;
 	if (d->errors == 0 && dg_policy_count(cfg->policy) == 0)
 		dg_diag_warn(d, where, 0,
 			     "the allowlist is empty: every query will be "
@@ -1811,6 +1917,12 @@ void dg_config_print(const struct dg_config *cfg, FILE *out)
 		fprintf(out, "\n[group %s]\n", cfg->groups[i].name);
 		print_section(out, cfg, &cfg->groups[i], "group");
 	}
+	for (size_t i = 0; i < cfg->n_forwards; i++) {
+		fprintf(out, "\n[forward %s]\nservers =",
+			cfg->forwards[i].name);
+		put_servers(out, &cfg->forwards[i].servers);
+		fputc('\n', out);
+	}
 
 	fprintf(out, "\n; allowlist: %zu %s, the union of the zones files and "
 		     "allow\n",
@@ -1900,6 +2012,51 @@ static void warn_key(FILE *out, const struct key *k, const char *group,
 				: "changed; it takes effect at the next start");
 }
 
+/* The forward zone of cfg equal to zone, or NULL. */
+static const struct dg_forward *forward_of(const struct dg_config *cfg,
+					   const uint8_t *zone)
+{
+	for (size_t i = 0; i < cfg->n_forwards; i++)
+		if (dg_name_equal(cfg->forwards[i].zone, zone))
+			return &cfg->forwards[i];
+	return NULL;
+}
+
+static bool addrs_equal(const struct dg_addrs *a, const struct dg_addrs *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!dg_addr_equal(&a->v[i], &b->v[i]))
+			return false;
+	return true;
+}
+
+/* Forward zones are the upstream's, which keeps the servers it started
+ * with: one line for each zone of either whose servers differ. */
+static void warn_forwards(const struct dg_config *old,
+			  const struct dg_config *cfg, FILE *out)
+{
+	const struct dg_config *side[2] = { cfg, old };
+
+	for (size_t s = 0; s < 2; s++) {
+		const struct dg_config *other = side[1 - s];
+
+		for (size_t i = 0; i < side[s]->n_forwards; i++) {
+			const struct dg_forward *f = &side[s]->forwards[i];
+			const struct dg_forward *o = forward_of(other, f->zone);
+
+			/* A zone in both is named once, from the new side. */
+			if (o != NULL &&
+			    (s == 1 || addrs_equal(&f->servers, &o->servers)))
+				continue;
+			fprintf(out, "dnsgate: reload: [forward %s] servers "
+				     "changed; it takes effect at the next "
+				     "start\n", f->name);
+		}
+	}
+}
+
 void dg_config_warn_restart_only(const struct dg_config *old,
 				 const struct dg_config *cfg, FILE *out)
 {
@@ -1911,6 +2068,10 @@ void dg_config_warn_restart_only(const struct dg_config *old,
 
 		if (k->reload == APPLIED)
 			continue;
+		if (strcmp(k->section, "forward") == 0) {
+			warn_forwards(old, cfg, out);
+			continue;
+		}
 		if (strcmp(k->section, "group") != 0) {
 			warn_key(out, k, NULL, old, NULL, cfg, NULL);
 			continue;

@@ -22,6 +22,8 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "forward.h"
+#include "localdata.h"
 #include "log.h"
 #include "nftset_msg.h"
 #include "policy.h"
@@ -33,16 +35,6 @@ enum dg_cname_mode { DG_CNAME_PASS, DG_CNAME_STRICT };
 /* [policy] mode and [group] mode. Audit answers what enforce would deny
  * and logs it as would-deny; INHERIT (a group's only): the [policy] one. */
 enum dg_mode { DG_MODE_INHERIT, DG_MODE_ENFORCE, DG_MODE_AUDIT };
-
-struct dg_addrs {
-	struct dg_addr *v;
-	size_t n, cap;
-	/* Upstream servers only: NULL while every one is plain, else one
-	 * per address, the name a tls:// server's certificate must carry
-	 * (NULL for a plain one). Owned. */
-	char **tls_names;
-	size_t tls_cap;
-};
 
 /* Strings with the line each came from (0: the command line). */
 struct dg_strings {
@@ -148,6 +140,16 @@ struct dg_config {
 
 	struct dg_group *groups;
 	size_t n_groups, cap_groups;
+
+	/* [local]: the lines as written, and their records. */
+	struct dg_strings local_lines;
+	struct dg_localdata local;
+
+	/* [forward ZONE] sections, restart-only like [upstream] servers;
+	 * sets: [upstream]'s servers, then each forward zone's. */
+	struct dg_forward *forwards;
+	size_t n_forwards, cap_forwards;
+	struct dg_server_sets sets;
 };
 
 /* Command-line settings; each list, when given, replaces the file's. */

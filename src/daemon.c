@@ -628,7 +628,7 @@ static int start_serving(struct daemon *d, struct dg_config *cfg,
 	int rc;
 
 	if (cfg->workers > 1 &&
-	    (d->board = dg_board_new(cfg->workers, cfg->servers.n)) == NULL)
+	    (d->board = dg_board_new(cfg->workers, cfg->sets.addrs.n)) == NULL)
 		return UV_ENOMEM;
 	if ((rc = dg_server_start(&d->loop, cfg, d->board, 0, &d->server)) != 0)
 		return rc;

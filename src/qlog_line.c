@@ -143,6 +143,8 @@ size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size)
 	}
 	put_fmt(buf, size, &n, ",\"rcode\":%u,\"cached\":%s", r->rcode,
 		r->cached ? "true" : "false");
+	if (r->local)
+		put_fmt(buf, size, &n, ",\"local\":true");
 	if (r->upstream != NULL) {
 		dg_addr_format(r->upstream, client, sizeof(client));
 		put_fmt(buf, size, &n, ",\"upstream\":\"");

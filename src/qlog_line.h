@@ -44,6 +44,7 @@ struct dg_qlog_record {
 	const char *group;          /* the client's [group NAME], or NULL */
 	unsigned rcode;
 	bool cached;
+	bool local; /* from [local] records: "local":true */
 	/* A fetched answer or upstream failure: the server, and the time. */
 	const struct dg_addr *upstream;
 	uint32_t upstream_ms;

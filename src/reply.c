@@ -201,7 +201,8 @@ void dg_reply_answer(struct dg_replier *rp, const struct dg_request *req,
 		.allow = a->reason == DG_REASON_NONE,
 		.reason = (enum dg_reason)a->reason,
 		.rcode = a->rcode,
-		.cached = w == NULL,
+		.cached = w == NULL && !req->local,
+		.local = req->local,
 		.has_answer = a->reason == DG_REASON_NONE,
 		.answers = a->ancount,
 		.scrubbed = a->scrubbed,
@@ -212,7 +213,7 @@ void dg_reply_answer(struct dg_replier *rp, const struct dg_request *req,
 	if (a->reason != DG_REASON_NONE && wants_ede(req))
 		n = add_ede(rp, req, n, (enum dg_reason)a->reason, NULL);
 	send_out(rp, req, n);
-	if (w == NULL)
+	if (w == NULL && !req->local)
 		rp->counters.cache_hits++;
 	record_upstream(&r, w);
 	record(rp, req, &r);

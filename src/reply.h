@@ -42,6 +42,7 @@ struct dg_request {
 	 * lets it on: its reply is logged and counted as would-deny.
 	 * DG_REASON_NONE: the verdict is the policy's own. */
 	enum dg_reason would_deny;
+	bool local; /* answered from [local] records, no upstream asked */
 };
 
 /* What replying needs of a worker, one per server. */
@@ -69,9 +70,9 @@ void dg_reply_servfail(struct dg_replier *rp, const struct dg_request *req,
 void dg_reply_deny(struct dg_replier *rp, const struct dg_request *req,
 		   const struct dg_verdict *v);
 
-/* An answer, from the cache (w NULL, `elapsed` seconds old) or just
- * fetched (w); one that is a denial (a->reason) explains itself as
- * dg_reply_deny's do. */
+/* An answer, from the cache (w NULL, `elapsed` seconds old), just
+ * fetched (w) or from local records (req->local, w NULL); one that is a
+ * denial (a->reason) explains itself as dg_reply_deny's do. */
 void dg_reply_answer(struct dg_replier *rp, const struct dg_request *req,
 		     const struct dg_answer *a, uint32_t elapsed,
 		     const struct dg_fetch_waiter *w);

@@ -19,7 +19,9 @@
 #include "board.h"
 #include "budget.h"
 #include "cache.h"
+#include "forward.h"
 #include "listener.h"
+#include "localdata.h"
 #include "log.h"
 #include "metrics.h"
 #include "nftset.h"
@@ -111,6 +113,7 @@ static void forward(struct dg_server *srv, const struct dg_request *req)
 {
 	size_t keep = req->info.question_end;
 	struct query *qr = NULL;
+	size_t set;
 
 	srv->reply.counters.cache_misses++;
 	/* Past max_waiting (a flood of one name joins a single fetch, so
@@ -132,7 +135,11 @@ static void forward(struct dg_server *srv, const struct dg_request *req)
 	qr->req.info.qname = qr->msg + (req->info.qname - req->msg);
 	dg_snapshot_ref(qr->req.snap);
 	qr->waiter.cb = on_fetch_done;
-	if (dg_fetch_start(srv->upstream, qr->req.info.qname,
+	/* The servers the upstream started with: forward zones, like them,
+	 * wait for a restart. */
+	set = dg_forward_set(srv->start->forwards, srv->start->n_forwards,
+			     req->info.qname);
+	if (dg_fetch_start(srv->upstream, set, qr->req.info.qname,
 			   req->info.qtype, req->info.qclass,
 			   &qr->waiter) != 0) {
 		/* Past max_inflight: SERVFAIL now rather than queue. */
@@ -264,6 +271,8 @@ static bool denies(struct dg_request *req, struct dg_verdict *v)
 	return false;
 }
 
+static bool answer_local(struct dg_server *srv, struct dg_request *req);
+
 static void on_message(void *arg, const uint8_t *msg, size_t len,
 		       const struct dg_client *client)
 {
@@ -280,6 +289,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	req.msg = msg;
 	req.len = len;
 	req.snap = srv->snap;
+	req.local = false;
 	if (!admit(srv, client) || !parse(srv, &req))
 		return;
 	bv = decide(srv, &req, &v);
@@ -287,6 +297,8 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 		dg_reply_deny(&srv->reply, &req, &v);
 		return;
 	}
+	if (answer_local(srv, &req))
+		return;
 	cached = cache_lookup(srv, &req, &elapsed);
 	if (cached != NULL) {
 		dg_reply_answer(&srv->reply, &req, cached, elapsed, NULL);
@@ -385,11 +397,10 @@ static int judge_answer(struct dg_request *req,
 }
 
 /*
- * An answer for a waiting query. Another waiter of the same fetch and
- * policy may have cached it already: its cached copy serves. Only under
- * the snapshot in force does a fresh answer feed the nft sets: a retired
- * one has no cache either, so what the old configuration allowed only
- * answers this query.
+ * A response judged under the request's snapshot, put in the sets, kept
+ * in cache (when not NULL) and sent. Only under the snapshot in force
+ * does a fresh answer feed the nft sets: a retired one has no cache
+ * either, so what the old configuration allowed only answers this query.
  *
  * Nor does a would-deny answer feed them. Audit mode opens the resolver,
  * never the firewall: the sets admit what enforce would have answered,
@@ -397,21 +408,14 @@ static int judge_answer(struct dg_request *req,
  * audit ends, and the workload fails in audit as it would in enforce,
  * where the operator can see it.
  */
-static void answer_waiting(struct dg_server *srv, struct dg_request *req,
-			   const struct dg_fetch_waiter *w,
-			   const struct dg_response *resp)
+static void answer_response(struct dg_server *srv, struct dg_request *req,
+			    const struct dg_fetch_waiter *w,
+			    const struct dg_response *resp,
+			    struct dg_cache *cache)
 {
-	struct dg_cache *cache = dg_snapshot_cache(req->snap, req->pi);
-	const struct dg_answer *cached;
 	struct dg_answer *a = NULL;
-	uint32_t elapsed = 0;
 	bool cacheable = true;
 
-	cached = cache_lookup(srv, req, &elapsed);
-	if (cached != NULL) {
-		dg_reply_answer(&srv->reply, req, cached, elapsed, w);
-		return;
-	}
 	if (judge_answer(req, resp, &a, &cacheable) != 0) {
 		dg_reply_servfail(&srv->reply, req, w);
 		return;
@@ -426,6 +430,55 @@ static void answer_waiting(struct dg_server *srv, struct dg_request *req,
 				     req->info.qclass, a, uv_now(srv->loop));
 	dg_reply_answer(&srv->reply, req, a, 0, w);
 	dg_answer_unref(a);
+}
+
+/* An answer for a waiting query. Another waiter of the same fetch and
+ * policy may have cached it already: its cached copy serves. */
+static void answer_waiting(struct dg_server *srv, struct dg_request *req,
+			   const struct dg_fetch_waiter *w,
+			   const struct dg_response *resp)
+{
+	const struct dg_answer *cached;
+	uint32_t elapsed = 0;
+
+	cached = cache_lookup(srv, req, &elapsed);
+	if (cached != NULL) {
+		dg_reply_answer(&srv->reply, req, cached, elapsed, w);
+		return;
+	}
+	answer_response(srv, req, w, resp,
+			dg_snapshot_cache(req->snap, req->pi));
+}
+
+/*
+ * An allowed question for a name of the [local] records: their response
+ * goes the way an upstream's does (check, scrub, clamps, sets, log), so
+ * local data obeys the same answer policy. Not cached: building it costs
+ * less than a lookup would save, and nothing leaves the process.
+ * @return false when the name has no local record (class IN only).
+ */
+static bool answer_local(struct dg_server *srv, struct dg_request *req)
+{
+	const struct dg_localdata *ld = &req->snap->cfg->local;
+	struct dg_response resp;
+	uint8_t *pkt = NULL;
+	size_t len = 0;
+
+	if (ld->n == 0 || req->info.qclass != 1 /* IN */ ||
+	    !dg_localdata_has(ld, req->info.qname))
+		return false;
+	req->local = true;
+	if (dg_localdata_response(ld, req->info.qname, req->info.qtype, &pkt,
+				  &len) != 0 ||
+	    dg_wire_check_response(pkt, len, &resp) != 0) {
+		free(pkt);
+		dg_reply_servfail(&srv->reply, req, NULL);
+		return true;
+	}
+	free(pkt);
+	answer_response(srv, req, NULL, &resp, NULL);
+	dg_response_clear(&resp);
+	return true;
 }
 
 static void on_fetch_done(struct dg_fetch_waiter *w, int status,
@@ -540,7 +593,7 @@ static void maybe_probe(struct dg_server *srv)
 	    answer_age(srv, now) < window / 2)
 		return;
 	srv->probe.cb = on_probe_done;
-	if (dg_fetch_start(srv->upstream, root, DG_RR_TYPE_NS, 1 /* IN */,
+	if (dg_fetch_start(srv->upstream, 0, root, DG_RR_TYPE_NS, 1 /* IN */,
 			   &srv->probe) != 0)
 		return;
 	srv->probing = true;
@@ -592,7 +645,7 @@ static void metrics_view(void *arg, struct dg_metrics_view *v)
 
 	if (srv->board != NULL)
 		dg_board_add_others(srv->board, f);
-	dg_figures_view(f, srv->start->servers.v, v);
+	dg_figures_view(f, srv->start->sets.addrs.v, v);
 	v->audit_policies = dg_config_audit_count(srv->snap->cfg);
 	v->last_answer_age_ms = answer_age(srv, dg_clock_ms());
 	v->ready = is_ready(srv, v->last_answer_age_ms, why, sizeof(why));
@@ -719,10 +772,11 @@ int dg_server_start(uv_loop_t *loop, struct dg_config *cfg,
 {
 	struct dg_server *srv = calloc(1, sizeof(*srv));
 	struct dg_upstream_config ucfg = {
-		.servers = cfg->servers.v,
-		.n_servers = cfg->servers.n,
-		.tls_names = cfg->servers.tls_names,
+		.servers = cfg->sets.addrs.v,
+		.n_servers = cfg->sets.addrs.n,
+		.tls_names = cfg->sets.addrs.tls_names,
 		.tls_ca_file = cfg->tls_ca_file,
+		.sets = &cfg->sets,
 		.timeout_ms = cfg->upstream_timeout_ms,
 		.max_inflight = cfg->max_inflight,
 	};
@@ -752,7 +806,7 @@ int dg_server_start(uv_loop_t *loop, struct dg_config *cfg,
 	srv->snap = dg_snapshot_new(cfg, &srv->hash_key, srv->n_workers);
 	srv->upstream = dg_upstream_new(loop, &ucfg);
 	if (srv->snap == NULL || srv->upstream == NULL ||
-	    dg_figures_init(&srv->figures, cfg->servers.n) != 0) {
+	    dg_figures_init(&srv->figures, cfg->sets.addrs.n) != 0) {
 		rc = UV_ENOMEM;
 		goto fail;
 	}

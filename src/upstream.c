@@ -51,7 +51,8 @@ struct fetch {
 	struct dg_fetch_waiter *waiters;
 	struct attempt *att;
 	uint64_t start_ms;
-	size_t server;
+	size_t set, pos; /* its server set, and the place in it tried now */
+	size_t server;   /* index of the server tried now */
 	int last_error;
 	uint16_t id;
 	uint16_t qtype, qclass;
@@ -202,8 +203,6 @@ static void fetch_finish(struct fetch *f, int status,
 	struct fetch **slot = table_slot(up, f->qname, f->qtype, f->qclass,
 					 f->hash);
 	struct dg_fetch_waiter *w = f->waiters;
-	size_t last = f->server < up->cfg.n_servers ? f->server
-						    : up->cfg.n_servers - 1;
 	uint64_t elapsed = uv_now(up->loop) - f->start_ms;
 
 	/* Unlink first: a callback may start a fetch for the same key. */
@@ -216,7 +215,8 @@ static void fetch_finish(struct fetch *f, int status,
 
 		w->fetch = NULL;
 		w->next = NULL;
-		w->server = status == UV_ECANCELED ? NULL : &up->servers[last];
+		w->server = status == UV_ECANCELED ? NULL
+						   : &up->servers[f->server];
 		w->fetch_ms = elapsed > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed;
 		w->cb(w, status, resp);
 		w = next;
@@ -226,10 +226,23 @@ static void fetch_finish(struct fetch *f, int status,
 
 static int attempt_start(struct fetch *f, bool tcp);
 
+/* f->server set to the server at f->pos of its set; false past the end,
+ * where f->server stays the last one tried. */
+static bool at_server(struct fetch *f)
+{
+	const struct dg_server_sets *s = f->up->cfg.sets;
+	size_t i = s->start[f->set] + f->pos;
+
+	if (i >= s->start[f->set + 1])
+		return false;
+	f->server = s->order[i];
+	return true;
+}
+
 /* With no attempt open: try the servers after this one, or give up. */
 static void next_server(struct fetch *f)
 {
-	for (f->server++; f->server < f->up->cfg.n_servers; f->server++)
+	for (f->pos++; at_server(f); f->pos++)
 		if (attempt_start(f, false) == 0)
 			return;
 	fetch_finish(f, f->last_error, NULL);
@@ -524,13 +537,13 @@ static int attempt_start(struct fetch *f, bool tcp)
  * calls back, so no waiter's callback runs inside dg_fetch_start(). */
 static int fetch_begin(struct fetch *f)
 {
-	for (; f->server < f->up->cfg.n_servers; f->server++)
+	for (; at_server(f); f->pos++)
 		if (attempt_start(f, false) == 0)
 			return 0;
 	return DG_ETIMEOUT;
 }
 
-int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
+int dg_fetch_start(struct dg_upstream *up, size_t set, const uint8_t *qname,
 		   uint16_t qtype, uint16_t qclass, struct dg_fetch_waiter *w)
 {
 	uint32_t h = dg_name_key_hash(&up->key, qname, qtype, qclass);
@@ -545,12 +558,15 @@ int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
 		f->waiters = w;
 		return 0;
 	}
-	if (up->inflight >= up->cfg.max_inflight || up->cfg.n_servers == 0)
+	if (up->inflight >= up->cfg.max_inflight ||
+	    set >= up->cfg.sets->n_sets ||
+	    up->cfg.sets->start[set] == up->cfg.sets->start[set + 1])
 		return DG_EBUSY;
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return DG_ENOMEM;
 	f->up = up;
+	f->set = set;
 	f->hash = h;
 	f->qtype = qtype;
 	f->qclass = qclass;

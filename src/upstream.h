@@ -21,10 +21,10 @@
  * answer, or SERVFAIL/REFUSED/NOTIMP/FORMERR moves to the next server; TC
  * retries the same server over TCP (over TLS it is taken as it is, as over
  * TCP); a TLS or certificate failure is a failure of that server, never a
- * reason to ask it in clear text; when every server failed, the waiters
- * get DG_ETIMEOUT or DG_EMISMATCH. Identical questions in flight share one
- * fetch. At most max_inflight fetches run; past that dg_fetch_start()
- * returns DG_EBUSY at once.
+ * reason to ask it in clear text; when every server of the fetch's set
+ * (forward.h) failed, the waiters get DG_ETIMEOUT or DG_EMISMATCH.
+ * Identical questions in flight share one fetch. At most max_inflight
+ * fetches run; past that dg_fetch_start() returns DG_EBUSY at once.
  *
  * The upstream knows nothing of policy: it judges an answer only by the
  * wire (it matches, it parses, its rcode is one to keep) and hands the
@@ -40,17 +40,22 @@
 #include <uv.h>
 
 #include "addr.h"
+#include "forward.h"
 #include "metrics_text.h"
 #include "util.h"
 #include "wire.h"
 
 struct dg_upstream_config {
-	const struct dg_addr *servers; /* tried in order; copied */
+	/* Every server once, and the sets a fetch tries in order (one per
+	 * [upstream] and [forward ZONE], forward.h): servers copied, sets
+	 * borrowed, so they must outlive the upstream. */
+	const struct dg_addr *servers;
 	size_t n_servers;
 	/* NULL, or one per server: the name a DNS-over-TLS server's
 	 * certificate must carry (dot.h); NULL for a plain one. Copied. */
 	char *const *tls_names;
 	const char *tls_ca_file; /* NULL: the system's CAs */
+	const struct dg_server_sets *sets;
 	unsigned timeout_ms;           /* per attempt */
 	unsigned max_inflight;
 };
@@ -85,15 +90,17 @@ DG_NODISCARD struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 				const struct dg_upstream_config *cfg);
 
 /*
- * Wait for the answer to (qname, qtype, qclass), joining a fetch in flight
- * for the same question or starting one. w->cb must be set; it is called
+ * Wait for the answer to (qname, qtype, qclass) from server set `set`,
+ * joining a fetch in flight for the same question or starting one. A
+ * question has one set (the caller picks it from the name alone), so a
+ * fetch joined is one of the same set. w->cb must be set; it is called
  * exactly once, never from within this call.
- * @return 0, DG_EBUSY (max_inflight reached) or DG_ENOMEM; on error the
- * callback is not called.
+ * @return 0, DG_EBUSY (max_inflight reached, or the set is empty) or
+ * DG_ENOMEM; on error the callback is not called.
  */
-DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, const uint8_t *qname,
-				uint16_t qtype, uint16_t qclass,
-				struct dg_fetch_waiter *w);
+DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, size_t set,
+				const uint8_t *qname, uint16_t qtype,
+				uint16_t qclass, struct dg_fetch_waiter *w);
 
 /* One dg_upstream_counters per configured server, in their order. */
 const struct dg_upstream_counters *dg_upstream_counters(

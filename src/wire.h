@@ -39,6 +39,7 @@
 
 #define DG_RR_TYPE_A 1     /* RFC 1035 */
 #define DG_RR_TYPE_NS 2    /* RFC 1035 */
+#define DG_RR_TYPE_CNAME 5 /* RFC 1035 */
 #define DG_RR_TYPE_AAAA 28 /* RFC 3596 */
 
 /* What to do with a client message after the header checks. */

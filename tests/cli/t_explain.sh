@@ -146,4 +146,35 @@ tap_status 2 "--listener without explain: exit status 2"
 tap_is "$(err)" "dnsgate: --client and --listener go with the explain command" \
 	"--listener without explain: said so"
 
+# Where an allowed question goes: local records, or the longest forward
+# zone holding the name; a denied one goes nowhere, and says nothing of it.
+cat >"$tmp/split.conf" <<EOF
+[upstream]
+servers = 127.0.0.1:5300
+[policy]
+allow = *.corp.example, *.lab.corp.example, registry.internal
+[local]
+local = registry.internal A 10.0.0.5
+[forward corp.example]
+servers = 10.0.0.53
+[forward lab.corp.example]
+servers = 10.0.1.53
+EOF
+explain_split() {
+	local want_status=$1 want=$2
+	shift 2
+	run -c "$tmp/split.conf" explain "$@"
+	tap_status "$want_status" "explain $*: exit status $want_status"
+	tap_is "$(out)" "$want" "explain $*: $want"
+}
+explain_split 0 "allow (entry registry.internal) [local]" registry.internal
+explain_split 0 "allow (entry *.corp.example depth=1) [forward corp.example]" \
+	git.corp.example
+explain_split 0 "allow (entry *.lab.corp.example depth=1) [forward lab.corp.example]" \
+	x.lab.corp.example
+explain_split 1 "deny too-deep (entry *.corp.example depth=1)" a.b.corp.example
+explain_split 0 "allow (entry *.corp.example depth=1) [forward corp.example]" \
+	corp.example.
+explain_split 1 "deny not-listed" other.internal
+
 tap_done

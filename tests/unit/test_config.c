@@ -276,7 +276,21 @@ static const char all_keys[] =
 	"mode = enforce\n"
 	"[group box]\n"
 	"listen = 127.0.0.2\n"
-	"allow = f.example\n";
+	"allow = f.example\n"
+	"[local]\n"
+	"local = registry.internal 300 A 10.0.0.5\n"
+	"[forward corp.example]\n"
+	"servers = 10.0.0.53, 10.0.0.54:5353\n";
+
+/* The header each section of the tests' texts is printed under. */
+static const char *section_header(const char *section)
+{
+	if (strcmp(section, "group") == 0)
+		return "group box";
+	if (strcmp(section, "forward") == 0)
+		return "forward corp.example";
+	return section;
+}
 
 static void test_every_key(void)
 {
@@ -359,8 +373,8 @@ static void test_key_errors(void)
 	check_error("an unknown section",
 		    "[bogus]\nx = 1\ny = 2\n[policy]\nallow = x.example\n",
 		    "t.conf:1: [bogus]: unknown section (expected server, "
-		    "upstream, policy, cache, log, metrics, firewall or group "
-		    "NAME)",
+		    "upstream, policy, cache, log, metrics, firewall, local, "
+		    "group NAME or forward ZONE)",
 		    1);
 	check_error("an nft_set that is not FAMILY TABLE SET",
 		    "[firewall]\nnft_set = dnsgate allowed\n",
@@ -719,6 +733,76 @@ static void test_zones_paths(void)
 	if (cfg != &sentinel)
 		dg_config_free(cfg);
 	cap_close(&c);
+}
+
+static void test_forward_and_local(void)
+{
+	struct dg_overrides ov = base();
+	struct dg_config *cfg;
+
+	cfg = check_load("forward zones",
+			 "[upstream]\nservers = 192.0.2.1, 192.0.2.2\n"
+			 "[policy]\nallow = x.example\n"
+			 "[forward corp.example]\n"
+			 "servers = 10.0.0.53, 192.0.2.2\n"
+			 "servers = [fd00::53]:5353\n"
+			 "[forward Lab.Corp.Example.]\nservers = 10.0.0.53\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_int(cfg->n_forwards, 2, "two forward zones");
+		is_str(addrs_str(&cfg->forwards[0].servers),
+		       "10.0.0.53:53, 192.0.2.2:53, [fd00::53]:5353",
+		       "servers lines accumulate, port 53 by default");
+		is_int(cfg->sets.n_sets, 3, "[upstream]'s set and one a zone");
+		is_int(cfg->sets.addrs.n, 4, "four distinct servers");
+		is_int(cfg->forwards[1].line, 8, "a zone knows its line");
+		dg_config_free(cfg);
+	}
+	check_error("a forward zone without a name",
+		    "[policy]\nallow = x.example\n[forward]\n"
+		    "servers = 10.0.0.1\n",
+		    "t.conf:3: [forward]: a forward zone needs one name, as "
+		    "[forward ZONE]", 1);
+	check_error("a forward zone that is no name",
+		    "[policy]\nallow = x.example\n[forward a..b]\n"
+		    "servers = 10.0.0.1\n",
+		    "t.conf:3: [forward a..b]: 'a..b' is not a zone name: "
+		    "Empty label", 1);
+	check_error("a forward zone twice, whatever its case",
+		    "[policy]\nallow = x.example\n[forward a.example]\n"
+		    "servers = 10.0.0.1\n[forward A.example.]\n"
+		    "servers = 10.0.0.2\n",
+		    "t.conf:5: [forward A.example.]: repeated zone (first at "
+		    "line 3)", 1);
+	check_error("a forward zone without servers",
+		    "[policy]\nallow = x.example\n[forward a.example]\n",
+		    "t.conf:3: [forward a.example]: no servers", 1);
+	check_error("a forward zone with a bad server",
+		    "[policy]\nallow = x.example\n[forward a.example]\n"
+		    "servers = 10.0.0.1:0\n",
+		    "t.conf:4: servers: '10.0.0.1:0' is not an address (ADDR, "
+		    "ADDR:PORT or [IPV6]:PORT)\n"
+		    "t.conf:3: [forward a.example]: no servers", 2);
+	check_error("another key in a forward zone",
+		    "[policy]\nallow = x.example\n[forward a.example]\n"
+		    "servers = 10.0.0.1\ntimeout_ms = 5\n",
+		    "t.conf:5: timeout_ms: unknown key in [forward]", 1);
+
+	cfg = check_load("local records",
+			 "[policy]\nallow = x.example\n[local]\n"
+			 "local = x.example A 10.0.0.1\n"
+			 "local = x.example 60 AAAA fd00::1\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_int(cfg->local.n, 2, "two local records");
+		is_int(cfg->local.rr[1].ttl, 60, "with their TTL");
+		dg_config_free(cfg);
+	}
+	check_error("a bad local record names its line",
+		    "[policy]\nallow = x.example\n[local]\n"
+		    "local = x.example A 10.0.0.1\n"
+		    "local = x.example TXT hi\n",
+		    "t.conf:5: local: 'TXT' is not A, AAAA or CNAME", 1);
 }
 
 static void test_groups(void)
@@ -1179,6 +1263,36 @@ static void test_dot(void)
 		    "and tls:// servers: a failed TLS server's questions would "
 		    "go to the next in clear text",
 		    1);
+	cfg = check_load("tls:// in a [forward ZONE]",
+			 "[upstream]\nservers = 192.0.2.1\n"
+			 "[policy]\nallow = x.corp.example\n"
+			 "[forward corp.example]\n"
+			 "servers = tls://192.0.2.1#dns.corp.example\n",
+			 &ov, "");
+	if (cfg != NULL) {
+		is_int(cfg->sets.addrs.n, 2,
+		       "the plain and the tls:// 192.0.2.1 are two servers");
+		ok(cfg->sets.addrs.tls_names != NULL &&
+			   cfg->sets.addrs.tls_names[0] == NULL &&
+			   strcmp(cfg->sets.addrs.tls_names[1],
+				  "dns.corp.example") == 0,
+		   "the upstream sees the zone's server's name");
+		cap_open(&c);
+		dg_config_print(cfg, c.f);
+		ok(strstr(cap_text(&c), "[forward corp.example]\nservers = "
+					"tls://192.0.2.1:853#dns.corp.example\n") !=
+			   NULL,
+		   "--check prints the zone's tls:// server");
+		cap_close(&c);
+		dg_config_free(cfg);
+	}
+	check_error("a [forward ZONE] mixing plain and tls://",
+		    "[forward corp.example]\nservers = 192.0.2.2, "
+		    "tls://192.0.2.1#a.example\n",
+		    "t.conf:2: servers: 'tls://192.0.2.1#a.example' mixes plain "
+		    "and tls:// servers: a failed TLS server's questions would "
+		    "go to the next in clear text",
+		    1);
 	check_error("a tls_ca_file that does not exist",
 		    "[upstream]\ntls_ca_file = nothere.pem\n",
 		    "t.conf:2: tls_ca_file: nothere.pem: Error while reading "
@@ -1483,8 +1597,7 @@ static void test_print_every_key(void)
 		char header[64];
 
 		snprintf(header, sizeof(header), "\n[%s]\n",
-			 strcmp(k.section, "group") == 0 ? "group box"
-							 : k.section);
+			 section_header(k.section));
 		ok(section_has(text, header, k.name),
 		   "[%s] %s is printed in its section", k.section, k.name);
 		if (strcmp(k.section, "group") == 0)
@@ -1573,6 +1686,7 @@ static void test_restart_only(void)
 		{ "group", "listen", "127.0.0.1:5310", "127.0.0.1:5311" },
 		{ "group", "nft_set", "inet egress g4", "off" },
 		{ "group", "nft_set6", "inet egress g6", "off" },
+		{ "forward", "servers", "192.0.2.1", "192.0.2.2" },
 	};
 	/* Changes a reload applies, and listeners whose sockets stay. */
 	static const struct {
@@ -1603,6 +1717,32 @@ static void test_restart_only(void)
 		  "[policy]\nallow = x.example\n",
 		  "dnsgate: reload: [group a] listen changed; it takes effect "
 		  "at the next start" },
+		{ "a forward zone added: waits, said",
+		  "[policy]\nallow = x.example\n",
+		  "[policy]\nallow = x.example\n"
+		  "[forward corp.example]\nservers = 10.0.0.53\n",
+		  "dnsgate: reload: [forward corp.example] servers changed; it "
+		  "takes effect at the next start" },
+		{ "a forward zone dropped: waits, said",
+		  "[policy]\nallow = x.example\n"
+		  "[forward corp.example]\nservers = 10.0.0.53\n",
+		  "[policy]\nallow = x.example\n",
+		  "dnsgate: reload: [forward corp.example] servers changed; it "
+		  "takes effect at the next start" },
+		{ "forward zones reordered, same servers: no warning",
+		  "[policy]\nallow = x.example\n"
+		  "[forward a.example]\nservers = 10.0.0.1\n"
+		  "[forward b.example]\nservers = 10.0.0.2\n",
+		  "[policy]\nallow = x.example\n"
+		  "[forward B.example.]\nservers = 10.0.0.2:53\n"
+		  "[forward a.example]\nservers = 10.0.0.1\n",
+		  "" },
+		{ "[local] changed: no warning, a reload applies it",
+		  "[policy]\nallow = x.example\n"
+		  "[local]\nlocal = x.example A 10.0.0.1\n",
+		  "[policy]\nallow = x.example\n"
+		  "[local]\nlocal = x.example A 10.0.0.2\n",
+		  "" },
 	};
 	static const char base_text[] = "[policy]\nallow = x.example\n";
 	/* Clients too: a group's keys other than listen leave it none. */
@@ -1616,6 +1756,7 @@ static void test_restart_only(void)
 	put("ca2.pem", test_ca);
 	for (size_t i = 0; dg_config_key(i, &k); i++) {
 		bool group = strcmp(k.section, "group") == 0;
+		const char *sec = group ? "group g" : section_header(k.section);
 		size_t j = 0;
 		char a[256], b[256], want[128];
 
@@ -1629,16 +1770,14 @@ static void test_restart_only(void)
 			"[%s] %s: the test has values for it", k.section,
 			k.name))
 			continue;
-		snprintf(a, sizeof(a), "%s[%s]\n%s%s = %s\n", base_text,
-			 group ? "group g" : k.section, group ? group_allow : "",
-			 k.name, values[j].a);
-		snprintf(b, sizeof(b), "%s[%s]\n%s%s = %s\n", base_text,
-			 group ? "group g" : k.section, group ? group_allow : "",
-			 k.name, values[j].b);
+		snprintf(a, sizeof(a), "%s[%s]\n%s%s = %s\n", base_text, sec,
+			 group ? group_allow : "", k.name, values[j].a);
+		snprintf(b, sizeof(b), "%s[%s]\n%s%s = %s\n", base_text, sec,
+			 group ? group_allow : "", k.name, values[j].b);
 		snprintf(want, sizeof(want),
 			 "dnsgate: reload: [%s] %s changed; it takes effect at "
 			 "the next start",
-			 group ? "group g" : k.section, k.name);
+			 sec, k.name);
 		got = restart_warnings(k.name, a, b);
 		is_str(got, want, "[%s] %s changed: one warning, naming it",
 		       k.section, k.name);
@@ -1688,6 +1827,7 @@ int main(void)
 	test_several_errors();
 	test_zones_paths();
 	test_groups();
+	test_forward_and_local();
 	test_totals();
 	test_modes();
 	test_group_listen();
