@@ -104,6 +104,31 @@ static void write_upstreams(const struct dg_metrics_view *v, FILE *out)
 	}
 }
 
+static void write_control(const struct dg_control_counters *c, FILE *out)
+{
+	head(out, "dnsgate_control_commands_total", "counter",
+	     "Commands answered on the control socket, by command (error: "
+	     "a line that was no command).");
+	for (size_t i = 0; i < DG_CONTROL_VERBS; i++)
+		fprintf(out, "dnsgate_control_commands_total{command=\"%s\"} "
+			     "%llu\n",
+			dg_control_verb_name((enum dg_control_verb)i),
+			(unsigned long long)c->commands[i]);
+	head(out, "dnsgate_control_refused_total", "counter",
+	     "Control connections refused: the peer was not root, dnsgate's "
+	     "user or its group.");
+	fprintf(out, "dnsgate_control_refused_total %llu\n",
+		(unsigned long long)c->refused);
+	head(out, "dnsgate_temporary_entries", "gauge",
+	     "Temporary allowlist entries (dnsgate control allow) in force.");
+	fprintf(out, "dnsgate_temporary_entries %llu\n",
+		(unsigned long long)c->temporary_entries);
+	head(out, "dnsgate_temporary_entries_expired_total", "counter",
+	     "Temporary allowlist entries that ran out.");
+	fprintf(out, "dnsgate_temporary_entries_expired_total %llu\n",
+		(unsigned long long)c->expired);
+}
+
 int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 {
 	const struct dg_query_counters *q = v->queries;
@@ -212,6 +237,8 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		fprintf(out, "dnsgate_upstream_last_answer_seconds %.3f\n",
 			v->last_answer_age_ms / 1000.0);
 	write_upstreams(v, out);
+	if (v->control != NULL)
+		write_control(v->control, out);
 	head(out, "dnsgate_build_info", "gauge", "The version running.");
 	fprintf(out, "dnsgate_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
 	if (fflush(out) != 0 || ferror(out))
