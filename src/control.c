@@ -47,8 +47,11 @@ struct conn {
 	uv_pipe_t pipe;
 	uv_timer_t timer;
 	uv_write_t write;
+	uv_shutdown_t shutdown;
 	unsigned open_handles;
-	bool done; /* the command was read (or refused) */
+	bool done;    /* the command was read (or refused) */
+	bool written; /* and its answer sent */
+	bool eof;     /* the peer has said all it will */
 	char *out; /* the answer */
 	size_t out_len;
 	size_t len;
@@ -85,10 +88,37 @@ static void conn_close(struct conn *cn)
 	uv_close((uv_handle_t *)&cn->timer, on_conn_handle_closed);
 }
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	struct conn *cn = req->data;
+
+	if (status != 0)
+		conn_close(cn);
+}
+
+/*
+ * The answer is out: close once the peer has finished too. Closing on a
+ * peer's unread bytes would reset the connection, and the peer would lose
+ * the answer (a refused one has sent its line already); so the rest of
+ * what it sends is read and dropped until its end, within the timer.
+ */
 static void on_written(uv_write_t *req, int status)
 {
-	conn_close(req->data);
+	struct conn *cn = req->data;
+
+	cn->written = true;
+	if (status != 0 || cn->eof) {
+		conn_close(cn);
+		return;
+	}
+	cn->shutdown.data = cn;
+	if (uv_shutdown(&cn->shutdown, (uv_stream_t *)&cn->pipe,
+			on_shutdown) != 0)
+		conn_close(cn);
 }
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 
 /* Send what out holds (the answer), then close. */
 static void conn_answer(struct conn *cn, FILE *out)
@@ -96,7 +126,9 @@ static void conn_answer(struct conn *cn, FILE *out)
 	uv_buf_t buf;
 
 	cn->done = true;
-	uv_read_stop((uv_stream_t *)&cn->pipe);
+	if (!cn->eof && !uv_is_active((uv_handle_t *)&cn->pipe) &&
+	    uv_read_start((uv_stream_t *)&cn->pipe, on_alloc, on_read) != 0)
+		cn->eof = true;
 	if (fclose(out) != 0 || cn->out == NULL) {
 		conn_close(cn);
 		return;
@@ -445,21 +477,31 @@ static void conn_run(struct conn *cn)
 	conn_answer(cn, out);
 }
 
+/* Once the command is read, what follows is read over it and dropped. */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct conn *cn = h->data;
+	size_t at = cn->done ? 0 : cn->len;
 
-	*buf = uv_buf_init(cn->buf + cn->len,
-			   (unsigned)(DG_CONTROL_LINE_MAX - cn->len));
+	*buf = uv_buf_init(cn->buf + at, (unsigned)(DG_CONTROL_LINE_MAX - at));
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct conn *cn = s->data;
 
-	if (cn->done)
+	if (cn->done) {
+		if (nread < 0) {
+			cn->eof = true;
+			uv_read_stop(s);
+			if (cn->written)
+				conn_close(cn);
+		}
 		return;
+	}
 	if (nread == UV_EOF) {
+		cn->eof = true;
+		uv_read_stop(s);
 		conn_run(cn);
 		return;
 	}
