@@ -106,17 +106,21 @@ static uint32_t free_slot(const struct dg_grants *g)
 	return slot;
 }
 
-/* Check the grant's entry under cfg, the problem into why. */
-static int check_grant(const struct dg_config *cfg, const struct dg_grant *gr,
-		       char *why, size_t size)
+/*
+ * The grant's entry in a policy of its own under cfg, or the problem in
+ * why: its group is gone, or the zones parser refuses it.
+ * @return 0 and *out, DG_EMALFORMED or DG_ENOMEM.
+ */
+static int grant_policy(const struct dg_config *cfg, const struct dg_grant *gr,
+			char *why, size_t size, struct dg_policy **out)
 {
 	const struct dg_policy *base = scope_policy(cfg, gr);
-	struct dg_policy *p = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 	int rc;
 
+	*out = NULL;
 	if (base == NULL) {
 		snprintf(why, size, "no [group %s] in the configuration",
 			 gr->group);
@@ -125,12 +129,11 @@ static int check_grant(const struct dg_config *cfg, const struct dg_grant *gr,
 	f = open_memstream(&buf, &len);
 	if (f == NULL)
 		return DG_ENOMEM;
-	rc = entry_policy(base, gr, f, &p);
+	rc = entry_policy(base, gr, f, out);
 	if (rc == DG_EMALFORMED)
 		take_message(f, &buf, why, size);
 	fclose(f);
 	free(buf);
-	dg_policy_free(p);
 	return rc;
 }
 
@@ -139,6 +142,7 @@ int dg_grants_add(struct dg_grants *g, const struct dg_config *cfg,
 		  uint32_t *id)
 {
 	struct dg_grant gr = *spec;
+	struct dg_policy *p;
 	int rc;
 
 	if (g->n >= DG_OVERLAY_MAX) {
@@ -147,7 +151,8 @@ int dg_grants_add(struct dg_grants *g, const struct dg_config *cfg,
 			 DG_OVERLAY_MAX);
 		return DG_EMALFORMED;
 	}
-	rc = check_grant(cfg, spec, why, size);
+	rc = grant_policy(cfg, spec, why, size, &p);
+	dg_policy_free(p);
 	if (rc != 0)
 		return rc;
 	gr.id = g->next_id;
@@ -256,19 +261,16 @@ struct dg_overlay *dg_overlay_build(const struct dg_grants *g,
 	atomic_init(&ov->refs, 1);
 	for (size_t i = 0; i < g->n; i++) {
 		const struct dg_grant *gr = &g->v[i];
-		const struct dg_policy *base = scope_policy(cfg, gr);
 		struct dg_overlay_item *it = &ov->items[ov->n];
-		int rc;
+		char why[512];
+		int rc = grant_policy(cfg, gr, why, sizeof(why), &it->policy);
 
-		if (base == NULL) {
+		if (rc == DG_EMALFORMED) {
 			fprintf(err, "dnsgate: control: temporary entry %u "
-				     "waits: no [group %s] any more\n",
-				gr->id, gr->group);
+				     "waits, out of force: %s\n",
+				gr->id, why);
 			continue;
 		}
-		rc = entry_policy(base, gr, err, &it->policy);
-		if (rc == DG_EMALFORMED)
-			continue;
 		if (rc != 0)
 			goto fail;
 		it->id = gr->id;
@@ -333,8 +335,10 @@ const struct dg_overlay_item *dg_overlay_decide(const struct dg_overlay *ov,
 						const char *group,
 						const struct dg_addr *client,
 						uint64_t now_ms,
-						struct dg_verdict *v)
+						struct dg_verdict *v,
+						const struct dg_overlay_item **near)
 {
+	*near = NULL;
 	for (size_t i = 0; ov != NULL && i < ov->n; i++) {
 		const struct dg_overlay_item *it = &ov->items[i];
 		struct dg_verdict w;
@@ -345,6 +349,10 @@ const struct dg_overlay_item *dg_overlay_decide(const struct dg_overlay *ov,
 		if (w.allow) {
 			*v = w;
 			return it;
+		}
+		if (*near == NULL && w.entry != NULL) {
+			*near = it;
+			*v = w;
 		}
 	}
 	return NULL;

@@ -125,14 +125,14 @@ void dg_overlay_unref(struct dg_overlay *ov);
 /*
  * Does a temporary entry, unexpired at now_ms, allow q for a client of
  * group (NULL: of the global policy) at address client? @return the
- * item, and its verdict in *v; NULL when none does (*v untouched).
+ * item, and its verdict in *v. NULL when none does: then *near is the
+ * first whose entry lists the name but denies it (too deep, or not that
+ * type), its verdict in *v; or NULL, and *v untouched.
  */
-const struct dg_overlay_item *dg_overlay_decide(const struct dg_overlay *ov,
-						const struct dg_question *q,
-						const char *group,
-						const struct dg_addr *client,
-						uint64_t now_ms,
-						struct dg_verdict *v);
+const struct dg_overlay_item *dg_overlay_decide(
+	const struct dg_overlay *ov, const struct dg_question *q,
+	const char *group, const struct dg_addr *client, uint64_t now_ms,
+	struct dg_verdict *v, const struct dg_overlay_item **near);
 
 /*
  * "30s", "10m", "2h", "1d", or plain seconds, into ms: at least a second,

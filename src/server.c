@@ -222,12 +222,15 @@ static bool parse(struct dg_server *srv, struct dg_request *req)
  * A question the allowlist denies for a reason a temporary entry can lift
  * (no entry lists the name, too deep, a type no entry allows) is allowed
  * when one of them allows it: its own policy checks every limit again.
- * The budget counts it in a slot after the policy's entries.
+ * The budget counts it in a slot after the policy's entries. A name only
+ * a temporary entry lists, but too deep or not for that type, is denied
+ * for that, naming the entry.
  */
 static void overlay_decide(struct dg_server *srv, struct dg_request *req,
 			   const struct dg_question *q, struct dg_verdict *v)
 {
-	const struct dg_overlay_item *it;
+	const struct dg_overlay_item *it, *near;
+	struct dg_verdict w;
 
 	if (v->allow || srv->overlay == NULL || srv->overlay->n == 0 ||
 	    (v->reason != DG_REASON_NOT_LISTED &&
@@ -235,13 +238,16 @@ static void overlay_decide(struct dg_server *srv, struct dg_request *req,
 		return;
 	it = dg_overlay_decide(srv->overlay, q,
 			       req->group != NULL ? req->group->name : NULL,
-			       &req->client->addr, dg_clock_ms(), v);
-	if (it == NULL)
+			       &req->client->addr, dg_clock_ms(), &w, &near);
+	if (it == NULL && (near == NULL || v->reason != DG_REASON_NOT_LISTED))
 		return;
+	*v = w;
 	req->entry = v->entry;
-	req->entry_policy = it->policy;
-	req->entry_index = (uint32_t)dg_policy_count(req->policy) + it->slot;
+	req->entry_policy = it != NULL ? it->policy : near->policy;
 	req->overlay = srv->overlay;
+	if (it != NULL)
+		req->entry_index =
+			(uint32_t)dg_policy_count(req->policy) + it->slot;
 }
 
 /*

@@ -130,8 +130,9 @@ is "$(status x.example.org A)" NOERROR "depth 1 below it: allowed"
 is "$(status y.x.example.org A)" NOERROR "depth 2: allowed"
 is "$(status z.y.x.example.org A)" NXDOMAIN "depth 3: denied"
 is "$(upstream_count up z.y.x.example.org.)" 0 "and not forwarded"
-like "$(grep '"name":"z.y.x.example.org"' "$tmp/query.log")" '"verdict":"deny"' \
-	"logged as denied"
+like "$(grep '"name":"z.y.x.example.org"' "$tmp/query.log")" \
+	'"verdict":"deny","reason":"too-deep","entry":"\*\.example\.org depth=2 types=A"' \
+	"logged as too-deep, naming the temporary entry"
 like "$(q x.example.org TXT)" "status: (NOERROR|NXDOMAIN)" "TXT, not among its types, is answered"
 is "$(grep -c 'bytes: x\.example\.org\.	IN	TXT' "$tmp/up.log")" 0 "but not forwarded"
 is "$(status "$(printf 'a%.0s' $(seq 50)).example.org" A)" NXDOMAIN \
