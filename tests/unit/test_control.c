@@ -170,10 +170,14 @@ static int add(struct dg_grants *g, const struct dg_config *cfg,
 	return dg_grants_add(g, cfg, &spec, why, size, id);
 }
 
-/* Does ov allow name (presentation) of type for group / client at now? */
-static bool allows(const struct dg_overlay *ov, const char *name,
-		   uint16_t qtype, const char *group, const char *client,
-		   uint64_t now)
+/*
+ * What ov says of name (presentation) of qtype for a client of group at
+ * client, at now: DG_REASON_NONE when an entry allows it, else the reason
+ * an entry that lists the name denies it for, else DG_REASON_NOT_LISTED.
+ */
+static enum dg_reason decide(const struct dg_overlay *ov, const char *name,
+			     uint16_t qtype, const char *group,
+			     const char *client, uint64_t now)
 {
 	uint8_t wire[DG_NAME_MAXLEN];
 	struct dg_question q = { .name = wire, .qtype = qtype, .qclass = 1 };
@@ -183,29 +187,17 @@ static bool allows(const struct dg_overlay *ov, const char *name,
 
 	if (dg_zones_name_from_str(name, wire, NULL) != 0 ||
 	    dg_addr_parse(client, 53, &a) != 0)
-		return false;
-	return dg_overlay_decide(ov, &q, group, &a, now, &v, &near) != NULL &&
-	       v.allow;
+		return DG_REASON_MALFORMED;
+	if (dg_overlay_decide(ov, &q, group, &a, now, &v, &near) != NULL)
+		return v.allow ? DG_REASON_NONE : DG_REASON_MALFORMED;
+	return near != NULL ? v.reason : DG_REASON_NOT_LISTED;
 }
 
-/* The reason a temporary entry that lists name denies it for, or
- * DG_REASON_NONE when none lists it (or one allows it). */
-static enum dg_reason near_reason(const struct dg_overlay *ov,
-				  const char *name, uint16_t qtype,
-				  const char *group, uint64_t now)
+static bool allows(const struct dg_overlay *ov, const char *name,
+		   uint16_t qtype, const char *group, const char *client,
+		   uint64_t now)
 {
-	uint8_t wire[DG_NAME_MAXLEN];
-	struct dg_question q = { .name = wire, .qtype = qtype, .qclass = 1 };
-	const struct dg_overlay_item *near;
-	struct dg_verdict v;
-	struct dg_addr a;
-
-	if (dg_zones_name_from_str(name, wire, NULL) != 0 ||
-	    dg_addr_parse("10.9.0.1", 53, &a) != 0 ||
-	    dg_overlay_decide(ov, &q, group, &a, now, &v, &near) != NULL ||
-	    near == NULL)
-		return DG_REASON_NONE;
-	return v.reason;
+	return decide(ov, name, qtype, group, client, now) == DG_REASON_NONE;
 }
 
 static void test_overlay(void)
@@ -262,12 +254,12 @@ static void test_overlay(void)
 	   "group: AAAA is not among its types");
 	ok(!allows(ov, "a.example.org", 1, NULL, "10.9.0.1", now),
 	   "group: not for the global policy");
-	is_int(near_reason(ov, "a.b.c.example.org", 1, "ci", now),
+	is_int(decide(ov, "a.b.c.example.org", 1, "ci", "10.9.0.1", now),
 	       DG_REASON_TOO_DEEP, "too deep under it: the entry says so");
-	is_int(near_reason(ov, "a.example.org", 28, "ci", now),
+	is_int(decide(ov, "a.example.org", 28, "ci", "10.9.0.1", now),
 	       DG_REASON_QTYPE, "a type it does not allow: qtype");
-	is_int(near_reason(ov, "a.example.com", 1, "ci", now), DG_REASON_NONE,
-	       "a name it does not list: no entry near");
+	is_int(decide(ov, "a.example.com", 1, "ci", "10.9.0.1", now),
+	       DG_REASON_NOT_LISTED, "a name it does not list: no entry near");
 	ok(!allows(ov, "abcdefghijklmnopqrstu.example.org", 1, "ci",
 		   "10.9.0.1", now),
 	   "group: a label over max_label_length is denied");
