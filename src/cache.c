@@ -151,6 +151,25 @@ int dg_cache_store(struct dg_cache *c, const uint8_t *qname, uint16_t qtype,
 	return 0;
 }
 
+size_t dg_cache_flush(struct dg_cache *c, const uint8_t *qname)
+{
+	struct dg_list_node *n, *next;
+	size_t gone = 0;
+
+	if (c == NULL)
+		return 0;
+	for (n = c->lru.first; n != NULL; n = next) {
+		struct entry *e = dg_list_entry(n, struct entry, lru);
+
+		next = n->next;
+		if (qname == NULL || dg_name_equal(e->qname, qname)) {
+			remove_entry(c, e);
+			gone++;
+		}
+	}
+	return gone;
+}
+
 size_t dg_cache_count(const struct dg_cache *c)
 {
 	return c->lru.count;

@@ -46,4 +46,8 @@ const struct dg_answer *dg_cache_lookup(struct dg_cache *c,
 int dg_cache_store(struct dg_cache *c, const uint8_t *qname, uint16_t qtype,
 		   uint16_t qclass, struct dg_answer *a, uint64_t now_ms);
 
+/* Drop every answer (qname NULL), or those for qname of any type and
+ * class. NULL c is allowed. @return how many went. */
+size_t dg_cache_flush(struct dg_cache *c, const uint8_t *qname);
+
 size_t dg_cache_count(const struct dg_cache *c);

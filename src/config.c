@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "dot.h"
@@ -582,6 +583,25 @@ static void set_metrics_listen(struct load *l, const struct key *k,
 	l->cfg->metrics_listen = a;
 }
 
+/* [control] socket: an absolute path a Unix socket can bind, or off. */
+static void set_control_socket(struct load *l, const struct key *k,
+			       const char *v)
+{
+	struct sockaddr_un sun;
+
+	if (*v == '\0' || strcasecmp(v, "off") == 0) {
+		set_string(l, k, "");
+		return;
+	}
+	if (v[0] != '/' || strlen(v) >= sizeof(sun.sun_path)) {
+		key_error(l, k, "'%s' is not an absolute path of at most %zu "
+				"bytes (or off)",
+			  v, sizeof(sun.sun_path) - 1);
+		return;
+	}
+	set_string(l, k, v);
+}
+
 /* nft_set (A records) and nft_set6 (AAAA), of [firewall] or a group:
  * "FAMILY TABLE SET", or off. The line is kept for `firewall --egress`,
  * which needs all the sets in one table. */
@@ -866,6 +886,14 @@ static void print_metrics_listen(FILE *out, const struct dg_config *cfg,
 	put_item(out, 0, text);
 }
 
+static void print_control_socket(FILE *out, const struct dg_config *cfg,
+				 const struct dg_group *g,
+				 const struct key *k)
+{
+	put_item(out, 0,
+		 cfg->control_socket != NULL ? cfg->control_socket : "off");
+}
+
 static void print_nft_set(FILE *out, const struct dg_config *cfg,
 			  const struct dg_group *g, const struct key *k)
 {
@@ -1051,6 +1079,8 @@ static const struct key keys[] = {
 	  0, 0, 0, false, AT_START, NULL },
 	{ "metrics", "ready_window", set_uint, print_uint,
 	  CFG(ready_window), 2, 86400, false, APPLIED, NULL },
+	{ "control", "socket", set_control_socket, print_control_socket,
+	  CFG(control_socket), 0, 0, false, AT_START, NULL },
 	{ "firewall", "nft_set", set_nft_set, print_nft_set,
 	  CFG(nft_set[0]), 0, 0, false, AT_START, NULL },
 	{ "firewall", "nft_set6", set_nft_set, print_nft_set,
@@ -1086,7 +1116,7 @@ static const struct key keys[] = {
 
 static const char *const sections[] = { "server",  "upstream", "policy",
 					"cache",   "log",      "metrics",
-					"firewall", "local" };
+					"control", "firewall", "local" };
 
 /* The defaults of everything but the policy's limits (dg_policy_new). */
 static void config_init_defaults(struct dg_config *cfg)
@@ -1232,8 +1262,8 @@ static void on_section(struct load *l, const char *name, size_t len)
 			dg_diag_error(l->d, l->file, l->line,
 				      "[%s]: unknown section (expected server, "
 				      "upstream, policy, cache, log, metrics, "
-				      "firewall, local, group NAME or forward "
-				      "ZONE)",
+				      "control, firewall, local, group NAME or "
+				      "forward ZONE)",
 				      copy);
 		free(copy);
 		return;
@@ -1473,6 +1503,7 @@ void dg_config_free(struct dg_config *cfg)
 	dg_nftset_name_clear(&cfg->nft_set[1]);
 	free(cfg->query_log);
 	free(cfg->tls_ca_file);
+	free(cfg->control_socket);
 	free(cfg);
 }
 

@@ -127,6 +127,9 @@ struct dg_config {
 	struct dg_addr metrics_listen;
 	unsigned ready_window; /* s: /ready wants an upstream answer within */
 
+	/* [control] */
+	char *control_socket; /* NULL: no control socket */
+
 	/* [firewall]: the sets A ([0]) and AAAA ([1]) answers are added to;
 	 * table NULL: none. */
 	struct dg_nftset_name nft_set[2];

@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "board.h"
+#include "control.h"
 #include "log.h"
 #include "name.h"
 #include "server.h"
@@ -45,7 +46,11 @@ struct worker {
 	struct dg_server *server;
 	uv_mutex_t lock;
 	struct dg_config *reload; /* a reference of its own; NULL: none */
+	struct dg_overlay *overlay; /* the same; NULL: none */
 	bool reopen, stop;
+	/* Flush the caches: all, or flush_name's answers. */
+	bool flush, flush_all;
+	uint8_t flush_name[DG_NAME_MAXLEN];
 	uint64_t event; /* the daemon's events when last asked */
 };
 
@@ -61,6 +66,7 @@ struct daemon {
 	struct worker *workers;   /* workers 1..n_workers */
 	size_t n_workers;
 	struct dg_board *board;
+	struct dg_control *control; /* NULL: no [control] socket */
 	int stop_signal;
 	/* SIGHUPs and SIGUSR1s so far: what a worker reports about one is
 	 * said once (dg_log_once), however many workers meet it. */
@@ -137,20 +143,28 @@ static void on_wake(uv_async_t *wake)
 	static struct dg_log_once reload_failed;
 	struct worker *w = wake->data;
 	struct dg_config *cfg;
-	bool reopen, stop;
+	struct dg_overlay *ov;
+	bool reopen, stop, flush, flush_all;
+	uint8_t flush_name[DG_NAME_MAXLEN];
 	uint64_t event;
 	int rc;
 
 	uv_mutex_lock(&w->lock);
 	cfg = w->reload;
+	ov = w->overlay;
 	reopen = w->reopen;
 	stop = w->stop;
 	event = w->event;
+	flush = w->flush;
+	flush_all = w->flush_all;
+	memcpy(flush_name, w->flush_name, sizeof(flush_name));
 	w->reload = NULL;
-	w->reopen = false;
+	w->overlay = NULL;
+	w->reopen = w->flush = w->flush_all = false;
 	uv_mutex_unlock(&w->lock);
 	if (stop) {
 		dg_config_free(cfg);
+		dg_overlay_unref(ov);
 		if (w->server != NULL)
 			dg_server_stop(w->server);
 		w->server = NULL;
@@ -163,6 +177,12 @@ static void on_wake(uv_async_t *wake)
 			    "previous configuration",
 			    w->index, uv_strerror(rc));
 	dg_config_free(cfg);
+	if (ov != NULL)
+		dg_server_set_overlay(w->server, ov);
+	dg_overlay_unref(ov);
+	/* After a reload: a flush asked before it finds empty caches. */
+	if (flush)
+		dg_server_flush(w->server, flush_all ? NULL : flush_name);
 	if (reopen && (rc = dg_server_reopen_log(w->server)) != 0)
 		report_reopen_failure(rc, event);
 }
@@ -238,6 +258,8 @@ static int workers_join(struct daemon *d)
 			status = 1;
 		}
 		uv_mutex_destroy(&w->lock);
+		dg_config_free(w->reload);
+		dg_overlay_unref(w->overlay);
 	}
 	free(d->workers);
 	return status;
@@ -265,6 +287,54 @@ static void tell_workers(struct daemon *d, struct dg_config *cfg, bool reopen,
 	}
 }
 
+/* Every worker serves ov from now on. */
+static void publish_overlay(void *arg, struct dg_overlay *ov)
+{
+	struct daemon *d = arg;
+
+	dg_server_set_overlay(d->server, ov);
+	for (size_t i = 0; i < d->n_workers; i++) {
+		struct worker *w = &d->workers[i];
+
+		dg_overlay_ref(ov);
+		uv_mutex_lock(&w->lock);
+		dg_overlay_unref(w->overlay);
+		w->overlay = ov;
+		uv_mutex_unlock(&w->lock);
+		uv_async_send(&w->wake);
+	}
+}
+
+/* Every worker empties its caches, of name's answers or all. Two
+ * flushes of different names before a worker wakes become one of all. */
+static void flush_caches(void *arg, const uint8_t *name)
+{
+	struct daemon *d = arg;
+
+	dg_server_flush(d->server, name);
+	for (size_t i = 0; i < d->n_workers; i++) {
+		struct worker *w = &d->workers[i];
+
+		uv_mutex_lock(&w->lock);
+		if (name == NULL ||
+		    (w->flush && !dg_name_equal(w->flush_name, name)))
+			w->flush_all = true;
+		else
+			memcpy(w->flush_name, name, dg_name_length(name));
+		w->flush = true;
+		uv_mutex_unlock(&w->lock);
+		uv_async_send(&w->wake);
+	}
+}
+
+static void close_control(struct daemon *d)
+{
+	if (d->server != NULL)
+		dg_server_set_control(d->server, NULL);
+	dg_control_close(d->control);
+	d->control = NULL;
+}
+
 static void on_stop_signal(uv_signal_t *sig, int signum)
 {
 	struct daemon *d = sig->data;
@@ -273,6 +343,7 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
 		return;
 	d->stop_signal = signum;
 	notify("STOPPING=1");
+	close_control(d);
 	tell_workers(d, NULL, false, true);
 	dg_server_stop(d->server);
 	d->server = NULL;
@@ -315,16 +386,14 @@ static void warn_audit(const struct dg_config *cfg)
 			       cfg->groups[i].name, what);
 }
 
-/* Read everything again; swap only a configuration without errors. */
-static void on_hup(uv_signal_t *sig, int signum)
+/* Read everything again; swap only a configuration without errors.
+ * @return 0, or -1 with why filled (and said). */
+static int reload(struct daemon *d, char *why, size_t size)
 {
-	struct daemon *d = sig->data;
 	struct dg_config *cfg = NULL;
 	struct dg_diag diag;
 	int rc;
 
-	if (d->server == NULL)
-		return;
 	d->events++;
 	notify_reloading();
 	dg_log(DG_LOG_DEBUG, "SIGHUP: reading %s",
@@ -347,23 +416,110 @@ static void on_hup(uv_signal_t *sig, int signum)
 		dg_config_free(cfg);
 		dg_server_count_reload_failure(d->server);
 		if (rc == DG_ECONFIG)
-			dg_log(DG_LOG_WARN, "reload: %u error%s in the "
-					    "configuration; still serving the "
-					    "previous one",
-			       diag.errors, diag.errors == 1 ? "" : "s");
+			snprintf(why, size, "%u error%s in the configuration; "
+					    "still serving the previous one",
+				 diag.errors, diag.errors == 1 ? "" : "s");
 		else
-			dg_log(DG_LOG_WARN, "reload: %s; still serving the "
-					    "previous configuration",
-			       uv_strerror(rc));
+			snprintf(why, size, "%s; still serving the previous "
+					    "configuration",
+				 uv_strerror(rc));
+		dg_log(DG_LOG_WARN, "reload: %s", why);
 		notify("READY=1");
-		return;
+		return -1;
 	}
 	dg_log(DG_LOG_INFO, "reloaded %s: %zu allowlist entries",
 	       d->opt->config_path != NULL ? d->opt->config_path
 					   : "the embedded default",
 	       dg_policy_count(cfg->policy));
 	warn_audit(cfg);
+	/* The temporary entries stay, checked again under the new limits. */
+	dg_control_config_changed(d->control);
 	notify("READY=1");
+	return 0;
+}
+
+static void on_hup(uv_signal_t *sig, int signum)
+{
+	struct daemon *d = sig->data;
+	char why[256];
+
+	if (d->server != NULL)
+		(void)reload(d, why, sizeof(why));
+}
+
+static int control_reload(void *arg, char *why, size_t size)
+{
+	return reload(arg, why, size);
+}
+
+static int control_stats(void *arg, FILE *out)
+{
+	struct daemon *d = arg;
+
+	return dg_server_write_metrics(d->server, out);
+}
+
+static void control_status(void *arg, FILE *out)
+{
+	struct daemon *d = arg;
+	char text[DG_ADDR_STRLEN];
+
+	fprintf(out, "config %s\nworkers %u\n",
+		d->cfg->path != NULL ? d->cfg->path : "the embedded default",
+		d->start->workers);
+	for (size_t i = 0; i < d->start->listen.n; i++) {
+		dg_addr_format(&d->start->listen.v[i], text, sizeof(text));
+		fprintf(out, "listen %s\n", text);
+	}
+	for (size_t i = 0; i < d->start->servers.n; i++) {
+		dg_addr_format(&d->start->servers.v[i], text, sizeof(text));
+		fprintf(out, "upstream %s\n", text);
+	}
+	fprintf(out, "entries %zu\n", dg_policy_count(d->cfg->policy));
+}
+
+static const struct dg_config *control_config(void *arg)
+{
+	const struct daemon *d = arg;
+
+	return d->cfg;
+}
+
+static void control_log(void *arg, const struct dg_qlog_control *c)
+{
+	struct daemon *d = arg;
+
+	dg_server_log_control(d->server, c);
+}
+
+/*
+ * The control socket, as root still: root:GROUP where GROUP is the one of
+ * the user dnsgate becomes (user: NULL, staying as it is: its own).
+ */
+static int open_control(struct daemon *d, const struct dg_config *cfg,
+			const char *user)
+{
+	const struct dg_control_hooks hooks = {
+		.reload = control_reload,
+		.flush = flush_caches,
+		.publish = publish_overlay,
+		.stats = control_stats,
+		.status = control_status,
+		.config = control_config,
+		.log = control_log,
+		.arg = d,
+	};
+	struct passwd *pw = user != NULL ? getpwnam(user) : NULL;
+	gid_t gid = pw != NULL ? pw->pw_gid : getegid();
+	int rc;
+
+	if (cfg->control_socket == NULL)
+		return 0;
+	rc = dg_control_open(&d->loop, cfg->control_socket, geteuid() == 0,
+			     gid, &hooks, &d->control);
+	if (rc == 0)
+		dg_server_set_control(d->server, dg_control_counters(d->control));
+	return rc;
 }
 
 /* CAP_NET_ADMIN alone, effective and permitted, after setuid kept it. */
@@ -643,6 +799,8 @@ static int start_serving(struct daemon *d, struct dg_config *cfg,
 			return UV_EIO;
 	}
 	user = run_as(cfg);
+	if ((rc = open_control(d, cfg, user)) != 0)
+		return rc;
 	if (user != NULL && drop_privileges(user, nft) != 0)
 		return UV_EPERM;
 	if ((rc = workers_run(d)) != 0)
@@ -683,6 +841,7 @@ int dg_daemon_run(struct dg_config *cfg, const struct dg_daemon_options *opt)
 	signals_init(&d);
 	rc = start_serving(&d, cfg, &pidfile_written);
 	if (rc != 0) {
+		close_control(&d);
 		tell_workers(&d, NULL, false, true);
 		if (d.server != NULL)
 			dg_server_stop(d.server);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "control_client.h"
 #include "daemon.h"
 #include "diag.h"
 #include "log.h"
@@ -32,6 +33,11 @@ static const char usage_text[] =
 	"                                              squid or tinyproxy (default:\n"
 	"                                              detected per FILE); N: the depth\n"
 	"                                              of a wildcard that meant every depth\n"
+	"       dnsgate control [-c FILE] [--socket PATH] COMMAND...\n"
+	"                                              ask the running dnsgate: status,\n"
+	"                                              stats, reload, flush, show policy,\n"
+	"                                              allow, revoke, list (dnsgate\n"
+	"                                              control --help)\n"
 	"       dnsgate learn [--collapse N] [--presets DIR] LOG...\n"
 	"                                              print the zones file a workload's\n"
 	"                                              query logs call for (dnsgate(8))\n"
@@ -630,6 +636,9 @@ int main(int argc, char **argv)
 	/* learn reads logs, no configuration, and has options of its own. */
 	if (argc > 1 && strcmp(argv[1], "learn") == 0)
 		return dg_cli_learn(argc - 1, argv + 1, stdout, stderr);
+	/* control asks the daemon, and reads only its socket's path. */
+	if (argc > 1 && strcmp(argv[1], "control") == 0)
+		return dg_cli_control(argc - 1, argv + 1, stdout, stderr);
 	a.lists = calloc((size_t)argc * 7 + 7, sizeof(*a.lists));
 	a.subnets = calloc((size_t)argc + 1, sizeof(*a.subnets));
 	if (a.lists == NULL || a.subnets == NULL) {

@@ -104,6 +104,46 @@ static void write_upstreams(const struct dg_metrics_view *v, FILE *out)
 	}
 }
 
+/* A metric of one sample. */
+struct scalar {
+	const char *name, *type, *help;
+	uint64_t value;
+};
+
+static void write_scalars(const struct scalar *s, size_t n, FILE *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		head(out, s[i].name, s[i].type, s[i].help);
+		fprintf(out, "%s %llu\n", s[i].name,
+			(unsigned long long)s[i].value);
+	}
+}
+
+static void write_control(const struct dg_control_counters *c, FILE *out)
+{
+	const struct scalar scalars[] = {
+		{ "dnsgate_control_refused_total", "counter",
+		  "Control connections refused: the peer was not root, "
+		  "dnsgate's user or its group.",
+		  c->refused },
+		{ "dnsgate_temporary_entries", "gauge",
+		  "Temporary allowlist entries (dnsgate control allow) held.",
+		  c->temporary_entries },
+		{ "dnsgate_temporary_entries_expired_total", "counter",
+		  "Temporary allowlist entries that ran out.", c->expired },
+	};
+
+	head(out, "dnsgate_control_commands_total", "counter",
+	     "Commands answered on the control socket, by command (error: "
+	     "a line that was no command).");
+	for (size_t i = 0; i < DG_CONTROL_VERBS; i++)
+		fprintf(out, "dnsgate_control_commands_total{command=\"%s\"} "
+			     "%llu\n",
+			dg_control_verb_name((enum dg_control_verb)i),
+			(unsigned long long)c->commands[i]);
+	write_scalars(scalars, DG_ARRAY_SIZE(scalars), out);
+}
+
 int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 {
 	const struct dg_query_counters *q = v->queries;
@@ -133,10 +173,7 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 	fprintf(out, "dnsgate_queries_by_proto_total{proto=\"udp\"} %llu\n"
 		     "dnsgate_queries_by_proto_total{proto=\"tcp\"} %llu\n",
 		(unsigned long long)q->udp, (unsigned long long)q->tcp);
-	const struct {
-		const char *name, *type, *help;
-		uint64_t value;
-	} scalars[] = {
+	const struct scalar scalars[] = {
 		{ "dnsgate_servfail_total", "counter",
 		  "Allowed questions no upstream answered (SERVFAIL).",
 		  q->servfail },
@@ -198,11 +235,7 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		  v->probes },
 	};
 
-	for (size_t i = 0; i < DG_ARRAY_SIZE(scalars); i++) {
-		head(out, scalars[i].name, scalars[i].type, scalars[i].help);
-		fprintf(out, "%s %llu\n", scalars[i].name,
-			(unsigned long long)scalars[i].value);
-	}
+	write_scalars(scalars, DG_ARRAY_SIZE(scalars), out);
 	head(out, "dnsgate_upstream_last_answer_seconds", "gauge",
 	     "Seconds since an upstream last answered anything (+Inf: none "
 	     "has yet).");
@@ -212,6 +245,8 @@ int dg_metrics_write(const struct dg_metrics_view *v, FILE *out)
 		fprintf(out, "dnsgate_upstream_last_answer_seconds %.3f\n",
 			v->last_answer_age_ms / 1000.0);
 	write_upstreams(v, out);
+	if (v->control != NULL)
+		write_control(v->control, out);
 	head(out, "dnsgate_build_info", "gauge", "The version running.");
 	fprintf(out, "dnsgate_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
 	if (fflush(out) != 0 || ferror(out))

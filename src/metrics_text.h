@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "control_cmd.h"
 #include "policy.h"
 #include "util.h"
 
@@ -73,6 +74,8 @@ struct dg_metrics_view {
 	bool ready;
 	uint64_t probes;
 	uint64_t last_answer_age_ms;
+	/* The control socket's; NULL: none, and nothing said of it. */
+	const struct dg_control_counters *control;
 };
 
 /* The exposition text into out. @return 0, or -EIO when writing failed. */

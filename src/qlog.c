@@ -179,3 +179,15 @@ void dg_qlog_write(struct dg_qlog *q, const struct dg_qlog_record *r,
 		return; /* cannot happen with DG_QLOG_LINE; never a cut line */
 	put_line(q, line, n);
 }
+
+void dg_qlog_write_control(struct dg_qlog *q, const struct dg_qlog_control *c)
+{
+	char line[DG_QLOG_LINE];
+	size_t n;
+
+	if (q == NULL)
+		return;
+	n = dg_qlog_format_control(c, line, sizeof(line));
+	if (n < sizeof(line))
+		put_line(q, line, n);
+}

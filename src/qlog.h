@@ -41,6 +41,9 @@ DG_NODISCARD int dg_qlog_reopen(struct dg_qlog *q);
 void dg_qlog_write(struct dg_qlog *q, const struct dg_qlog_record *r,
 		   uint64_t now_ms);
 
+/* Write a change to the temporary entries: never held back. */
+void dg_qlog_write_control(struct dg_qlog *q, const struct dg_qlog_control *c);
+
 /* Write a summary for every client with denials held back, as of now_ms
  * (monotonic) and stamped wall_ms (call every few seconds: a client that
  * stopped would otherwise never get one). */

@@ -160,6 +160,28 @@ size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size)
 	return n;
 }
 
+size_t dg_qlog_format_control(const struct dg_qlog_control *c, char *buf,
+			      size_t size)
+{
+	size_t n = 0;
+
+	put_fmt(buf, size, &n, "{\"ts\":\"");
+	put_ts(buf, size, &n, c->time_ms);
+	put_fmt(buf, size, &n, "\",\"control\":\"%s\",\"id\":%u,\"entry\":\"",
+		c->action, c->id);
+	put_json(buf, size, &n, c->entry);
+	put_fmt(buf, size, &n, "\",\"scope\":\"");
+	put_json(buf, size, &n, c->scope);
+	put_fmt(buf, size, &n, "\"");
+	if (c->seconds > 0)
+		put_fmt(buf, size, &n, ",\"seconds\":%llu",
+			(unsigned long long)c->seconds);
+	put_fmt(buf, size, &n, "}\n");
+	if (size > 0)
+		buf[n < size ? n : size - 1] = '\0';
+	return n;
+}
+
 size_t dg_qlog_format_summary(const struct dg_qlog_summary *s,
 			      uint64_t time_ms, char *buf, size_t size)
 {

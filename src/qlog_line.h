@@ -57,6 +57,20 @@ struct dg_qlog_record {
 /* One JSON line, newline included, as snprintf. Pure. */
 size_t dg_qlog_format(const struct dg_qlog_record *r, char *buf, size_t size);
 
+/* A change to the temporary entries of `dnsgate control`. */
+struct dg_qlog_control {
+	uint64_t time_ms;   /* wall clock: "ts" */
+	const char *action; /* "allow", "revoke" or "expire" */
+	uint32_t id;
+	const char *entry;  /* in zones syntax */
+	const char *scope;  /* "global", "group G", "client ADDR" */
+	uint64_t seconds;   /* allow: how long it holds */
+};
+
+/* The change as one JSON line, newline included, as snprintf. Pure. */
+size_t dg_qlog_format_control(const struct dg_qlog_control *c, char *buf,
+			      size_t size);
+
 /* "A", "AAAA", …, or "TYPE65280". */
 const char *dg_qlog_type_name(uint16_t type, char *buf, size_t size);
 

@@ -62,7 +62,7 @@ static void record(struct dg_replier *rp, const struct dg_request *req,
 	r->qtype = req->info.qtype;
 	r->group = req->group != NULL ? req->group->name : NULL;
 	if (r->entry == NULL && req->entry != NULL) {
-		dg_zones_format_entry(req->policy, req->entry, entry,
+		dg_zones_format_entry(req->entry_policy, req->entry, entry,
 				      sizeof(entry));
 		r->entry = entry;
 	}
@@ -178,7 +178,7 @@ void dg_reply_deny(struct dg_replier *rp, const struct dg_request *req,
 	if (wants_ede(req)) {
 		/* Formatted once, for the EDE and the log line alike. */
 		if (req->entry != NULL) {
-			dg_zones_format_entry(req->policy, req->entry, entry,
+			dg_zones_format_entry(req->entry_policy, req->entry, entry,
 					      sizeof(entry));
 			r.entry = entry;
 		}

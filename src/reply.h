@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "listener.h"
+#include "overlay.h"
 #include "metrics_text.h"
 #include "policy.h"
 #include "qlog.h"
@@ -36,7 +37,12 @@ struct dg_request {
 	const struct dg_group *group;   /* of snap->cfg; NULL: global */
 	const struct dg_policy *policy; /* the client's */
 	uint32_t pi;                    /* its index: 0 global, i + 1 group i */
-	const struct dg_entry *entry;   /* of policy; NULL: none matched */
+	const struct dg_entry *entry;   /* of entry_policy; NULL: none */
+	/* The policy entry belongs to: the client's, or a temporary
+	 * entry's (of overlay, which the request then holds). */
+	const struct dg_policy *entry_policy;
+	uint32_t entry_index; /* entry's, as the budget counts it */
+	struct dg_overlay *overlay;
 	bool audit;                     /* the policy's mode is audit */
 	/* What enforce would have denied the question for, when audit mode
 	 * lets it on: its reply is logged and counted as would-deny.

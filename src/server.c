@@ -25,6 +25,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "nftset.h"
+#include "overlay.h"
 #include "policy.h"
 #include "reply.h"
 #include "scrub.h"
@@ -71,6 +72,11 @@ struct dg_server {
 	/* Read for each use: what a worker publishes, or for the first
 	 * one, a scrape's totals. */
 	struct dg_figures figures;
+	/* The temporary entries, one reference; NULL: none yet. */
+	struct dg_overlay *overlay;
+	/* The control socket's counters, for worker 0's metrics; NULL:
+	 * no control socket. */
+	const struct dg_control_counters *control;
 };
 
 /* A client query waiting on an upstream. It keeps the message only up to
@@ -102,6 +108,7 @@ static void query_finish(struct query *qr)
 	qr->srv->waiting--;
 	dg_client_release(&qr->client);
 	dg_snapshot_unref(qr->req.snap);
+	dg_overlay_unref(qr->req.overlay);
 	free(qr);
 }
 
@@ -134,6 +141,8 @@ static void forward(struct dg_server *srv, const struct dg_request *req)
 	qr->req.len = keep;
 	qr->req.info.qname = qr->msg + (req->info.qname - req->msg);
 	dg_snapshot_ref(qr->req.snap);
+	if (qr->req.overlay != NULL)
+		dg_overlay_ref(qr->req.overlay);
 	qr->waiter.cb = on_fetch_done;
 	/* The servers the upstream started with: forward zones, like them,
 	 * wait for a restart. */
@@ -217,6 +226,38 @@ static bool parse(struct dg_server *srv, struct dg_request *req)
 }
 
 /*
+ * A question the allowlist denies for a reason a temporary entry can lift
+ * (no entry lists the name, too deep, a type no entry allows) is allowed
+ * when one of them allows it: its own policy checks every limit again.
+ * The budget counts it in a slot after the policy's entries. A name only
+ * a temporary entry lists, but too deep or not for that type, is denied
+ * for that, naming the entry.
+ */
+static void overlay_decide(struct dg_server *srv, struct dg_request *req,
+			   const struct dg_question *q, struct dg_verdict *v)
+{
+	const struct dg_overlay_item *it, *near;
+	struct dg_verdict w;
+
+	if (v->allow || srv->overlay == NULL || srv->overlay->n == 0 ||
+	    (v->reason != DG_REASON_NOT_LISTED &&
+	     v->reason != DG_REASON_TOO_DEEP && v->reason != DG_REASON_QTYPE))
+		return;
+	it = dg_overlay_decide(srv->overlay, q,
+			       req->group != NULL ? req->group->name : NULL,
+			       &req->client->addr, dg_clock_ms(), &w, &near);
+	if (it == NULL && (near == NULL || v->reason != DG_REASON_NOT_LISTED))
+		return;
+	*v = w;
+	req->entry = v->entry;
+	req->entry_policy = it != NULL ? it->policy : near->policy;
+	req->overlay = srv->overlay;
+	if (it != NULL)
+		req->entry_index =
+			(uint32_t)dg_policy_count(req->policy) + it->slot;
+}
+
+/*
  * The client's policy decides, then the tunnel budget: new names below a
  * wildcard or depth entry, per client and in total, after the policy
  * allowed them (DESIGN.md order). An entry's own name is never new: it
@@ -244,11 +285,16 @@ static enum dg_budget_verdict decide(struct dg_server *srv,
 	req->would_deny = DG_REASON_NONE;
 	dg_policy_decide(req->policy, &question, v);
 	req->entry = v->entry;
+	req->entry_policy = req->policy;
+	req->entry_index = v->entry != NULL
+				   ? dg_policy_entry_index(req->policy, v->entry)
+				   : 0;
+	req->overlay = NULL;
+	overlay_decide(srv, req, &question, v);
 	if (v->allow && v->depth > 0)
-		bv = dg_budget_check(
-			req->snap->budget, &req->client->addr, req->pi,
-			dg_policy_entry_index(req->policy, v->entry),
-			req->info.qname, uv_now(srv->loop));
+		bv = dg_budget_check(req->snap->budget, &req->client->addr,
+				     req->pi, req->entry_index,
+				     req->info.qname, uv_now(srv->loop));
 	budget_denies(srv, bv, v);
 	return bv;
 }
@@ -311,9 +357,7 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	if (bv != DG_BUDGET_NEW && req.would_deny == DG_REASON_NONE &&
 	    budget_denies(srv,
 			  dg_budget_refetch(req.snap->budget, &client->addr,
-					    req.pi,
-					    dg_policy_entry_index(req.policy,
-								  req.entry),
+					    req.pi, req.entry_index,
 					    uv_now(srv->loop)),
 			  &v) &&
 	    denies(&req, &v)) {
@@ -650,6 +694,7 @@ static void metrics_view(void *arg, struct dg_metrics_view *v)
 	v->last_answer_age_ms = answer_age(srv, dg_clock_ms());
 	v->ready = is_ready(srv, v->last_answer_age_ms, why, sizeof(why));
 	v->probes = srv->probes;
+	v->control = srv->control;
 }
 
 static void free_handle(uv_handle_t *h)
@@ -702,6 +747,39 @@ int dg_server_reload(struct dg_server *srv, struct dg_config *cfg)
 	 * soak saw RSS climb by about 2 MiB at each reload. */
 	malloc_trim(0);
 	return 0;
+}
+
+void dg_server_set_overlay(struct dg_server *srv, struct dg_overlay *ov)
+{
+	dg_overlay_ref(ov);
+	dg_overlay_unref(srv->overlay);
+	srv->overlay = ov;
+}
+
+void dg_server_flush(struct dg_server *srv, const uint8_t *name)
+{
+	for (size_t i = 0; i < srv->snap->n_caches; i++)
+		dg_cache_flush(srv->snap->caches[i], name);
+}
+
+void dg_server_set_control(struct dg_server *srv,
+			   const struct dg_control_counters *c)
+{
+	srv->control = c;
+}
+
+int dg_server_write_metrics(struct dg_server *srv, FILE *out)
+{
+	struct dg_metrics_view v;
+
+	metrics_view(srv, &v);
+	return dg_metrics_write(&v, out);
+}
+
+void dg_server_log_control(struct dg_server *srv,
+			   const struct dg_qlog_control *c)
+{
+	dg_qlog_write_control(srv->reply.qlog, c);
 }
 
 void dg_server_count_reload_failure(struct dg_server *srv)
@@ -849,6 +927,7 @@ void dg_server_stop(struct dg_server *srv)
 	dg_nftset_close(srv->nftset);
 	dg_qlog_close(srv->reply.qlog);
 	dg_snapshot_unref(srv->snap);
+	dg_overlay_unref(srv->overlay);
 	dg_config_free(srv->start);
 	free(srv);
 }

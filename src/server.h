@@ -18,6 +18,9 @@
 #include <uv.h>
 
 #include "config.h"
+#include "control_cmd.h"
+#include "overlay.h"
+#include "qlog_line.h"
 #include "util.h"
 
 struct dg_board;
@@ -47,6 +50,26 @@ DG_NODISCARD int dg_server_start(uv_loop_t *loop, struct dg_config *cfg,
  * @return 0 or UV_ENOMEM.
  */
 DG_NODISCARD int dg_server_reload(struct dg_server *srv, struct dg_config *cfg);
+
+/* Decide with the temporary entries of ov from now on (the server takes
+ * a reference of its own). */
+void dg_server_set_overlay(struct dg_server *srv, struct dg_overlay *ov);
+
+/* Empty the caches: every answer (name NULL), or name's (wire) only. */
+void dg_server_flush(struct dg_server *srv, const uint8_t *name);
+
+/* Worker 0: the control socket's counters, for the metrics (c outlives
+ * the server, or is set to NULL first). */
+void dg_server_set_control(struct dg_server *srv,
+			   const struct dg_control_counters *c);
+
+/* The metrics' exposition text, as a scrape would get it. @return 0 or
+ * -EIO. */
+DG_NODISCARD int dg_server_write_metrics(struct dg_server *srv, FILE *out);
+
+/* A change to the temporary entries, into the query log. */
+void dg_server_log_control(struct dg_server *srv,
+			   const struct dg_qlog_control *c);
 
 /* A reload refused (the configuration had errors), for the metrics. */
 void dg_server_count_reload_failure(struct dg_server *srv);

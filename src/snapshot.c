@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "overlay.h"
 #include "policy.h"
 
 static void caches_free(struct dg_snapshot *s)
@@ -51,7 +52,8 @@ static struct dg_budget *budget_new(const struct dg_config *cfg,
 						   : cfg->groups[i - 1].policy;
 		unsigned total = dg_config_total_for(cfg, i);
 
-		policies[i].n_entries = dg_policy_count(p);
+		/* The temporary entries' slots after the policy's own. */
+		policies[i].n_entries = dg_policy_count(p) + DG_OVERLAY_MAX;
 		policies[i].total_per_minute =
 			total / n_workers > 0 ? total / n_workers : 1;
 	}

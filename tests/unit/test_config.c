@@ -373,8 +373,8 @@ static void test_key_errors(void)
 	check_error("an unknown section",
 		    "[bogus]\nx = 1\ny = 2\n[policy]\nallow = x.example\n",
 		    "t.conf:1: [bogus]: unknown section (expected server, "
-		    "upstream, policy, cache, log, metrics, firewall, local, "
-		    "group NAME or forward ZONE)",
+		    "upstream, policy, cache, log, metrics, control, firewall, "
+		    "local, group NAME or forward ZONE)",
 		    1);
 	check_error("an nft_set that is not FAMILY TABLE SET",
 		    "[firewall]\nnft_set = dnsgate allowed\n",
@@ -1681,6 +1681,7 @@ static void test_restart_only(void)
 		{ "log", "query_log", "off", "stderr" },
 		{ "log", "deny_log_rate", "1", "2" },
 		{ "metrics", "listen", "127.0.0.1:9154", "off" },
+		{ "control", "socket", "/run/a.sock", "off" },
 		{ "firewall", "nft_set", "inet egress allowed4", "off" },
 		{ "firewall", "nft_set6", "inet egress allowed6", "off" },
 		{ "group", "listen", "127.0.0.1:5310", "127.0.0.1:5311" },
