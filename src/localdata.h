@@ -5,7 +5,7 @@
  * and the DNS response they make for a question.
  *
  * The response is a plain upstream-shaped message: the server feeds it
- * through dg_wire_check_response() and dg_wire_make_answer() like an
+ * through dg_response_parse() and dg_response_answer() like an
  * upstream's, so local records meet the same answer policy (the private
  * address scrub, the CNAME check, the TTL clamps, the nft sets and the
  * query log). A local record allows nothing: the allowlist has decided

@@ -16,16 +16,16 @@
  *     then asks for A/AAAA, which are scrubbed in turn);
  *   - with cname = strict, refuses the answer when a CNAME target in the
  *     chain is not itself allowed.
- * Authority and additional sections are not its business: wire.c never
- * copies them. Pure: a const ldns packet in, the records that stay out,
- * no I/O.
+ * Authority and additional sections are not its business: response.c
+ * never copies them. Pure: a parsed response in, the records that stay
+ * out, no I/O.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <ldns/ldns.h>
+#include "response.h"
 
 /* What the policy says about this answer. */
 struct dg_scrub_policy {
@@ -48,26 +48,18 @@ struct dg_scrub_report {
 };
 
 /*
- * Which records of the answer section of `p` stay, for the question (qname
- * in wire form, qtype): pushed onto `keep` in order, borrowed from p,
- * which is not changed (every client waiting on one upstream answer is
- * judged from the same packet, each under its own policy). A refused
- * CNAME chain keeps nothing. Kept SVCB/HTTPS records may still carry bad
- * hints: see dg_scrub_svcb. `r` is zeroed and filled.
- * @return 0, or DG_ENOMEM (keep is incomplete: drop the answer).
+ * The records of r's answer section that stay for the question (qname in
+ * wire form, qtype), written to out in order as a dg_answer lays them
+ * out; out has room for r->len bytes, which is enough, since scrubbing
+ * only removes. A kept SVCB/HTTPS record loses its private or malformed
+ * address hints, unless the policy allows private addresses: the record
+ * itself stays, and without hints the client asks for A/AAAA, which are
+ * scrubbed in their turn (as Unbound's priv_svcb_rrset_bad, which only
+ * looks at hints). A refused CNAME chain keeps nothing. r is not changed:
+ * every client waiting on one upstream answer is judged from it, each
+ * under its own policy. `rep` is zeroed and filled.
+ * @return the bytes written to out; *count, the records.
  */
-int dg_scrub(const ldns_pkt *p, const uint8_t *qname, uint16_t qtype,
-	     const struct dg_scrub_policy *sp, ldns_rr_list *keep,
-	     struct dg_scrub_report *r);
-
-/*
- * A kept record as it may be sent: an SVCB/HTTPS record loses its private
- * or malformed address hints, unless the policy allows private addresses.
- * The record itself stays: without hints the client asks for A/AAAA,
- * which are scrubbed in their turn (as Unbound's priv_svcb_rrset_bad,
- * which only looks at hints). *out is NULL when rr may be sent as it is,
- * else a copy the caller frees; *removed counts the hints removed.
- * @return 0, or DG_ENOMEM.
- */
-int dg_scrub_svcb(const struct dg_scrub_policy *sp, const ldns_rr *rr,
-		  ldns_rr **out, unsigned *removed);
+size_t dg_scrub(const struct dg_response *r, const uint8_t *qname,
+		uint16_t qtype, const struct dg_scrub_policy *sp, uint8_t *out,
+		uint16_t *count, struct dg_scrub_report *rep);

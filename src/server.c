@@ -420,8 +420,8 @@ static int judge_answer(struct dg_request *req,
 	 * again within the budget, would be a cache hit that skips the nft
 	 * sets, which such an answer never fed. */
 	*cacheable = req->would_deny != DG_REASON_BUDGET;
-	rc = dg_wire_make_answer(resp, req->info.qname, req->info.qtype, &ttl,
-				 &sp, &report, out);
+	rc = dg_response_answer(resp, req->info.qname, req->info.qtype, &ttl,
+				&sp, &report, out);
 	if (rc != 0 || !report.cname_refused)
 		return rc;
 	if (req->audit) {
@@ -504,7 +504,7 @@ static void answer_waiting(struct dg_server *srv, struct dg_request *req,
 static bool answer_local(struct dg_server *srv, struct dg_request *req)
 {
 	const struct dg_localdata *ld = &req->snap->cfg->local;
-	struct dg_response resp;
+	struct dg_response resp = { 0 };
 	uint8_t *pkt = NULL;
 	size_t len = 0;
 
@@ -514,14 +514,15 @@ static bool answer_local(struct dg_server *srv, struct dg_request *req)
 	req->local = true;
 	if (dg_localdata_response(ld, req->info.qname, req->info.qtype, &pkt,
 				  &len) != 0 ||
-	    dg_wire_check_response(pkt, len, &resp) != 0) {
+	    dg_response_parse(pkt, len, &resp) != 0) {
 		free(pkt);
+		dg_response_free(&resp);
 		dg_reply_servfail(&srv->reply, req, NULL);
 		return true;
 	}
 	free(pkt);
 	answer_response(srv, req, NULL, &resp, NULL);
-	dg_response_clear(&resp);
+	dg_response_free(&resp);
 	return true;
 }
 

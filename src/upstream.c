@@ -74,6 +74,9 @@ struct dg_upstream {
 	uint8_t ids[ID_POOL];
 	size_t ids_left;
 	uint8_t udp_buf[DG_WIRE_MAX];
+	/* Every answer is parsed here, handed to the waiters, and done
+	 * with before the next: its buffers serve every fetch. */
+	struct dg_response resp;
 	bool closing;
 };
 
@@ -270,7 +273,7 @@ static void attempt_failed(struct fetch *f, int error)
  */
 static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 {
-	struct dg_response resp;
+	struct dg_response *resp = &f->up->resp;
 
 	f->up->last_answer_ms = dg_clock_ms();
 	if (!f->att->tcp && !f->att->tls && dg_wire_truncated(pkt, len)) {
@@ -282,15 +285,14 @@ static void attempt_answered(struct fetch *f, const uint8_t *pkt, size_t len)
 		}
 		return;
 	}
-	if (dg_wire_check_response(pkt, len, &resp) != 0) {
+	if (dg_response_parse(pkt, len, resp) != 0) {
 		attempt_failed(f, DG_EMISMATCH);
 		return;
 	}
 	f->up->counters[f->server].answers++;
 	dg_metrics_count_latency(&f->up->counters[f->server],
 				 uv_now(f->up->loop) - f->att->sent_ms);
-	fetch_finish(f, 0, &resp);
-	dg_response_clear(&resp);
+	fetch_finish(f, 0, resp);
 }
 
 static void on_timeout(uv_timer_t *timer)
@@ -612,6 +614,7 @@ void dg_upstream_close(struct dg_upstream *up)
 		dg_dot_close(up->dots[i]);
 	dg_dot_creds_free(up->creds);
 	free(up->dots);
+	dg_response_free(&up->resp);
 	free(up->table);
 	free(up->servers);
 	free(up->counters);

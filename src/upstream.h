@@ -42,6 +42,7 @@
 #include "addr.h"
 #include "forward.h"
 #include "metrics_text.h"
+#include "response.h"
 #include "util.h"
 #include "wire.h"
 
@@ -64,7 +65,7 @@ struct dg_fetch_waiter;
 
 /*
  * status 0: resp is the upstream's response, matched to the question and
- * checked by dg_wire_check_response, parsed once for every waiter; valid
+ * parsed by dg_response_parse, once for every waiter; valid
  * only during the call. Otherwise resp is NULL and status is DG_ETIMEOUT
  * (no server answered), DG_EMISMATCH (every server refused or failed)
  * or UV_ECANCELED (dnsgate is shutting down).

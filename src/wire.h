@@ -11,10 +11,10 @@
  *     why when asked;
  *   - upstream queries (our own ID, lowercased name, EDNS 1232, no client
  *     options) and the match of a response against them;
- *   - upstream answers, parsed with ldns into a struct dg_answer (answer
- *     section only, TTLs clamped, authority and additional dropped), and
- *     every answer re-encoded from that struct, never relayed.
- * No I/O; ldns types never leave this file.
+ *   - every answer encoded from a struct dg_answer (the answer section
+ *     only, names uncompressed: response.h makes one from an upstream's
+ *     response), never relayed.
+ * No I/O, no ldns: every byte is read with its bounds checked here.
  */
 #pragma once
 
@@ -41,6 +41,34 @@
 #define DG_RR_TYPE_NS 2    /* RFC 1035 */
 #define DG_RR_TYPE_CNAME 5 /* RFC 1035 */
 #define DG_RR_TYPE_AAAA 28 /* RFC 3596 */
+#define DG_RR_TYPE_SVCB 64 /* RFC 9460 */
+#define DG_RR_TYPE_HTTPS 65 /* RFC 9460 */
+
+/* Network byte order; the caller checked the bytes are there. */
+static inline uint16_t dg_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t dg_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void dg_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void dg_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
 
 /* What to do with a client message after the header checks. */
 enum dg_wire_check {
@@ -146,15 +174,23 @@ struct dg_answer {
 struct dg_rr {
 	const uint8_t *owner; /* wire name, uncompressed */
 	uint16_t type;
+	uint16_t rclass;
 	uint32_t ttl;
 	uint16_t rdlen;
 	const uint8_t *rdata;
 	size_t len; /* of the whole record */
 };
 
-/* The record at *pos of a->rrs (start at 0), and *pos moved past it.
+/* The record at *pos of rrs[0, len), records laid out whole as in a
+ * dg_answer (start at 0), and *pos moved past it.
  * @return false after the last one. */
-bool dg_answer_next(const struct dg_answer *a, size_t *pos, struct dg_rr *rr);
+bool dg_rr_next(const uint8_t *rrs, size_t len, size_t *pos, struct dg_rr *rr);
+
+static inline bool dg_answer_next(const struct dg_answer *a, size_t *pos,
+				  struct dg_rr *rr)
+{
+	return dg_rr_next(a->rrs, a->len, pos, rr);
+}
 
 /* TTL bounds applied to upstream answers. */
 struct dg_ttl_policy {
@@ -171,46 +207,6 @@ void dg_answer_unref(struct dg_answer *a);
 DG_NODISCARD struct dg_answer *dg_answer_new_empty(unsigned rcode,
 						   uint32_t ttl,
 						   uint8_t reason);
-
-struct dg_scrub_policy;
-struct dg_scrub_report;
-
-/*
- * An upstream's response that passed dg_wire_check_response: parsed once,
- * then read (never changed) by every client query waiting on it, each
- * judging it under its own policy. Held by the caller (on its stack: no
- * allocation a miss); its member is wire.c's alone, an ldns_pkt that no
- * other module names, so ldns stays in wire and scrub.
- */
-struct dg_response {
-	void *parsed;
-};
-
-/*
- * What an upstream checks of a response before handing it on, with no
- * policy: it parses, and its rcode is NOERROR or NXDOMAIN (any other asks
- * for another server). The response has been matched to the question.
- * @return 0 and *out (release it with dg_response_clear), DG_EMALFORMED
- * or DG_EMISMATCH.
- */
-DG_NODISCARD int dg_wire_check_response(const uint8_t *pkt, size_t len,
-					struct dg_response *out);
-void dg_response_clear(struct dg_response *r);
-
-/*
- * The answer a client gets from resp for the question (qname, qtype):
- * scrubbed (scrub.c) under the client's policy, TTLs clamped, as a new
- * dg_answer holding one reference for the caller. What scrubbing did is
- * in *report (a refused CNAME chain among it). resp is not changed.
- * @return 0 and *out, DG_EMALFORMED (too big once decompressed) or
- * DG_ENOMEM.
- */
-DG_NODISCARD int dg_wire_make_answer(const struct dg_response *resp,
-				     const uint8_t *qname, uint16_t qtype,
-				     const struct dg_ttl_policy *ttl,
-				     const struct dg_scrub_policy *scrub,
-				     struct dg_scrub_report *report,
-				     struct dg_answer **out);
 
 /*
  * Encode answer `a` for the client query q (question echoed from pkt),

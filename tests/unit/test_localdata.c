@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "localdata.h"
+#include "response.h"
 #include "scrub.h"
 #include "tap.h"
 #include "wire.h"
@@ -99,7 +100,7 @@ static void answer(const struct dg_localdata *ld, const char *name,
 	const struct dg_scrub_policy sp = { .private_allow = true };
 	struct dg_scrub_report report;
 	uint8_t q[DG_NAME_MAXLEN];
-	struct dg_response resp;
+	struct dg_response resp = { 0 };
 	struct dg_answer *a = NULL;
 	uint8_t *pkt = NULL;
 	size_t len = 0;
@@ -109,15 +110,13 @@ static void answer(const struct dg_localdata *ld, const char *name,
 	wire_name(name, q);
 	if (dg_localdata_response(ld, q, qtype, &pkt, &len) != 0)
 		return;
-	if (dg_wire_check_response(pkt, len, &resp) == 0) {
-		if (dg_wire_make_answer(&resp, q, qtype, &ttl, &sp, &report,
-					&a) == 0) {
-			*rcode = a->rcode;
-			*ancount = a->ancount;
-			dg_answer_unref(a);
-		}
-		dg_response_clear(&resp);
+	if (dg_response_parse(pkt, len, &resp) == 0 &&
+	    dg_response_answer(&resp, q, qtype, &ttl, &sp, &report, &a) == 0) {
+		*rcode = a->rcode;
+		*ancount = a->ancount;
+		dg_answer_unref(a);
 	}
+	dg_response_free(&resp);
 	free(pkt);
 }
 

@@ -14,6 +14,7 @@
 #include <ldns/ldns.h>
 
 #include "name.h"
+#include "response.h"
 #include "scrub.h"
 #include "tap.h"
 #include "wire.h"
@@ -344,13 +345,12 @@ static int answer_from(const uint8_t *pkt, size_t len, const uint8_t *qname,
 		       const struct dg_scrub_policy *sp,
 		       struct dg_scrub_report *rep, struct dg_answer **out)
 {
-	struct dg_response resp;
-	int rc = dg_wire_check_response(pkt, len, &resp);
+	struct dg_response resp = { 0 };
+	int rc = dg_response_parse(pkt, len, &resp);
 
-	if (rc == 0) {
-		rc = dg_wire_make_answer(&resp, qname, qtype, ttl, sp, rep, out);
-		dg_response_clear(&resp);
-	}
+	if (rc == 0)
+		rc = dg_response_answer(&resp, qname, qtype, ttl, sp, rep, out);
+	dg_response_free(&resp);
 	return rc;
 }
 
@@ -466,25 +466,23 @@ static void test_response_shared(void)
 	struct dg_scrub_policy strict = { .private_allow = false };
 	struct dg_scrub_policy lab = { .private_allow = true };
 	struct dg_scrub_report rep;
-	struct dg_response resp;
+	struct dg_response resp = { 0 };
 	struct dg_answer *a = NULL, *b = NULL, *c = NULL, *h = NULL, *h2 = NULL;
 	size_t rlen;
 	uint8_t *pkt = upstream_response(an, NULL, LDNS_RCODE_NOERROR, &rlen);
 
-	is_int(dg_wire_check_response(pkt, rlen, &resp), 0, "a response is checked once");
+	is_int(dg_response_parse(pkt, rlen, &resp), 0, "a response is parsed once");
 	free(pkt);
-	if (resp.parsed == NULL)
-		return;
-	is_int(dg_wire_make_answer(&resp, www, LDNS_RR_TYPE_A, &clamp_low, &strict, &rep, &a), 0,
+	is_int(dg_response_answer(&resp, www, LDNS_RR_TYPE_A, &clamp_low, &strict, &rep, &a), 0,
 	       "the first waiter's answer: private scrubbed, TTL clamped to 60");
-	is_int(dg_wire_make_answer(&resp, www, LDNS_RR_TYPE_A, &plain, &lab, &rep, &b), 0,
+	is_int(dg_response_answer(&resp, www, LDNS_RR_TYPE_A, &plain, &lab, &rep, &b), 0,
 	       "a second waiter, private=allow, from the same response");
-	is_int(dg_wire_make_answer(&resp, www, LDNS_RR_TYPE_A, &plain, &strict, &rep, &c), 0,
+	is_int(dg_response_answer(&resp, www, LDNS_RR_TYPE_A, &plain, &strict, &rep, &c), 0,
 	       "a third waiter, as the first but with no clamp");
-	is_int(dg_wire_make_answer(&resp, www, LDNS_RR_TYPE_HTTPS, &plain, &strict, &rep, &h), 0,
+	is_int(dg_response_answer(&resp, www, LDNS_RR_TYPE_HTTPS, &plain, &strict, &rep, &h), 0,
 	       "an HTTPS waiter: its private hint goes");
 	is_int(rep.hints_removed, 1, "one hint removed");
-	is_int(dg_wire_make_answer(&resp, www, LDNS_RR_TYPE_HTTPS, &plain, &lab, &rep, &h2), 0,
+	is_int(dg_response_answer(&resp, www, LDNS_RR_TYPE_HTTPS, &plain, &lab, &rep, &h2), 0,
 	       "an HTTPS waiter with private=allow");
 	if (a != NULL && b != NULL && c != NULL && h != NULL && h2 != NULL) {
 		is_int(a->ancount, 1, "the first answer holds the public address only");
@@ -500,7 +498,7 @@ static void test_response_shared(void)
 	dg_answer_unref(c);
 	dg_answer_unref(h);
 	dg_answer_unref(h2);
-	dg_response_clear(&resp);
+	dg_response_free(&resp);
 }
 
 int main(void)
