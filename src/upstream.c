@@ -2,11 +2,24 @@
 /*
  * upstream: fetches and attempts on libuv. See upstream.h.
  *
- * Ownership: the upstream owns its fetches (on the in-flight table); a
- * fetch owns its current attempt until it detaches it; a detached attempt
- * owns itself and frees itself after both its handles' close callbacks
- * (hiredis' libuv adapter, knot-resolver's session close). A callback that
- * finds its attempt detached does nothing more.
+ * Ownership: the upstream owns its fetches (on the in-flight table) and
+ * every attempt, each of which is in one of four places:
+ *   ready    on a pool (one per address family): a fresh UDP socket,
+ *            reading, bound to nothing yet;
+ *   busy     a fetch's current attempt;
+ *   closing  detached, its socket closing; the close callback moves it
+ *            to spent;
+ *   spent    no socket, its timer kept: memory for the next socket.
+ * A callback that finds its attempt detached does nothing more.
+ *
+ * The pools are refilled in the loop's check phase, after the callbacks
+ * of a wakeup ran, so a miss takes a socket that is already made and
+ * registered with the poller (socket(2) and epoll_ctl(2) off its path).
+ * Each socket still serves one attempt: connect(2) binds it to a port
+ * the kernel picks at random, and it is closed when the attempt ends, so
+ * every attempt has a source port and an ID of its own (RFC 5452 9.2).
+ * The upstream is freed once its last attempt is (hiredis' libuv
+ * adapter, knot-resolver's session close).
  */
 #include "upstream.h"
 
@@ -19,20 +32,29 @@
 
 #define QUERY_MAX (DG_WIRE_HEADER + DG_NAME_MAXLEN + 4 + 11)
 #define ID_POOL 256
+/*
+ * Ready sockets kept per family: one wakeup's worth of new misses (the
+ * listener reads up to 64 datagrams a wakeup) rarely empties it. Spent
+ * attempts beyond SPARE_MAX are freed: a burst does not keep its memory.
+ */
+#define POOL_READY 32
+#define SPARE_MAX 256
 
 struct fetch;
 
 struct attempt {
+	struct dg_upstream *up;
 	struct fetch *fetch; /* NULL once detached */
+	struct attempt *next; /* on a pool or the spent list */
 	bool tcp;
 	bool tls; /* on the server's dg_dot: h is unused, dq linked */
+	bool open; /* h holds a handle */
 	union {
 		uv_handle_t handle;
 		uv_udp_t udp;
 		uv_tcp_t tcp;
 	} h;
 	uv_timer_t timer;
-	int open_handles;
 	uv_connect_t connect;
 	uv_write_t write;
 	uv_udp_send_t send;
@@ -73,6 +95,12 @@ struct dg_upstream {
 	uint64_t last_answer_ms; /* see dg_upstream_last_answer() */
 	uint8_t ids[ID_POOL];
 	size_t ids_left;
+	/* Ready UDP sockets for IPv4 and IPv6 servers, spent attempts. */
+	struct attempt *ready[2], *spent;
+	size_t n_ready[2], n_spent;
+	bool wants[2]; /* a plain server of that family is configured */
+	uv_check_t refill;
+	size_t alive; /* attempts, and the refill handle until closed */
 	uint8_t udp_buf[DG_WIRE_MAX];
 	/* Every answer is parsed here, handed to the waiters, and done
 	 * with before the next: its buffers serve every fetch. */
@@ -122,6 +150,162 @@ static int dots_new(struct dg_upstream *up,
 	return 0;
 }
 
+static struct fetch **table_slot(struct dg_upstream *up, const uint8_t *qname,
+				 uint16_t qtype, uint16_t qclass, uint32_t h)
+{
+	struct fetch **slot = &up->table[h & up->mask];
+
+	for (; *slot != NULL; slot = &(*slot)->chain) {
+		struct fetch *f = *slot;
+
+		if (f->hash == h && f->qtype == qtype && f->qclass == qclass &&
+		    dg_name_equal(f->qname, qname))
+			break;
+	}
+	return slot;
+}
+
+/* One of the things the upstream waits for before it is freed is gone. */
+static void upstream_release(struct dg_upstream *up);
+
+static void on_timer_closed(uv_handle_t *handle)
+{
+	struct attempt *a = handle->data;
+	struct dg_upstream *up = a->up;
+
+	free(a->reply);
+	free(a);
+	upstream_release(up);
+}
+
+/* The attempt has no handle open: keep it for the next socket, unless
+ * enough are kept or the upstream is closing. */
+static void attempt_spent(struct attempt *a)
+{
+	struct dg_upstream *up = a->up;
+
+	if (up->closing || up->n_spent >= SPARE_MAX) {
+		uv_close((uv_handle_t *)&a->timer, on_timer_closed);
+		return;
+	}
+	a->next = up->spent;
+	up->spent = a;
+	up->n_spent++;
+}
+
+static void on_handle_closed(uv_handle_t *handle)
+{
+	struct attempt *a = handle->data;
+
+	a->open = false;
+	attempt_spent(a);
+}
+
+/* An attempt without a handle: a spent one, or a new one. NULL: OOM. */
+static struct attempt *attempt_get(struct dg_upstream *up)
+{
+	struct attempt *a = up->spent;
+
+	if (a != NULL) {
+		up->spent = a->next;
+		up->n_spent--;
+		a->next = NULL;
+		return a;
+	}
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return NULL;
+	a->up = up;
+	uv_timer_init(up->loop, &a->timer);
+	a->timer.data = a;
+	up->alive++;
+	return a;
+}
+
+static void on_udp_alloc(uv_handle_t *handle, size_t suggested,
+			 uv_buf_t *buf);
+static void on_udp_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
+			const struct sockaddr *from, unsigned flags);
+
+/* A fresh UDP socket of `family` on a, already reading: nothing arrives
+ * before connect(2) gives it a port. On error a is no longer the
+ * caller's. @return 0 or a libuv error. */
+static int attempt_open_udp(struct attempt *a, int family)
+{
+	int rc = uv_udp_init_ex(a->up->loop, &a->h.udp, (unsigned)family);
+
+	if (rc != 0) {
+		attempt_spent(a);
+		return rc;
+	}
+	a->h.handle.data = a;
+	a->open = true;
+	rc = uv_udp_recv_start(&a->h.udp, on_udp_alloc, on_udp_recv);
+	if (rc != 0)
+		uv_close(&a->h.handle, on_handle_closed);
+	return rc;
+}
+
+static size_t family_index(int family)
+{
+	return family == AF_INET6;
+}
+
+/* Top the pools up: run in the check phase, after a wakeup's callbacks. */
+static void on_refill(uv_check_t *check)
+{
+	struct dg_upstream *up = check->data;
+
+	for (size_t i = 0; i < 2; i++) {
+		while (up->wants[i] && up->n_ready[i] < POOL_READY) {
+			struct attempt *a = attempt_get(up);
+
+			/* Out of memory or descriptors: the next wakeup
+			 * tries again, and a miss makes its own socket. */
+			if (a == NULL ||
+			    attempt_open_udp(a, i ? AF_INET6 : AF_INET) != 0)
+				return;
+			a->next = up->ready[i];
+			up->ready[i] = a;
+			up->n_ready[i]++;
+		}
+	}
+}
+
+/* A ready UDP socket for a server of `family`, or one made now when the
+ * pool ran dry. NULL: none could be made. */
+static struct attempt *pool_take(struct dg_upstream *up, int family)
+{
+	size_t i = family_index(family);
+	struct attempt *a = up->ready[i];
+
+	if (a != NULL) {
+		up->ready[i] = a->next;
+		up->n_ready[i]--;
+		a->next = NULL;
+		return a;
+	}
+	a = attempt_get(up);
+	if (a == NULL || attempt_open_udp(a, family) != 0)
+		return NULL;
+	return a;
+}
+
+/* Detach the attempt from its fetch and close its socket: the socket
+ * served this attempt alone. */
+static void attempt_end(struct attempt *a)
+{
+	a->fetch->att = NULL;
+	a->fetch = NULL;
+	uv_timer_stop(&a->timer);
+	if (a->tls) {
+		dg_dot_cancel(&a->dq);
+		attempt_spent(a);
+	} else {
+		uv_close(&a->h.handle, on_handle_closed);
+	}
+}
+
 struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 				    const struct dg_upstream_config *cfg)
 {
@@ -152,49 +336,21 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 	up->cfg.tls_ca_file = NULL;
 	up->mask = n - 1;
 	dg_hash_key_random(&up->key);
-	if (dots_new(up, cfg) != 0) {
+	for (size_t i = 0; i < cfg->n_servers; i++)
+		if (cfg->tls_names == NULL || cfg->tls_names[i] == NULL)
+			up->wants[family_index(cfg->servers[i].u.sa.sa_family)] =
+				true;
+	uv_check_init(loop, &up->refill);
+	up->refill.data = up;
+	up->alive = 1;
+	/* The refill never keeps the loop running on its own. */
+	uv_unref((uv_handle_t *)&up->refill);
+	if (uv_check_start(&up->refill, on_refill) != 0 ||
+	    dots_new(up, cfg) != 0) {
 		dg_upstream_close(up);
 		return NULL;
 	}
 	return up;
-}
-
-static struct fetch **table_slot(struct dg_upstream *up, const uint8_t *qname,
-				 uint16_t qtype, uint16_t qclass, uint32_t h)
-{
-	struct fetch **slot = &up->table[h & up->mask];
-
-	for (; *slot != NULL; slot = &(*slot)->chain) {
-		struct fetch *f = *slot;
-
-		if (f->hash == h && f->qtype == qtype && f->qclass == qclass &&
-		    dg_name_equal(f->qname, qname))
-			break;
-	}
-	return slot;
-}
-
-static void on_attempt_closed(uv_handle_t *handle)
-{
-	struct attempt *a = handle->data;
-
-	if (--a->open_handles == 0) {
-		free(a->reply);
-		free(a);
-	}
-}
-
-/* Detach the attempt from its fetch and close it; it frees itself. */
-static void attempt_end(struct attempt *a)
-{
-	a->fetch->att = NULL;
-	a->fetch = NULL;
-	uv_timer_stop(&a->timer);
-	uv_close((uv_handle_t *)&a->timer, on_attempt_closed);
-	if (a->tls)
-		dg_dot_cancel(&a->dq);
-	else
-		uv_close(&a->h.handle, on_attempt_closed);
 }
 
 /* Hand the result to every waiter, then forget the fetch. resp (NULL on
@@ -305,7 +461,8 @@ static void on_timeout(uv_timer_t *timer)
 	}
 }
 
-static void on_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+static void on_udp_alloc(uv_handle_t *handle, size_t suggested,
+			 uv_buf_t *buf)
 {
 	struct attempt *a = handle->data;
 	struct dg_upstream *up = a->fetch ? a->fetch->up : NULL;
@@ -448,14 +605,6 @@ static int dot_send(struct attempt *a, struct dg_dot *dot)
 	return dg_dot_send(dot, &a->dq);
 }
 
-/* The wildcard address of the server's family, port 0: the kernel picks. */
-static void any_address(const struct dg_addr *server, struct dg_addr *any)
-{
-	memset(any, 0, sizeof(*any));
-	any->u.sa.sa_family = server->u.sa.sa_family;
-	any->len = server->len;
-}
-
 static int udp_send(struct attempt *a)
 {
 	uv_buf_t buf = uv_buf_init((char *)a->query + 2, (unsigned)a->query_len);
@@ -468,43 +617,37 @@ static int udp_send(struct attempt *a)
 	return rc;
 }
 
-/* Open the sockets of a new attempt at f->server; 0 or a libuv error. */
+/* A new attempt at f->server: a pooled UDP socket, a TCP connection or
+ * a query on the server's TLS connection. 0 or a libuv error. */
 static int attempt_start(struct fetch *f, bool tcp)
 {
 	struct dg_upstream *up = f->up;
 	const struct dg_addr *server = &up->servers[f->server];
 	struct dg_dot *dot = up->dots[f->server];
-	struct attempt *a = calloc(1, sizeof(*a));
-	struct dg_addr any;
-	int rc;
+	int family = server->u.sa.sa_family;
+	struct attempt *a;
+	int rc = 0;
 
+	a = dot == NULL && !tcp ? pool_take(up, family) : attempt_get(up);
 	if (a == NULL)
 		return UV_ENOMEM;
 	a->tcp = tcp;
+	a->tls = dot != NULL;
+	a->reply_len = 0;
 	f->id = next_id(up);
 	a->query_len = dg_wire_build_upstream_query(f->qname, f->qtype,
 						    f->qclass, f->id,
 						    a->query + 2, QUERY_MAX);
 	a->query[0] = (uint8_t)(a->query_len >> 8);
 	a->query[1] = (uint8_t)a->query_len;
-
-	uv_timer_init(up->loop, &a->timer);
-	a->timer.data = a;
-	a->open_handles = 1;
-	a->tls = dot != NULL;
-	if (a->tls)
-		rc = 0;
-	else if (tcp)
-		rc = uv_tcp_init_ex(up->loop, &a->h.tcp, server->u.sa.sa_family);
-	else
-		rc = uv_udp_init_ex(up->loop, &a->h.udp, server->u.sa.sa_family);
-	if (rc != 0) {
-		uv_close((uv_handle_t *)&a->timer, on_attempt_closed);
-		return rc;
-	}
-	if (!a->tls) {
+	if (tcp && !a->tls) {
+		rc = uv_tcp_init_ex(up->loop, &a->h.tcp, (unsigned)family);
+		if (rc != 0) {
+			attempt_spent(a);
+			return rc;
+		}
 		a->h.handle.data = a;
-		a->open_handles = 2;
+		a->open = true;
 	}
 	a->fetch = f;
 	f->att = a;
@@ -514,13 +657,9 @@ static int attempt_start(struct fetch *f, bool tcp)
 		rc = uv_tcp_connect(&a->connect, &a->h.tcp, &server->u.sa,
 				    on_tcp_connected);
 	} else {
-		any_address(server, &any);
-		rc = uv_udp_bind(&a->h.udp, &any.u.sa, 0);
-		if (rc == 0)
-			rc = uv_udp_connect(&a->h.udp, &server->u.sa);
-		if (rc == 0)
-			rc = uv_udp_recv_start(&a->h.udp, on_udp_alloc,
-					       on_udp_recv);
+		/* connect(2) picks the random port, and from then on the
+		 * kernel drops datagrams from anyone but the server. */
+		rc = uv_udp_connect(&a->h.udp, &server->u.sa);
 		if (rc == 0)
 			rc = udp_send(a);
 	}
@@ -604,19 +743,48 @@ uint64_t dg_upstream_last_answer(const struct dg_upstream *up)
 	return up->last_answer_ms;
 }
 
+static void upstream_release(struct dg_upstream *up)
+{
+	if (--up->alive > 0 || !up->closing)
+		return;
+	dg_response_free(&up->resp);
+	free(up->table);
+	free(up->servers);
+	free(up->counters);
+	free(up);
+}
+
+static void on_refill_closed(uv_handle_t *handle)
+{
+	upstream_release(handle->data);
+}
+
 void dg_upstream_close(struct dg_upstream *up)
 {
 	up->closing = true;
 	for (size_t i = 0; i <= up->mask; i++)
 		while (up->table[i] != NULL)
 			fetch_finish(up->table[i], UV_ECANCELED, NULL);
+	for (size_t i = 0; i < 2; i++) {
+		while (up->ready[i] != NULL) {
+			struct attempt *a = up->ready[i];
+
+			up->ready[i] = a->next;
+			uv_close(&a->h.handle, on_handle_closed);
+		}
+		up->n_ready[i] = 0;
+	}
+	while (up->spent != NULL) {
+		struct attempt *a = up->spent;
+
+		up->spent = a->next;
+		uv_close((uv_handle_t *)&a->timer, on_timer_closed);
+	}
+	up->n_spent = 0;
 	for (size_t i = 0; up->dots != NULL && i < up->cfg.n_servers; i++)
 		dg_dot_close(up->dots[i]);
 	dg_dot_creds_free(up->creds);
 	free(up->dots);
-	dg_response_free(&up->resp);
-	free(up->table);
-	free(up->servers);
-	free(up->counters);
-	free(up);
+	up->dots = NULL;
+	uv_close((uv_handle_t *)&up->refill, on_refill_closed);
 }

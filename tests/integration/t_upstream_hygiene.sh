@@ -41,5 +41,22 @@ wait "${qp[@]}"
 is "$(echo "$socks" | grep -c .)" 5 "5 questions in flight use 5 sockets connected to the upstream"
 is "$(echo "$socks" | awk '{ print $3 }' | sed 's/.*://' | sort -u | wc -l)" 5 "on 5 different source ports"
 
+# The socket pool: sockets made ahead of time have no port until an
+# attempt connects one, so nothing can reach them; a socket serves one
+# attempt, so two questions asked one after the other leave from two
+# ports, never the pool's same socket again.
+stray=$(ss -Huanp | grep "pid=$DG_PID," | grep -v ":$DG_PORT " | grep -v "ESTAB")
+is "$stray" "" "no socket of dnsgate's is bound to a port but its listener and the attempts in flight"
+ports=()
+one_sock() { [ "$(up_socks | grep -c .)" -ge 1 ]; }
+for i in 1 2 3; do
+	q "t$i.slow.example.com" A >/dev/null &
+	qpid=$!
+	wait_until 2 one_sock
+	ports+=("$(up_socks | awk '{ print $3 }' | sed 's/.*://' | head -1)")
+	wait "$qpid"
+done
+is "$(printf '%s\n' "${ports[@]}" | sort -u | grep -c .)" 3 "three questions in a row: three source ports (${ports[*]})"
+
 check_alive_and_stop
 done_testing
