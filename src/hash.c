@@ -5,6 +5,7 @@
  */
 #include "hash.h"
 
+#include <endian.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -54,6 +55,15 @@ static inline uint64_t load_le(const uint8_t *p, size_t n)
 	return m;
 }
 
+/* A whole word: one load where the host is little-endian. */
+static inline uint64_t load_word(const uint8_t *p)
+{
+	uint64_t m;
+
+	memcpy(&m, p, sizeof(m));
+	return le64toh(m);
+}
+
 uint64_t dg_siphash(const struct dg_hash_key *key, const void *data,
 		    size_t len)
 {
@@ -67,7 +77,7 @@ uint64_t dg_siphash(const struct dg_hash_key *key, const void *data,
 	size_t whole = len & ~(size_t)7;
 
 	for (size_t i = 0; i < whole; i += 8)
-		sip_compress(&s, load_le(p + i, 8));
+		sip_compress(&s, load_word(p + i));
 	/* The last word: the bytes left over, and the length's low byte on
 	 * top, so messages that differ only by trailing zeros differ. */
 	sip_compress(&s, load_le(p + whole, len - whole) | (uint64_t)len << 56);
