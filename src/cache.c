@@ -99,12 +99,17 @@ static void remove_entry(struct dg_cache *c, struct entry *e)
 	entry_free(e);
 }
 
+uint32_t dg_cache_hash(const struct dg_cache *c, const uint8_t *qname,
+		       uint16_t qtype, uint16_t qclass)
+{
+	return dg_name_key_hash(&c->key, qname, qtype, qclass);
+}
+
 const struct dg_answer *dg_cache_lookup(struct dg_cache *c,
 					const uint8_t *qname, uint16_t qtype,
-					uint16_t qclass, uint64_t now_ms,
-					uint32_t *elapsed)
+					uint16_t qclass, uint32_t h,
+					uint64_t now_ms, uint32_t *elapsed)
 {
-	uint32_t h = dg_name_key_hash(&c->key, qname, qtype, qclass);
 	struct entry *e = *find(c, qname, qtype, qclass, h);
 
 	if (e == NULL)
@@ -119,9 +124,9 @@ const struct dg_answer *dg_cache_lookup(struct dg_cache *c,
 }
 
 int dg_cache_store(struct dg_cache *c, const uint8_t *qname, uint16_t qtype,
-		   uint16_t qclass, struct dg_answer *a, uint64_t now_ms)
+		   uint16_t qclass, uint32_t h, struct dg_answer *a,
+		   uint64_t now_ms)
 {
-	uint32_t h = dg_name_key_hash(&c->key, qname, qtype, qclass);
 	size_t len = dg_name_length(qname);
 	struct entry **slot, *e;
 

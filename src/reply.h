@@ -49,6 +49,9 @@ struct dg_request {
 	 * DG_REASON_NONE: the verdict is the policy's own. */
 	enum dg_reason would_deny;
 	bool local; /* answered from [local] records, no upstream asked */
+	/* The question's dg_name_key_hash under the server's key, which its
+	 * caches and the fetch table share: hashed once, once allowed. */
+	uint32_t hash;
 };
 
 /* What replying needs of a worker, one per server. */

@@ -55,7 +55,11 @@ struct dg_server {
 	struct dg_listener *listener;
 	struct dg_upstream *upstream;
 	size_t waiting; /* queries in forward(), at most max_waiting */
-	struct dg_hash_key hash_key; /* the caches' and the budget's */
+	/* Queries done with, kept for the next misses (SPARE_QUERIES at
+	 * most): a steady stream of misses allocates none. */
+	struct query *spare;
+	size_t n_spare;
+	struct dg_hash_key hash_key; /* the caches', the fetch table's, the budget's */
 	unsigned n_workers;          /* running, whatever a reload says */
 	struct dg_nftset *nftset; /* NULL: no nft_set anywhere */
 	uv_timer_t *qlog_tick;    /* summaries of held-back denial lines */
@@ -82,12 +86,15 @@ struct dg_server {
 /* A client query waiting on an upstream. It keeps the message only up to
  * the end of the question, all an answer echoes (the rest is in info), so
  * max_waiting bounds its memory whatever the client sent. */
+#define QUERY_MSG_MAX (DG_WIRE_HEADER + DG_NAME_MAXLEN + 4)
+#define SPARE_QUERIES 256
 struct query {
 	struct dg_server *srv;
 	struct dg_fetch_waiter waiter;
 	struct dg_client client; /* held: req.client */
 	struct dg_request req;   /* req.snap: one reference */
-	uint8_t msg[];           /* req.msg */
+	struct query *next;      /* on srv->spare */
+	uint8_t msg[QUERY_MSG_MAX]; /* req.msg */
 };
 
 /* The request's cached answer, if its snapshot still has caches. */
@@ -100,16 +107,37 @@ static inline const struct dg_answer *cache_lookup(const struct dg_server *srv,
 	if (c == NULL)
 		return NULL;
 	return dg_cache_lookup(c, req->info.qname, req->info.qtype,
-			       req->info.qclass, uv_now(srv->loop), elapsed);
+			       req->info.qclass, req->hash, uv_now(srv->loop),
+			       elapsed);
 }
 
 static void query_finish(struct query *qr)
 {
-	qr->srv->waiting--;
+	struct dg_server *srv = qr->srv;
+
+	srv->waiting--;
 	dg_client_release(&qr->client);
 	dg_snapshot_unref(qr->req.snap);
 	dg_overlay_unref(qr->req.overlay);
-	free(qr);
+	if (srv->n_spare >= SPARE_QUERIES) {
+		free(qr);
+		return;
+	}
+	qr->next = srv->spare;
+	srv->spare = qr;
+	srv->n_spare++;
+}
+
+/* A query to fill: a spare one, or a new one. NULL: OOM. */
+static struct query *query_get(struct dg_server *srv)
+{
+	struct query *qr = srv->spare;
+
+	if (qr == NULL)
+		return malloc(sizeof(*qr));
+	srv->spare = qr->next;
+	srv->n_spare--;
+	return qr;
 }
 
 static void on_fetch_done(struct dg_fetch_waiter *w, int status,
@@ -126,13 +154,15 @@ static void forward(struct dg_server *srv, const struct dg_request *req)
 	/* Past max_waiting (a flood of one name joins a single fetch, so
 	 * max_inflight alone would not bound it): SERVFAIL now. */
 	if (srv->waiting < req->snap->cfg->max_waiting)
-		qr = malloc(sizeof(*qr) + keep);
+		qr = query_get(srv);
 	if (qr == NULL) {
 		dg_reply_servfail(&srv->reply, req, NULL);
 		return;
 	}
 	srv->waiting++;
 	qr->srv = srv;
+	/* parse() checked the name: the question fits. */
+	dg_assert(keep <= sizeof(qr->msg));
 	memcpy(qr->msg, req->msg, keep);
 	dg_client_hold(&qr->client, req->client);
 	qr->req = *req;
@@ -149,7 +179,7 @@ static void forward(struct dg_server *srv, const struct dg_request *req)
 	set = dg_forward_set(srv->start->forwards, srv->start->n_forwards,
 			     req->info.qname);
 	if (dg_fetch_start(srv->upstream, set, qr->req.info.qname,
-			   req->info.qtype, req->info.qclass,
+			   req->info.qtype, req->info.qclass, req->hash,
 			   &qr->waiter) != 0) {
 		/* Past max_inflight: SERVFAIL now rather than queue. */
 		dg_reply_servfail(&srv->reply, &qr->req, NULL);
@@ -345,6 +375,8 @@ static void on_message(void *arg, const uint8_t *msg, size_t len,
 	}
 	if (answer_local(srv, &req))
 		return;
+	req.hash = dg_name_key_hash(&srv->hash_key, req.info.qname,
+				    req.info.qtype, req.info.qclass);
 	cached = cache_lookup(srv, &req, &elapsed);
 	if (cached != NULL) {
 		dg_reply_answer(&srv->reply, &req, cached, elapsed, NULL);
@@ -471,7 +503,8 @@ static void answer_response(struct dg_server *srv, struct dg_request *req,
 	/* Out of memory here only means this answer is not cached. */
 	if (cache != NULL && cacheable)
 		(void)dg_cache_store(cache, req->info.qname, req->info.qtype,
-				     req->info.qclass, a, uv_now(srv->loop));
+				     req->info.qclass, req->hash, a,
+				     uv_now(srv->loop));
 	dg_reply_answer(&srv->reply, req, a, 0, w);
 	dg_answer_unref(a);
 }
@@ -639,6 +672,8 @@ static void maybe_probe(struct dg_server *srv)
 		return;
 	srv->probe.cb = on_probe_done;
 	if (dg_fetch_start(srv->upstream, 0, root, DG_RR_TYPE_NS, 1 /* IN */,
+			   dg_name_key_hash(&srv->hash_key, root,
+					    DG_RR_TYPE_NS, 1),
 			   &srv->probe) != 0)
 		return;
 	srv->probing = true;
@@ -930,5 +965,11 @@ void dg_server_stop(struct dg_server *srv)
 	dg_snapshot_unref(srv->snap);
 	dg_overlay_unref(srv->overlay);
 	dg_config_free(srv->start);
+	while (srv->spare != NULL) {
+		struct query *qr = srv->spare;
+
+		srv->spare = qr->next;
+		free(qr);
+	}
 	free(srv);
 }

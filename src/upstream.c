@@ -10,7 +10,8 @@
  *   closing  detached, its socket closing; the close callback moves it
  *            to spent;
  *   spent    no socket, its timer kept: memory for the next socket.
- * A callback that finds its attempt detached does nothing more.
+ * Fetches done with are kept too (SPARE_MAX at most), so a steady stream
+ * of misses allocates nothing here. A callback that finds its attempt detached does nothing more.
  *
  * The pools are refilled in the loop's check phase, after the callbacks
  * of a wakeup ran, so a miss takes a socket that is already made and
@@ -90,14 +91,16 @@ struct dg_upstream {
 	gnutls_certificate_credentials_t creds; /* NULL: no tls:// server */
 	struct fetch **table;
 	size_t mask;
-	struct dg_hash_key key; /* the table's: clients choose its names */
 	size_t inflight;
 	uint64_t last_answer_ms; /* see dg_upstream_last_answer() */
 	uint8_t ids[ID_POOL];
 	size_t ids_left;
-	/* Ready UDP sockets for IPv4 and IPv6 servers, spent attempts. */
+	/* Ready UDP sockets for IPv4 and IPv6 servers, spent attempts, and
+	 * fetches done with (linked by chain), kept for the next ones. */
 	struct attempt *ready[2], *spent;
 	size_t n_ready[2], n_spent;
+	struct fetch *spare_fetches;
+	size_t n_spare_fetches;
 	bool wants[2]; /* a plain server of that family is configured */
 	uv_check_t refill;
 	size_t alive; /* attempts, and the refill handle until closed */
@@ -335,7 +338,6 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 	up->cfg.tls_names = NULL;
 	up->cfg.tls_ca_file = NULL;
 	up->mask = n - 1;
-	dg_hash_key_random(&up->key);
 	for (size_t i = 0; i < cfg->n_servers; i++)
 		if (cfg->tls_names == NULL || cfg->tls_names[i] == NULL)
 			up->wants[family_index(cfg->servers[i].u.sa.sa_family)] =
@@ -351,6 +353,30 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 		return NULL;
 	}
 	return up;
+}
+
+/* A zeroed fetch: a spare one, or a new one. NULL: OOM. */
+static struct fetch *fetch_get(struct dg_upstream *up)
+{
+	struct fetch *f = up->spare_fetches;
+
+	if (f == NULL)
+		return calloc(1, sizeof(*f));
+	up->spare_fetches = f->chain;
+	up->n_spare_fetches--;
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+static void fetch_put(struct dg_upstream *up, struct fetch *f)
+{
+	if (up->closing || up->n_spare_fetches >= SPARE_MAX) {
+		free(f);
+		return;
+	}
+	f->chain = up->spare_fetches;
+	up->spare_fetches = f;
+	up->n_spare_fetches++;
 }
 
 /* Hand the result to every waiter, then forget the fetch. resp (NULL on
@@ -380,7 +406,7 @@ static void fetch_finish(struct fetch *f, int status,
 		w->cb(w, status, resp);
 		w = next;
 	}
-	free(f);
+	fetch_put(up, f);
 }
 
 static int attempt_start(struct fetch *f, bool tcp);
@@ -685,9 +711,9 @@ static int fetch_begin(struct fetch *f)
 }
 
 int dg_fetch_start(struct dg_upstream *up, size_t set, const uint8_t *qname,
-		   uint16_t qtype, uint16_t qclass, struct dg_fetch_waiter *w)
+		   uint16_t qtype, uint16_t qclass, uint32_t h,
+		   struct dg_fetch_waiter *w)
 {
-	uint32_t h = dg_name_key_hash(&up->key, qname, qtype, qclass);
 	struct fetch **slot = table_slot(up, qname, qtype, qclass, h);
 	struct fetch *f = *slot;
 
@@ -703,7 +729,7 @@ int dg_fetch_start(struct dg_upstream *up, size_t set, const uint8_t *qname,
 	    set >= up->cfg.sets->n_sets ||
 	    up->cfg.sets->start[set] == up->cfg.sets->start[set + 1])
 		return DG_EBUSY;
-	f = calloc(1, sizeof(*f));
+	f = fetch_get(up);
 	if (f == NULL)
 		return DG_ENOMEM;
 	f->up = up;
@@ -715,7 +741,7 @@ int dg_fetch_start(struct dg_upstream *up, size_t set, const uint8_t *qname,
 	f->last_error = DG_ETIMEOUT;
 	f->start_ms = uv_now(up->loop);
 	if (fetch_begin(f) != 0) {
-		free(f);
+		fetch_put(up, f);
 		return DG_EBUSY;
 	}
 	f->chain = *slot;
@@ -781,6 +807,13 @@ void dg_upstream_close(struct dg_upstream *up)
 		uv_close((uv_handle_t *)&a->timer, on_timer_closed);
 	}
 	up->n_spent = 0;
+	while (up->spare_fetches != NULL) {
+		struct fetch *f = up->spare_fetches;
+
+		up->spare_fetches = f->chain;
+		free(f);
+	}
+	up->n_spare_fetches = 0;
 	for (size_t i = 0; up->dots != NULL && i < up->cfg.n_servers; i++)
 		dg_dot_close(up->dots[i]);
 	dg_dot_creds_free(up->creds);

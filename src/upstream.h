@@ -94,14 +94,17 @@ DG_NODISCARD struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
  * Wait for the answer to (qname, qtype, qclass) from server set `set`,
  * joining a fetch in flight for the same question or starting one. A
  * question has one set (the caller picks it from the name alone), so a
- * fetch joined is one of the same set. w->cb must be set; it is called
+ * fetch joined is one of the same set. h is the question's
+ * dg_name_key_hash under a key the caller keeps from clients (the one its
+ * cache uses: a question is hashed once). w->cb must be set; it is called
  * exactly once, never from within this call.
  * @return 0, DG_EBUSY (max_inflight reached, or the set is empty) or
  * DG_ENOMEM; on error the callback is not called.
  */
 DG_NODISCARD int dg_fetch_start(struct dg_upstream *up, size_t set,
 				const uint8_t *qname, uint16_t qtype,
-				uint16_t qclass, struct dg_fetch_waiter *w);
+				uint16_t qclass, uint32_t h,
+				struct dg_fetch_waiter *w);
 
 /* One dg_upstream_counters per configured server, in their order. */
 const struct dg_upstream_counters *dg_upstream_counters(

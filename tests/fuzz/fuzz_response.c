@@ -476,15 +476,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    qclass, id, query, sizeof(query));
 	cache = dg_cache_new(4, &key);
 	if (qlen > 0 && cache != NULL &&
-	    dg_cache_store(cache, data + DG_WIRE_HEADER, qtype, qclass, a,
-			   1000) == 0 &&
+	    dg_cache_store(cache, data + DG_WIRE_HEADER, qtype, qclass,
+			   dg_cache_hash(cache, data + DG_WIRE_HEADER, qtype,
+					 qclass),
+			   a, 1000) == 0 &&
 	    dg_wire_parse_query(query, qlen, &q) == DG_WIRE_OK) {
 		len = dg_wire_encode_answer(a, query, &q, 0, 60, DG_WIRE_MAX,
 					    out, sizeof(out));
 		if (ldns_agrees)
 			oracle_encoded(a, out, len, 0, data, size);
 		hit = dg_cache_lookup(cache, query + DG_WIRE_HEADER, qtype,
-				      qclass, 3500, &elapsed);
+				      qclass,
+				      dg_cache_hash(cache,
+						    query + DG_WIRE_HEADER,
+						    qtype, qclass),
+				      3500, &elapsed);
 		if (hit != NULL) {
 			len = dg_wire_encode_answer(hit, query, &q, elapsed, 60,
 						    512, out, sizeof(out));
