@@ -242,8 +242,7 @@ enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
 	uint64_t key = client_hash(b, client, policy, entry);
 	uint64_t tag = name_tag(b, &key, sizeof(key), name);
 	uint32_t where[2] = { policy, entry };
-	uint64_t known_tag = name_tag(b, where, sizeof(where), name);
-	uint64_t total_rate = 0;
+	uint64_t known_tag, total_rate = 0;
 	bool found, known;
 	struct seen *s = dg_ways_lookup(b->seen, sizeof(*s), SEEN_SETS, WAYS,
 					tag, &found);
@@ -252,10 +251,13 @@ enum dg_budget_verdict dg_budget_check(struct dg_budget *b,
 	struct bucket *mine;
 	enum dg_budget_verdict v;
 
+	/* A name this client asked lately, the common case: one name
+	 * hashed, not the two a new one costs. */
 	if (found) {
 		s->way.used_ms = now_ms;
 		return DG_BUDGET_SEEN;
 	}
+	known_tag = name_tag(b, where, sizeof(where), name);
 	k = dg_ways_lookup(b->known, sizeof(*k), KNOWN_SETS, WAYS, known_tag,
 			   &known);
 	t = known ? NULL : total_get(b, policy, entry, &total_rate);
