@@ -295,17 +295,22 @@ bool dg_addr6_is_private(const uint8_t a[16])
 	return false;
 }
 
+size_t dg_addr_client_bytes(const struct dg_addr *a, uint8_t *out)
+{
+	out[0] = (uint8_t)a->u.sa.sa_family;
+	if (a->u.sa.sa_family == AF_INET) {
+		memcpy(out + 1, &a->u.in4.sin_addr, 4);
+		return 5;
+	}
+	memcpy(out + 1, a->u.in6.sin6_addr.s6_addr, 8);
+	return 9;
+}
+
 uint64_t dg_addr_client_key(const struct dg_hash_key *key,
 			    const struct dg_addr *a)
 {
-	uint8_t in[1 + 8];
-	uint64_t h;
+	uint8_t in[DG_ADDR_CLIENT_BYTES];
+	uint64_t h = dg_siphash(key, in, dg_addr_client_bytes(a, in));
 
-	in[0] = (uint8_t)a->u.sa.sa_family;
-	if (a->u.sa.sa_family == AF_INET)
-		memcpy(in + 1, &a->u.in4.sin_addr, 4);
-	else
-		memcpy(in + 1, a->u.in6.sin6_addr.s6_addr, 8);
-	h = dg_siphash(key, in, a->u.sa.sa_family == AF_INET ? 5 : 9);
 	return h ? h : 1;
 }

@@ -38,9 +38,15 @@ DG_NODISCARD int dg_addr_parse(const char *s, uint16_t default_port,
 /*
  * The client as every per-client limit counts it (budgets, query rates,
  * log lines): an IPv4 address, or an IPv6 /64, never the port, so neither
- * fresh ports nor the addresses of one /64 make another client. Hashed
- * under key (hash.h: the client chooses its address); never 0.
+ * fresh ports nor the addresses of one /64 make another client. Written
+ * to out (DG_ADDR_CLIENT_BYTES at most), for a hash of the caller's that
+ * adds its own fields. @return the bytes written.
  */
+#define DG_ADDR_CLIENT_BYTES 9
+size_t dg_addr_client_bytes(const struct dg_addr *a, uint8_t *out);
+
+/* Those bytes hashed under key (hash.h: the client chooses its address);
+ * never 0. */
 uint64_t dg_addr_client_key(const struct dg_hash_key *key,
 			    const struct dg_addr *a);
 

@@ -132,7 +132,7 @@ size_t dg_budget_bytes(const struct dg_budget *b)
 
 /* Bytes to hash, appended one field at a time. */
 struct hash_input {
-	uint8_t bytes[8 + 4 + 4 + DG_NAME_MAXLEN];
+	uint8_t bytes[DG_ADDR_CLIENT_BYTES + 4 + 4 + DG_NAME_MAXLEN];
 	size_t len;
 };
 
@@ -150,15 +150,14 @@ static uint64_t tag_of(const struct dg_budget *b, const struct hash_input *in)
 	return h ? h : 1;
 }
 
-/* The client (dg_addr_client_key), the policy and the entry. */
+/* The client (dg_addr_client_bytes), the policy and the entry: one hash. */
 static uint64_t client_hash(const struct dg_budget *b,
 			    const struct dg_addr *client, uint32_t policy,
 			    uint32_t entry)
 {
 	struct hash_input in = { .len = 0 };
-	uint64_t who = dg_addr_client_key(&b->key, client);
 
-	put(&in, &who, sizeof(who));
+	in.len = dg_addr_client_bytes(client, in.bytes);
 	put(&in, &policy, sizeof(policy));
 	put(&in, &entry, sizeof(entry));
 	return tag_of(b, &in);
