@@ -24,6 +24,9 @@
 #include "wire.h"
 
 #define TCP_READ_CHUNK 4096
+/* Answers made while a read is delivered go out together, in one write
+ * of at most this much (more is written as it fills). */
+#define TCP_CORK_MAX 16384
 /* Connections the kernel queues for us, each handshake done, while we do
  * not accept (at max_tcp_clients). */
 #define TCP_BACKLOG 128
@@ -139,6 +142,10 @@ struct tcp_conn {
 	unsigned listener; /* the index of the socket that accepted it */
 	uint8_t *buf; /* bytes read and not yet framed */
 	size_t len, cap;
+	/* Length-prefixed answers made while delivering, written at its
+	 * end: one write(2) for a pipeline's worth, not one each. */
+	uint8_t *out;
+	size_t out_len, out_cap;
 };
 
 struct tcp_write {
@@ -173,6 +180,7 @@ static void conn_unref(struct tcp_conn *c)
 {
 	if (--c->refs == 0) {
 		free(c->buf);
+		free(c->out);
 		free(c);
 	}
 }
@@ -256,6 +264,21 @@ static void on_conn_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 
 static void conn_read_start(struct tcp_conn *c);
 static void conn_read_stop(struct tcp_conn *c);
+static void conn_write(struct tcp_conn *c, const uint8_t *data, size_t len);
+
+/* Write the answers held while delivering. A buffer grown past the cork
+ * for one large answer is not kept for the connection's life. */
+static void conn_flush(struct tcp_conn *c)
+{
+	if (c->out_len > 0 && !c->closing)
+		conn_write(c, c->out, c->out_len);
+	c->out_len = 0;
+	if (c->out_cap > TCP_CORK_MAX) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
+}
 
 /*
  * Hand every whole frame to the server, up to the pipeline cap; at the cap,
@@ -299,6 +322,7 @@ static void conn_deliver(struct tcp_conn *c)
 				  &client);
 		delivered = true;
 	}
+	conn_flush(c);
 	if (delivered)
 		conn_active(c);
 	if (pos > 0) {
@@ -909,25 +933,44 @@ void dg_listener_reply(const struct dg_client *c, const uint8_t *msg,
 			udp_send_now(u, &c->addr, msg, len);
 	} else {
 		struct tcp_conn *conn = c->conn;
-		struct tcp_write *w;
-		uv_buf_t buf;
+		uint8_t *at;
 
 		if (conn->closing || len > DG_WIRE_MAX)
 			return;
-		w = malloc(sizeof(*w) + 2 + len);
-		if (w == NULL)
+		if (conn->out_len + 2 + len > TCP_CORK_MAX)
+			conn_flush(conn);
+		if (dg_grow(&conn->out, &conn->out_cap,
+			    conn->out_len + 2 + len, 1) != 0)
 			return;
-		w->data[0] = (uint8_t)(len >> 8);
-		w->data[1] = (uint8_t)len;
-		memcpy(w->data + 2, msg, len);
-		buf = uv_buf_init((char *)w->data, (unsigned)(len + 2));
-		if (uv_write(&w->req, (uv_stream_t *)&conn->tcp, &buf, 1,
-			     on_tcp_written) != 0) {
-			free(w);
-			conn_close(conn);
-			return;
+		at = conn->out + conn->out_len;
+		at[0] = (uint8_t)(len >> 8);
+		at[1] = (uint8_t)len;
+		memcpy(at + 2, msg, len);
+		conn->out_len += 2 + len;
+		/* Inside a delivery the answer waits for the others; an
+		 * answer from the upstream goes at once. */
+		if (!conn->delivering) {
+			conn_flush(conn);
+			conn_active(conn);
 		}
-		conn_active(conn);
+	}
+}
+
+/* Bytes to the connection, copied: they wait in libuv's queue while the
+ * socket is full. */
+static void conn_write(struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+	struct tcp_write *w = malloc(sizeof(*w) + len);
+	uv_buf_t buf;
+
+	if (w == NULL)
+		return;
+	memcpy(w->data, data, len);
+	buf = uv_buf_init((char *)w->data, (unsigned)len);
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1,
+		     on_tcp_written) != 0) {
+		free(w);
+		conn_close(c);
 	}
 }
 

@@ -94,6 +94,18 @@ is "$(printf '%s\n' "$out" | grep -c '^[0-9]* 3 0 evil[0-9]\.example$')" 5 "the 
 missing=$(for i in $(seq 45); do printf '%s\n' "$out" | grep -q "^$i " || printf '%s ' "$i"; done)
 is "${missing% }" "" "no query left unanswered (IDs listed)"
 
+# Answers made while one read is delivered go out together, written
+# whenever 16 KiB of them wait: 400 denials (about 40 KiB of answers) in
+# one write are all answered, each once.
+args=()
+for i in $(seq 400); do
+	args+=("denied$i.evil.example/A")
+done
+out=$(python3 "$tmp/pipeline.py" "$DG_PORT" "${args[@]}" 2>&1)
+is "$(printf '%s\n' "$out" | grep -c '^[0-9]* 3 0 denied[0-9]*\.evil\.example$')" 400 "400 pipelined denials: 400 NXDOMAIN answers"
+missing=$(for i in $(seq 400); do printf '%s\n' "$out" | grep -q "^$i 3 0 denied$i\." || printf '%s ' "$i"; done)
+is "${missing% }" "" "each to its own query (IDs listed)"
+
 # kdig: several queries on one kept-open connection.
 out=$("$KDIG" @127.0.0.1 -p "$DG_PORT" +tcp +keepopen "$(dig_time 3)" +retry=0 \
 	www.example.com A www.example.com AAAA cname.example.com A evil.example A 2>&1)
