@@ -30,6 +30,7 @@
 #include "log.h"
 #include "name.h"
 #include "server.h"
+#include "upstream.h"
 #include "wire.h"
 
 /*
@@ -704,10 +705,12 @@ static void announce(const struct dg_config *cfg)
  */
 static void raise_fd_limit(const struct dg_config *cfg)
 {
-	/* Per worker: its fetches, TCP clients, listening and upstream
-	 * sockets, timers' and the loop's own; then the metrics, the log. */
+	/* Per worker: its fetches, TCP clients, the sockets its upstream
+	 * keeps ready (two families), listening and upstream sockets,
+	 * timers' and the loop's own; then the metrics, the log. */
 	rlim_t need = (rlim_t)cfg->workers *
-			      (cfg->max_inflight + cfg->max_tcp_clients + 32) +
+			      (cfg->max_inflight + cfg->max_tcp_clients +
+			       2 * DG_UPSTREAM_POOL + 32) +
 		      64;
 	struct rlimit lim;
 

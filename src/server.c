@@ -86,15 +86,19 @@ struct dg_server {
 /* A client query waiting on an upstream. It keeps the message only up to
  * the end of the question, all an answer echoes (the rest is in info), so
  * max_waiting bounds its memory whatever the client sent. */
-#define QUERY_MSG_MAX (DG_WIRE_HEADER + DG_NAME_MAXLEN + 4)
 #define SPARE_QUERIES 256
+/* Room every query gets for its message: a question of a name up to 80
+ * bytes, most of them, so a spare one serves most misses; a longer one
+ * gets what it needs. */
+#define QUERY_MSG_MIN (DG_WIRE_HEADER + 80 + 4)
 struct query {
 	struct dg_server *srv;
 	struct dg_fetch_waiter waiter;
 	struct dg_client client; /* held: req.client */
 	struct dg_request req;   /* req.snap: one reference */
 	struct query *next;      /* on srv->spare */
-	uint8_t msg[QUERY_MSG_MAX]; /* req.msg */
+	size_t cap;              /* of msg */
+	uint8_t msg[];           /* req.msg */
 };
 
 /* The request's cached answer, if its snapshot still has caches. */
@@ -128,15 +132,22 @@ static void query_finish(struct query *qr)
 	srv->n_spare++;
 }
 
-/* A query to fill: a spare one, or a new one. NULL: OOM. */
-static struct query *query_get(struct dg_server *srv)
+/* A query with room for `len` bytes of message: a spare one, or a new
+ * one. NULL: OOM. */
+static struct query *query_get(struct dg_server *srv, size_t len)
 {
 	struct query *qr = srv->spare;
 
-	if (qr == NULL)
-		return malloc(sizeof(*qr));
-	srv->spare = qr->next;
-	srv->n_spare--;
+	if (qr != NULL && qr->cap >= len) {
+		srv->spare = qr->next;
+		srv->n_spare--;
+		return qr;
+	}
+	if (len < QUERY_MSG_MIN)
+		len = QUERY_MSG_MIN;
+	qr = malloc(sizeof(*qr) + len);
+	if (qr != NULL)
+		qr->cap = len;
 	return qr;
 }
 
@@ -154,15 +165,13 @@ static void forward(struct dg_server *srv, const struct dg_request *req)
 	/* Past max_waiting (a flood of one name joins a single fetch, so
 	 * max_inflight alone would not bound it): SERVFAIL now. */
 	if (srv->waiting < req->snap->cfg->max_waiting)
-		qr = query_get(srv);
+		qr = query_get(srv, keep);
 	if (qr == NULL) {
 		dg_reply_servfail(&srv->reply, req, NULL);
 		return;
 	}
 	srv->waiting++;
 	qr->srv = srv;
-	/* parse() checked the name: the question fits. */
-	dg_assert(keep <= sizeof(qr->msg));
 	memcpy(qr->msg, req->msg, keep);
 	dg_client_hold(&qr->client, req->client);
 	qr->req = *req;

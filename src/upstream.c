@@ -33,12 +33,8 @@
 
 #define QUERY_MAX (DG_WIRE_HEADER + DG_NAME_MAXLEN + 4 + 11)
 #define ID_POOL 256
-/*
- * Ready sockets kept per family: one wakeup's worth of new misses (the
- * listener reads up to 64 datagrams a wakeup) rarely empties it. Spent
- * attempts beyond SPARE_MAX are freed: a burst does not keep its memory.
- */
-#define POOL_READY 32
+/* Spent attempts beyond SPARE_MAX are freed: a burst does not keep its
+ * memory. */
 #define SPARE_MAX 256
 
 struct fetch;
@@ -260,7 +256,7 @@ static void on_refill(uv_check_t *check)
 	struct dg_upstream *up = check->data;
 
 	for (size_t i = 0; i < 2; i++) {
-		while (up->wants[i] && up->n_ready[i] < POOL_READY) {
+		while (up->wants[i] && up->n_ready[i] < DG_UPSTREAM_POOL) {
 			struct attempt *a = attempt_get(up);
 
 			/* Out of memory or descriptors: the next wakeup
@@ -352,6 +348,9 @@ struct dg_upstream *dg_upstream_new(uv_loop_t *loop,
 		dg_upstream_close(up);
 		return NULL;
 	}
+	/* Filled now, not at the first check phase, which waits for the
+	 * loop's first event: the first misses find their sockets too. */
+	on_refill(&up->refill);
 	return up;
 }
 

@@ -46,6 +46,13 @@
 #include "util.h"
 #include "wire.h"
 
+/*
+ * Ready UDP sockets an upstream keeps per address family its plain
+ * servers use (upstream.c): one wakeup's worth of new misses (the
+ * listener reads up to 64 datagrams a wakeup) rarely empties it.
+ */
+#define DG_UPSTREAM_POOL 32
+
 struct dg_upstream_config {
 	/* Every server once, and the sets a fetch tries in order (one per
 	 * [upstream] and [forward ZONE], forward.h): servers copied, sets

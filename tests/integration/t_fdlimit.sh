@@ -26,7 +26,9 @@ new_names_per_minute_total = 1000000
 query_log = off
 EOC
 chmod 644 "$tmp/dnsgate.conf"
-need=$((2000 + 512 + 32 + 64))
+# max_inflight, max_tcp_clients, the two families' ready sockets
+# (DG_UPSTREAM_POOL), the worker's own 32, the process's 64.
+need=$((2000 + 512 + 2 * 32 + 32 + 64))
 dnsgate=$DNSGATE
 
 # limited SOFT:HARD [USER]: dnsgate started under those limits (as USER).
