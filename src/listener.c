@@ -97,7 +97,10 @@ struct recv_batch {
 };
 
 /* Answers to the datagrams of one recvmmsg, sent by one sendmmsg once
- * the batch is answered. */
+ * the batch is answered; or answers from the upstream, gathered while
+ * the loop runs the callbacks of one wakeup and sent in its check phase
+ * (each its own sendto was most of a miss's kernel time: a wakeup of
+ * the client's process apiece). */
 struct reply_batch {
 	struct udp_socket *udp; /* the socket of the batch being read */
 	unsigned n;
@@ -125,6 +128,7 @@ struct dg_listener {
 	 * pages no datagram reached are never made resident. */
 	struct recv_batch recv;
 	struct reply_batch batch;
+	uv_check_t flush; /* active while answers from the upstream wait */
 };
 
 struct tcp_conn {
@@ -546,6 +550,9 @@ static void udp_read(struct dg_listener *l, struct udp_socket *u)
 	struct recv_batch *r = &l->recv;
 	unsigned listener = (unsigned)(u->pair - l->pairs);
 
+	/* Answers from the upstream waiting for the check phase go first:
+	 * the batch is this socket's from here. */
+	batch_flush(l);
 	for (unsigned round = 0; round < UDP_ROUNDS && !l->closing; round++) {
 		int n;
 
@@ -722,6 +729,9 @@ int dg_listener_open(uv_loop_t *loop, const struct dg_listener_config *cfg,
 		listener_free(l);
 		return UV_ENOMEM;
 	}
+	uv_check_init(loop, &l->flush);
+	l->flush.data = l;
+	l->open_handles++;
 	for (size_t i = 0; i < UDP_BATCH; i++) {
 		struct recv_batch *r = &l->recv;
 
@@ -760,8 +770,16 @@ uint64_t dg_listener_unknown_peers(const struct dg_listener *l)
 	return l->unknown_peers;
 }
 
+static void on_flush_closed(uv_handle_t *handle)
+{
+	listener_handle_gone(handle->data);
+}
+
 void dg_listener_close(struct dg_listener *l)
 {
+	/* Answers from the upstream still waiting go before the sockets. */
+	batch_flush(l);
+	uv_close((uv_handle_t *)&l->flush, on_flush_closed);
 	l->closing = true;
 	while (!dg_list_empty(&l->conns))
 		conn_close(dg_list_entry(l->conns.first, struct tcp_conn, link));
@@ -893,17 +911,32 @@ static void batch_flush(struct dg_listener *l)
 	b->udp = NULL;
 }
 
-/* An answer to a datagram of the batch being read: keep it for one
- * sendmmsg. @return false when it must go on its own. */
+static void on_flush(uv_check_t *check)
+{
+	struct dg_listener *l = check->data;
+
+	batch_flush(l);
+	uv_check_stop(check);
+}
+
+/* An answer to a datagram of the batch being read, or from the upstream:
+ * keep it for one sendmmsg. @return false when it must go on its own. */
 static bool batch_add(struct dg_listener *l, const struct dg_client *c,
 		      const uint8_t *msg, size_t len)
 {
 	struct reply_batch *b = &l->batch;
 	unsigned i = b->n;
 
-	if (b->udp != c->udp || len > UDP_REPLY_SLOT)
+	if (len > UDP_REPLY_SLOT)
 		return false;
-	if (i == UDP_BATCH) {
+	if (b->udp == NULL) {
+		/* Outside a read: an upstream's answer, sent in the check
+		 * phase with the others of this wakeup. */
+		if (uv_check_start(&l->flush, on_flush) != 0)
+			return false;
+		b->udp = c->udp;
+	}
+	if (b->udp != c->udp || i == UDP_BATCH) {
 		batch_flush(l);
 		b->udp = c->udp;
 		i = 0;
