@@ -270,14 +270,15 @@ static void conn_read_start(struct tcp_conn *c);
 static void conn_read_stop(struct tcp_conn *c);
 static void conn_write(struct tcp_conn *c, const uint8_t *data, size_t len);
 
-/* Write the answers held while delivering. A buffer grown past the cork
- * for one large answer is not kept for the connection's life. */
+/* Write the answers held while delivering. A buffer grown past a read
+ * chunk is not kept for the connection's life: 512 idle clients each
+ * holding a full one would be 8 MiB. */
 static void conn_flush(struct tcp_conn *c)
 {
 	if (c->out_len > 0 && !c->closing)
 		conn_write(c, c->out, c->out_len);
 	c->out_len = 0;
-	if (c->out_cap > TCP_CORK_MAX) {
+	if (c->out_cap > TCP_READ_CHUNK) {
 		free(c->out);
 		c->out = NULL;
 		c->out_cap = 0;
