@@ -271,16 +271,19 @@ static const char *exception_user(const struct dg_config *cfg,
 	return i < opt->n_allow_users ? opt->allow_users[i] : NULL;
 }
 
-/* In the filter chain and the nat one, after the listeners. */
+/* In the filter chain and the nat one, after the listeners. `own`:
+ * dnsgate's own user among them, unless a rule before accepts it whole. */
 static void nft_exceptions(const struct dg_config *cfg,
 			   const struct dg_firewall_options *opt, FILE *out,
-			   const char *verdict)
+			   const char *verdict, bool own)
 {
 	const char *user;
 
 	for (size_t i = 0; (user = exception_user(cfg, opt, i)) != NULL; i++)
-		fprintf(out, "\t\tmeta skuid \"%s\" meta l4proto { tcp, udp } "
-			     "th dport { 53, 853 } %s\n", user, verdict);
+		if (own || i > 0 || opt->target != DG_FW_HOST)
+			fprintf(out, "\t\tmeta skuid \"%s\" meta l4proto "
+				     "{ tcp, udp } th dport { 53, 853 } %s\n",
+				user, verdict);
 }
 
 /*
@@ -351,7 +354,7 @@ static void nft_redirect(const struct dg_config *cfg,
 	fprintf(out, "\tchain nat_output {\n"
 		     "\t\ttype nat hook output priority -100; policy accept;\n");
 	nft_listener_rules(cfg, out, "return");
-	nft_exceptions(cfg, opt, out, "return");
+	nft_exceptions(cfg, opt, out, "return", true);
 	nft_docker_dns(opt, out, "return");
 	for (size_t i = 0; i < cfg->listen.n; i++) {
 		listener_get(&cfg->listen.v[i], &l);
@@ -399,7 +402,7 @@ static void write_nft(const struct dg_config *cfg,
 	if (opt->target == DG_FW_CONTAINER)
 		nft_sandbox_rules(opt, out);
 	nft_listener_rules(cfg, out, "accept");
-	nft_exceptions(cfg, opt, out, "accept");
+	nft_exceptions(cfg, opt, out, "accept", true);
 	fprintf(out, "\t\tmeta l4proto { tcp, udp } th dport " DG_FW_PORTS_NFT
 		     " drop\n"
 		     "\t\t# the port before a DNAT: Docker's 127.0.0.11:53 "
@@ -1166,9 +1169,10 @@ static void write_nft_egress(const struct dg_config *cfg,
 	nft_listener_rules(cfg, out, "accept");
 	if (!du && cfg->user != NULL)
 		fprintf(out, "\t\tmeta skuid \"%s\" accept\n", cfg->user);
-	/* --allow-user's forwarders still reach their upstreams. */
+	/* --allow-user's forwarders still reach their upstreams; dnsgate's
+	 * own user is accepted whole just above. */
 	if (!du)
-		nft_exceptions(cfg, opt, out, "accept");
+		nft_exceptions(cfg, opt, out, "accept", false);
 	nft_egress_tail(cfg, opt, out);
 	fprintf(out, "\t}\n}\n");
 }

@@ -163,6 +163,7 @@ static void test_egress(void)
 	struct dg_firewall_options opt = { .backend = DG_FW_NFT,
 					   .target = DG_FW_CONTAINER,
 					   .egress = true };
+	static const char *const fwd[] = { "fwd" };
 	char *s;
 
 	ok(cfg != NULL, "egress: the configuration loads");
@@ -221,6 +222,21 @@ static void test_egress(void)
 	free(s);
 
 	opt.group = NULL;
+	opt.target = DG_FW_HOST;
+	opt.allow_users = fwd;
+	opt.n_allow_users = 1;
+	s = gen_cfg(cfg, &opt);
+	ok(s != NULL &&
+		   has(s, "\t\tmeta skuid \"dg\" accept\n"
+			  "\t\tmeta skuid \"fwd\" meta l4proto { tcp, udp } "
+			  "th dport { 53, 853 } accept\n"),
+	   "host --egress: dnsgate's user whole, then --allow-user's ports");
+	ok(s != NULL && count(s, "meta skuid \"dg\" meta l4proto") == 1,
+	   "dnsgate's own port exception once, in the DNS table only");
+	free(s);
+	opt.allow_users = NULL;
+	opt.n_allow_users = 0;
+
 	opt.target = DG_FW_DOCKER_USER;
 	s = gen_cfg(cfg, &opt);
 	ok(s != NULL &&
