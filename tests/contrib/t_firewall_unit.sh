@@ -34,16 +34,9 @@ is "$(key ReloadPropagatedFrom)" "nftables.service firewalld.service" \
 	"ReloadPropagatedFrom them: applied again after their reload (a flush ruleset)"
 is "$(key WantedBy)" multi-user.target "WantedBy=multi-user.target: at boot"
 
-# command KEY INSTANCE: the shell script of KEY's `/bin/sh -c '...'`, as
-# systemd passes it ($$ and %% unescaped, %i the instance, \\ one
-# backslash), with this build's dnsgate and the test's configuration.
-command() {
-	key "$1" | sed -e "s/^-//; s|^/bin/sh -c '||; s|'\$||" \
-		-e 's/\$\$/$/g; s/%%/%/g' -e "s/%i/$2/g" -e 's/\\\\/\\/g' \
-		-e "s|/usr/local/sbin/dnsgate|$DNSGATE|g" \
-		-e "s|/usr/local/etc/dnsgate/dnsgate.conf|$tmp/dnsgate.conf|g" \
-		-e "s|/usr/sbin/nft|nft|g"
-}
+# command KEY INSTANCE: KEY's shell script as systemd runs it, with this
+# build's dnsgate and the test's configuration.
+command() { unit_command "$unit" "$1" "$2" "$tmp/dnsgate.conf"; }
 NS=dgfu$$
 make_namespaces "$NS"
 probe_nft() { ip netns exec "$NS" nft list ruleset >/dev/null 2>&1; }

@@ -46,10 +46,7 @@ is "$(dig_a "$(in_ct later)" "$ROGUE" www.example.com)" "$rogue" "removed: the r
 
 # --- nft: the systemd unit's docker-user instance ---
 unit=$srcdir/contrib/dnsgate-firewall@.service
-script=$(sed -n 's/^ExecStart=//p' "$unit" | sed -e "s|^/bin/sh -c '||; s|'\$||" \
-	-e 's/\$\$/$/g; s/%%/%/g; s/%i/docker-user/g' -e 's/\\\\/\\/g' \
-	-e "s|/usr/local/sbin/dnsgate|$DNSGATE|g" \
-	-e "s|/usr/local/etc/dnsgate/dnsgate.conf|$tmp/dnsgate.conf|g" -e "s|/usr/sbin/nft|nft|g")
+script=$(unit_command "$unit" ExecStart docker-user "$tmp/dnsgate.conf")
 hostns env DNSGATE_FIREWALL_OPTIONS= sh -c "$script" >"$tmp/unit.out" 2>&1
 ok $? "dnsgate-firewall@docker-user's ExecStart applies on the Docker host"
 sed 's/^/#   /' "$tmp/unit.out"

@@ -457,3 +457,17 @@ fw_copies() {
 		ip netns exec "$1" iptables -S OUTPUT | grep -c -- '-j DNSGATE'
 	fi
 }
+
+# unit_command UNIT KEY INSTANCE CONF: the shell script of the systemd unit
+# file UNIT's KEY (`/bin/sh -c '...'`), as systemd passes it ($$ and %%
+# unescaped, %i the instance, \\ one backslash, a leading - dropped),
+# with this build's dnsgate ($DNSGATE), CONF as its configuration and
+# the nft on PATH.
+unit_command() {
+	sed -n "s/^$2=//p" "$1" | paste -sd' ' |
+		sed -e "s/^-//; s|^/bin/sh -c '||; s|'\$||" \
+			-e 's/\$\$/$/g; s/%%/%/g' -e "s/%i/$3/g" -e 's/\\\\/\\/g' \
+			-e "s|/usr/local/sbin/dnsgate|$DNSGATE|g" \
+			-e "s|/usr/local/etc/dnsgate/dnsgate.conf|$4|g" \
+			-e "s|/usr/sbin/nft|nft|g"
+}
