@@ -12,26 +12,9 @@
 #include "import.h"
 #include "policy.h"
 #include "capture.h"
+#include "entries.h"
 #include "tap.h"
 #include "zones.h"
-
-/* The policy's entries in zones syntax, one a line. */
-static char *entries_text(const struct dg_policy *p)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	for (size_t i = 0; i < dg_policy_count(p); i++) {
-		char text[DG_ENTRY_STRLEN];
-
-		dg_zones_format_entry(p, dg_policy_entry(p, i), text,
-				      sizeof(text));
-		fprintf(f, "%s%s", i ? "\n" : "", text);
-	}
-	fclose(f);
-	return buf;
-}
 
 /*
  * Import `in` as file "l.txt" in `format` with --depth `depth`; compare

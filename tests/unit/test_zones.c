@@ -13,6 +13,7 @@
 #include "name.h"
 #include "policy.h"
 #include "capture.h"
+#include "entries.h"
 #include "tap.h"
 #include "zones.h"
 
@@ -25,24 +26,6 @@ static struct dg_policy *policy_new(void)
 		exit(99);
 	}
 	return p;
-}
-
-/* Every entry of p in zones syntax, one a line, no final newline. */
-static char *entries_text(const struct dg_policy *p)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	for (size_t i = 0; i < dg_policy_count(p); i++) {
-		char text[DG_ENTRY_STRLEN];
-
-		dg_zones_format_entry(p, dg_policy_entry(p, i), text,
-				      sizeof(text));
-		fprintf(f, "%s%s", i ? "\n" : "", text);
-	}
-	fclose(f);
-	return buf;
 }
 
 /*
