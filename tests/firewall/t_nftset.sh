@@ -16,8 +16,9 @@
 # Shown: before an answer a connection is dropped; after it, it passes, to
 # that address only, IPv4 and IPv6; the element's timeout is the TTL, and
 # when it expires the connection is dropped again; a scrubbed (private)
-# address and a denied name's address never enter the set; a missing set is
-# reported and does not stop the answers.
+# address and a denied name's address never enter the set, nor in audit
+# mode, which answers that name; a missing set is reported and does not
+# stop the answers.
 . "$srcdir/tests/integration/lib.sh"
 . "$srcdir/tests/firewall/lib.sh"
 need ip ss python3 nft "$DIG" "$LDNS_TESTNS"
@@ -148,6 +149,30 @@ kill -TERM "$DG_PID"
 wait_until 5 eval '! kill -0 "$DG_PID" 2>/dev/null'
 wait "$DG_PID"
 is "$?" 0 "dnsgate exits 0 on SIGTERM, the netlink socket closed"
+
+# Audit mode answers what enforce would deny, but the sets admit only
+# what enforce would answer: the firewall goes on refusing, so a workload
+# fails in audit as it will in enforce, where the operator sees it.
+sed -i 's/^\[policy\]$/[policy]\nmode = audit/' "$tmp/dnsgate.conf"
+nsbg "$HS" "$tmp/dnsgate-audit.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
+DG_PID=${pids[-1]}
+wait_until 5 grep -q "listening on" "$tmp/dnsgate-audit.log" || {
+	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate-audit.log"; exit 99; }
+is "$(a denied.example.com)" 203.0.113.3 "audit: the name off the list is answered"
+in_set allowed4 | grep -q '203\.0\.113\.3'
+[ $? != 0 ]
+ok $? "audit: but its address never enters the set"
+web 203.0.113.3
+[ $? != 0 ]
+ok $? "audit: so 203.0.113.3:80 is still dropped"
+wait_until 6 eval '! in_set allowed4 | grep -q "203\.0\.113\.2 "'
+is "$(a ok.example.com)" 203.0.113.2 "audit: a listed name is answered"
+like "$(in_set allowed4)" '203\.0\.113\.2 timeout' "and its address enters the set, as in enforce"
+kill -TERM "$DG_PID"
+wait_until 5 eval '! kill -0 "$DG_PID" 2>/dev/null'
+wait "$DG_PID"
+is "$?" 0 "audit: dnsgate exits 0 on SIGTERM"
+sed -i '/^mode = audit$/d' "$tmp/dnsgate.conf"
 
 # A set that does not exist: reported once, answers go on. Two workers,
 # each with its own cache and socket, both meet it: one line for both.
