@@ -88,15 +88,28 @@ in_set() {
 	hs nft list set inet egress "$1" | tr -d '\n' | sed -n 's/.*elements = { \([^}]*\) }.*/\1/p'
 }
 
+# start_dnsgate_ns LOG: dnsgate in the host namespace on the test's
+# configuration, logging to $tmp/LOG; DG_PID once it listens.
+start_dnsgate_ns() {
+	nsbg "$HS" "$tmp/$1" "$DNSGATE" -c "$tmp/dnsgate.conf"
+	DG_PID=${pids[-1]}
+	wait_until 5 grep -q "listening on" "$tmp/$1" || {
+		echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/$1"; exit 99; }
+}
+# stop_dnsgate_ns MESSAGE: SIGTERM, and it must exit 0.
+stop_dnsgate_ns() {
+	kill -TERM "$DG_PID"
+	wait_until 5 eval '! kill -0 "$DG_PID" 2>/dev/null'
+	wait "$DG_PID"
+	is "$?" 0 "$1"
+}
+
 # Control: without the egress rules every address answers (the test is real).
 web 203.0.113.2 && web 203.0.113.3 && web 2001:db8:95::2
 ok $? "no rules: the web servers accept, IPv4 and IPv6"
 
 egress_rules | hs nft -f - || { echo "# cannot add the egress rules"; exit 99; }
-nsbg "$HS" "$tmp/dnsgate.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
-DG_PID=${pids[-1]}
-wait_until 5 grep -q "listening on" "$tmp/dnsgate.log" || {
-	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate.log"; exit 99; }
+start_dnsgate_ns dnsgate.log
 is "$(ps -o user= -p "$DG_PID" | tr -d ' ')" nobody "dnsgate runs as nobody"
 # CAP_NET_ADMIN is bit 12: 0x1000, and nothing else.
 is "$(awk '/^CapEff/ { print $2 }' "/proc/$DG_PID/status")" 0000000000001000 \
@@ -145,19 +158,13 @@ ok $? "lets it through again"
 # A repeat renews the timeout rather than failing.
 is "$(grep -c 'refused\|not sent' "$tmp/dnsgate.log")" 0 "no element was refused"
 
-kill -TERM "$DG_PID"
-wait_until 5 eval '! kill -0 "$DG_PID" 2>/dev/null'
-wait "$DG_PID"
-is "$?" 0 "dnsgate exits 0 on SIGTERM, the netlink socket closed"
+stop_dnsgate_ns "dnsgate exits 0 on SIGTERM, the netlink socket closed"
 
 # Audit mode answers what enforce would deny, but the sets admit only
 # what enforce would answer: the firewall goes on refusing, so a workload
 # fails in audit as it will in enforce, where the operator sees it.
 sed -i 's/^\[policy\]$/[policy]\nmode = audit/' "$tmp/dnsgate.conf"
-nsbg "$HS" "$tmp/dnsgate-audit.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
-DG_PID=${pids[-1]}
-wait_until 5 grep -q "listening on" "$tmp/dnsgate-audit.log" || {
-	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate-audit.log"; exit 99; }
+start_dnsgate_ns dnsgate-audit.log
 is "$(a denied.example.com)" 203.0.113.3 "audit: the name off the list is answered"
 in_set allowed4 | grep -q '203\.0\.113\.3'
 [ $? != 0 ]
@@ -168,20 +175,14 @@ ok $? "audit: so 203.0.113.3:80 is still dropped"
 wait_until 6 eval '! in_set allowed4 | grep -q "203\.0\.113\.2 "'
 is "$(a ok.example.com)" 203.0.113.2 "audit: a listed name is answered"
 like "$(in_set allowed4)" '203\.0\.113\.2 timeout' "and its address enters the set, as in enforce"
-kill -TERM "$DG_PID"
-wait_until 5 eval '! kill -0 "$DG_PID" 2>/dev/null'
-wait "$DG_PID"
-is "$?" 0 "audit: dnsgate exits 0 on SIGTERM"
+stop_dnsgate_ns "audit: dnsgate exits 0 on SIGTERM"
 sed -i '/^mode = audit$/d' "$tmp/dnsgate.conf"
 
 # A set that does not exist: reported once, answers go on. Two workers,
 # each with its own cache and socket, both meet it: one line for both.
 hs nft delete table inet egress
 sed -i 's/^user = nobody$/workers = 2/' "$tmp/dnsgate.conf"
-nsbg "$HS" "$tmp/dnsgate2.log" "$DNSGATE" -c "$tmp/dnsgate.conf"
-DG_PID=${pids[-1]}
-wait_until 5 grep -q "listening on" "$tmp/dnsgate2.log" || {
-	echo "# dnsgate did not start:"; sed 's/^/#   /' "$tmp/dnsgate2.log"; exit 99; }
+start_dnsgate_ns dnsgate2.log
 is "$(a ok.example.com)" 203.0.113.2 "without the set, the answer still comes"
 hs "$DIG" @127.0.0.1 mixed.example.com "$(dig_time 1)" +tries=1 >/dev/null
 # Workers are picked by source address: from eight of them, both
@@ -193,8 +194,5 @@ wait_until 2 grep -q "nft set inet egress allowed4: an element was refused: No s
 ok $? "the missing set is reported, naming it"
 is "$(grep -c 'nft set inet egress allowed4' "$tmp/dnsgate2.log")" 1 \
 	"once a minute at most, whatever the workers"
-kill -TERM "$DG_PID"
-wait_until 5 eval '! kill -0 "$DG_PID" 2>/dev/null'
-wait "$DG_PID"
-is "$?" 0 "and exits 0 on SIGTERM"
+stop_dnsgate_ns "and exits 0 on SIGTERM"
 done_testing
