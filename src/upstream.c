@@ -11,7 +11,8 @@
  *            to spent;
  *   spent    no socket, its timer kept: memory for the next socket.
  * Fetches done with are kept too (SPARE_MAX at most), so a steady stream
- * of misses allocates nothing here. A callback that finds its attempt detached does nothing more.
+ * of misses allocates nothing here. A callback that finds its attempt
+ * detached does nothing more.
  *
  * The pools are refilled in the loop's check phase, after the callbacks
  * of a wakeup ran, so a miss takes a socket that is already made and
@@ -45,7 +46,6 @@ struct attempt {
 	struct attempt *next; /* on a pool or the spent list */
 	bool tcp;
 	bool tls; /* on the server's dg_dot: h is unused, dq linked */
-	bool open; /* h holds a handle */
 	union {
 		uv_handle_t handle;
 		uv_udp_t udp;
@@ -196,7 +196,6 @@ static void on_handle_closed(uv_handle_t *handle)
 {
 	struct attempt *a = handle->data;
 
-	a->open = false;
 	attempt_spent(a);
 }
 
@@ -238,7 +237,6 @@ static int attempt_open_udp(struct attempt *a, int family)
 		return rc;
 	}
 	a->h.handle.data = a;
-	a->open = true;
 	rc = uv_udp_recv_start(&a->h.udp, on_udp_alloc, on_udp_recv);
 	if (rc != 0)
 		uv_close(&a->h.handle, on_handle_closed);
@@ -672,7 +670,6 @@ static int attempt_start(struct fetch *f, bool tcp)
 			return rc;
 		}
 		a->h.handle.data = a;
-		a->open = true;
 	}
 	a->fetch = f;
 	f->att = a;
